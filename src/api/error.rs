@@ -1,0 +1,81 @@
+//! The one table that maps every error to an HTTP status and a stable snake_case code. Bodies are
+//! `{"error": {"code": "...", "message": "..."}}`; 5xx messages stay opaque and causes are logged.
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpResponse, ResponseError};
+use serde_json::json;
+
+use crate::error::ServiceError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("expected `Content-Type: application/json`")]
+    UnsupportedMediaType,
+    #[error("request body is larger than {limit} bytes")]
+    PayloadTooLarge { limit: usize },
+    #[error("request body is not valid UTF-8")]
+    InvalidUtf8,
+    #[error("request body is not valid JSON: {0}")]
+    InvalidJson(String),
+    #[error("request body does not match the expected shape: {0}")]
+    InvalidRequest(String),
+    #[error("could not read the request body")]
+    BodyRead,
+    #[error("no route for this method and path")]
+    RouteNotFound,
+    #[error(transparent)]
+    Service(#[from] ServiceError),
+}
+
+/// Seconds a client should wait before retrying an overloaded request.
+const RETRY_AFTER_SECONDS: &str = "1";
+
+impl ApiError {
+    fn status_and_code(&self) -> (StatusCode, &'static str) {
+        match self {
+            ApiError::UnsupportedMediaType => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type"),
+            ApiError::PayloadTooLarge { .. } => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
+            ApiError::InvalidUtf8 => (StatusCode::BAD_REQUEST, "invalid_utf8"),
+            ApiError::InvalidJson(_) => (StatusCode::BAD_REQUEST, "invalid_json"),
+            ApiError::InvalidRequest(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_request"),
+            ApiError::BodyRead => (StatusCode::BAD_REQUEST, "body_read_failed"),
+            ApiError::RouteNotFound => (StatusCode::NOT_FOUND, "route_not_found"),
+            ApiError::Service(error) => service_status_and_code(error),
+        }
+    }
+}
+
+fn service_status_and_code(error: &ServiceError) -> (StatusCode, &'static str) {
+    match error {
+        ServiceError::ConversationNotFound => (StatusCode::NOT_FOUND, "conversation_not_found"),
+        ServiceError::EmptyText => (StatusCode::UNPROCESSABLE_ENTITY, "empty_text"),
+        ServiceError::TextTooLong { .. } => (StatusCode::PAYLOAD_TOO_LARGE, "text_too_long"),
+        ServiceError::Overloaded => (StatusCode::SERVICE_UNAVAILABLE, "overloaded"),
+        ServiceError::Nlu(_) => (StatusCode::INTERNAL_SERVER_ERROR, "classifier_failed"),
+        ServiceError::Kb(_) => (StatusCode::INTERNAL_SERVER_ERROR, "search_failed"),
+        ServiceError::Tickets(_) => (StatusCode::INTERNAL_SERVER_ERROR, "storage_failed"),
+        ServiceError::Task(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal_error"),
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        self.status_and_code().0
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let (status, code) = self.status_and_code();
+        let message = if status.is_server_error() {
+            tracing::error!(error = %self, code, "request failed");
+            "internal error; the cause is in the server log".to_string()
+        } else {
+            self.to_string()
+        };
+        let mut response = HttpResponse::build(status);
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            response.insert_header((header::RETRY_AFTER, HeaderValue::from_static(RETRY_AFTER_SECONDS)));
+        }
+        response.json(json!({ "error": { "code": code, "message": message } }))
+    }
+}

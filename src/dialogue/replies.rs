@@ -1,0 +1,73 @@
+//! The bot's own words, in English and Chinese. Answers come from the knowledge base; these are
+//! the short replies around them.
+
+use crate::tickets::EscalationReason;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    En,
+    Zh,
+}
+
+impl Lang {
+    /// Chinese when the message has any CJK character, English otherwise.
+    pub fn detect(text: &str) -> Lang {
+        if text.chars().any(crate::nlu::features::is_cjk) { Lang::Zh } else { Lang::En }
+    }
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::En => "en",
+            Lang::Zh => "zh",
+        }
+    }
+}
+
+pub fn smalltalk(intent: &str, lang: Lang) -> &'static str {
+    match (intent, lang) {
+        ("greeting", Lang::En) => "Hello! How can I help you today?",
+        ("greeting", Lang::Zh) => "您好！请问有什么可以帮您？",
+        ("thanks", Lang::En) => "You're welcome! Is there anything else I can help with?",
+        ("thanks", Lang::Zh) => "不客气！还有其他可以帮您的吗？",
+        ("goodbye", Lang::En) => "Thanks for contacting us. Goodbye!",
+        ("goodbye", Lang::Zh) => "感谢您的咨询，再见！",
+        (_, Lang::En) => "How can I help you today?",
+        (_, Lang::Zh) => "请问有什么可以帮您？",
+    }
+}
+
+pub fn escalated(reason: EscalationReason, lang: Lang) -> &'static str {
+    match (reason, lang) {
+        (EscalationReason::ExplicitRequest, Lang::En) => {
+            "Of course. I'm passing you to a member of our support team; they will reply here."
+        }
+        (EscalationReason::ExplicitRequest, Lang::Zh) => "好的，正在为您转接人工客服，客服人员会在这里回复您。",
+        (EscalationReason::OutOfScope, Lang::En) => {
+            "I'm not sure I can help with that, so I'm passing your question to a member of our support team."
+        }
+        (EscalationReason::OutOfScope, Lang::Zh) => "这个问题我可能无法解答，已为您转给人工客服。",
+        (EscalationReason::RepeatedFailure, Lang::En) => {
+            "Sorry I couldn't sort this out. I'm passing you to a member of our support team."
+        }
+        (EscalationReason::RepeatedFailure, Lang::Zh) => "抱歉没能帮您解决，正在为您转接人工客服。",
+    }
+}
+
+pub fn clarify(first: &str, second: &str, lang: Lang) -> String {
+    let (first, second) = (humanize(first), humanize(second));
+    match lang {
+        Lang::En => format!("Just to be sure: is your question about {first} or {second}?"),
+        Lang::Zh => format!("请确认一下：您的问题是关于 {first} 还是 {second}？"),
+    }
+}
+
+pub fn no_answer(lang: Lang) -> &'static str {
+    match lang {
+        Lang::En => "Sorry, I couldn't find an answer to that. Could you say it another way?",
+        Lang::Zh => "抱歉，没有找到相关答案。能换一种说法吗？",
+    }
+}
+
+fn humanize(intent: &str) -> String {
+    intent.replace('_', " ")
+}

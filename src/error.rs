@@ -1,0 +1,35 @@
+//! The errors the service returns to its callers (the HTTP layer maps each to a status code and
+//! a stable snake_case code in `api::error`).
+
+use crate::kb::KbError;
+use crate::nlu::NluError;
+use crate::tickets::TicketError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    #[error("conversation not found")]
+    ConversationNotFound,
+    #[error("`text` is empty")]
+    EmptyText,
+    #[error("`text` is {actual} bytes, the limit is {limit}")]
+    TextTooLong { actual: usize, limit: usize },
+    #[error("the server is busy; retry shortly")]
+    Overloaded,
+    #[error(transparent)]
+    Nlu(#[from] NluError),
+    #[error(transparent)]
+    Kb(#[from] KbError),
+    #[error(transparent)]
+    Tickets(TicketError),
+    #[error("a background task failed: {0}")]
+    Task(String),
+}
+
+impl From<TicketError> for ServiceError {
+    fn from(error: TicketError) -> ServiceError {
+        match error {
+            TicketError::NotFound(_) => ServiceError::ConversationNotFound,
+            other => ServiceError::Tickets(other),
+        }
+    }
+}

@@ -1,0 +1,185 @@
+//! Knowledge-base articles: Markdown files with YAML front matter, split into passages at `##`
+//! headings so that a reply can quote one passage and cite its anchor.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use super::KbError;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Article {
+    pub id: String,
+    pub title: String,
+    pub lang: String,
+    pub tags: Vec<String>,
+    pub intents: Vec<String>,
+    pub updated: Option<String>,
+    pub passages: Vec<Passage>,
+}
+
+/// A self-contained piece of an article: the text before the first `##` heading (anchor ""), or
+/// one `##` section (anchor = the heading's slug).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Passage {
+    pub anchor: String,
+    pub heading: String,
+    pub text: String,
+}
+
+#[derive(Deserialize)]
+struct FrontMatter {
+    id: String,
+    title: String,
+    lang: String,
+    #[serde(default)]
+    tags: Vec<String>,
+    #[serde(default)]
+    intents: Vec<String>,
+    updated: Option<serde_norway::Value>,
+}
+
+fn bad(path: &Path, line: usize, reason: impl Into<String>) -> KbError {
+    KbError::BadArticle { path: path.to_path_buf(), line, reason: reason.into() }
+}
+
+pub fn parse(path: &Path, source: &str) -> Result<Article, KbError> {
+    let lines: Vec<&str> = source.lines().collect();
+    if lines.first().map(|l| l.trim_end()) != Some("---") {
+        return Err(bad(path, 1, "missing front matter (the file must start with a `---` line)"));
+    }
+    let close = lines
+        .iter()
+        .skip(1)
+        .position(|l| l.trim_end() == "---")
+        .map(|i| i + 1)
+        .ok_or_else(|| bad(path, 1, "front matter is not closed by a `---` line"))?;
+    let yaml = lines[1..close].join("\n");
+    let front: FrontMatter = serde_norway::from_str(&yaml).map_err(|e| {
+        let line = e.location().map_or(1, |l| l.line() + 1);
+        bad(path, line, format!("front matter: {e}"))
+    })?;
+    check_front_matter(path, &front)?;
+    let body_start = close + 1;
+    let passages = split_passages(&front.title, &lines[body_start..]);
+    if passages.is_empty() {
+        return Err(bad(path, body_start + 1, "empty body"));
+    }
+    Ok(Article {
+        id: front.id,
+        title: front.title,
+        lang: front.lang,
+        tags: front.tags,
+        intents: front.intents,
+        updated: front.updated.map(|v| match v {
+            serde_norway::Value::String(s) => s,
+            other => serde_norway::to_string(&other).unwrap_or_default().trim().to_string(),
+        }),
+        passages,
+    })
+}
+
+fn check_front_matter(path: &Path, front: &FrontMatter) -> Result<(), KbError> {
+    let valid_id = !front.id.is_empty()
+        && front.id.len() <= 128
+        && front.id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    if !valid_id {
+        return Err(bad(path, 2, format!("id {:?} must be 1-128 ASCII letters, digits, - or _", front.id)));
+    }
+    if front.title.trim().is_empty() {
+        return Err(bad(path, 2, "title is empty"));
+    }
+    if !matches!(front.lang.as_str(), "en" | "zh") {
+        return Err(bad(path, 2, format!("lang {:?} is not supported (en, zh)", front.lang)));
+    }
+    Ok(())
+}
+
+fn split_passages(title: &str, body: &[&str]) -> Vec<Passage> {
+    let mut passages = Vec::new();
+    let mut heading = title.to_string();
+    let mut anchor = String::new();
+    let mut text: Vec<&str> = Vec::new();
+    for line in body {
+        if let Some(next) = line.strip_prefix("## ") {
+            push_passage(&mut passages, &anchor, &heading, &text);
+            heading = next.trim().to_string();
+            anchor = slug(&heading);
+            text.clear();
+        } else if !line.starts_with("# ") {
+            text.push(line);
+        }
+    }
+    push_passage(&mut passages, &anchor, &heading, &text);
+    passages
+}
+
+fn push_passage(passages: &mut Vec<Passage>, anchor: &str, heading: &str, lines: &[&str]) {
+    let text = lines.join("\n").trim().to_string();
+    if text.is_empty() {
+        return;
+    }
+    passages.push(Passage { anchor: anchor.to_string(), heading: heading.to_string(), text });
+}
+
+/// GitHub-style anchor: lowercase letters, digits and CJK, words joined by `-`.
+pub fn slug(heading: &str) -> String {
+    let mut out = String::new();
+    for c in heading.chars().flat_map(char::to_lowercase) {
+        if c.is_alphanumeric() {
+            out.push(c);
+        } else if (c == ' ' || c == '-') && !out.ends_with('-') && !out.is_empty() {
+            out.push('-');
+        }
+    }
+    out.trim_end_matches('-').to_string()
+}
+
+/// Every `.md` file under `dir`, recursively, in path order.
+pub fn markdown_files(dir: &Path) -> Result<Vec<PathBuf>, KbError> {
+    let mut files = Vec::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(current) = pending.pop() {
+        let entries = std::fs::read_dir(&current).map_err(|e| bad(&current, 0, e.to_string()))?;
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                pending.push(path);
+            } else if path.extension().is_some_and(|e| e == "md") {
+                files.push(path);
+            }
+        }
+    }
+    files.sort();
+    Ok(files)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD: &str = "---\nid: roaming-on\ntitle: Turn on roaming\nlang: en\ntags: [roaming]\nintents: [roaming_activate]\nupdated: 2026-10-12\n---\nIntro text.\n\n## In the app\nSteps here.\n";
+
+    #[test]
+    fn splits_into_intro_and_sections() {
+        let article = parse(Path::new("a.md"), GOOD).unwrap();
+        assert_eq!(article.passages.len(), 2);
+        assert_eq!(article.passages[0].anchor, "");
+        assert_eq!(article.passages[1].anchor, "in-the-app");
+        assert_eq!(article.updated.as_deref(), Some("2026-10-12"));
+    }
+
+    #[test]
+    fn bad_front_matter_names_the_line() {
+        let broken = GOOD.replace("tags: [roaming]", "tags: [roaming");
+        let err = parse(Path::new("kb/x.md"), &broken).unwrap_err().to_string();
+        assert!(err.contains("kb/x.md") && err.contains("line"), "{err}");
+    }
+
+    #[test]
+    fn empty_body_is_rejected() {
+        let empty = GOOD.split("Intro").next().unwrap();
+        let err = parse(Path::new("e.md"), empty).unwrap_err().to_string();
+        assert!(err.contains("empty body"), "{err}");
+    }
+}

@@ -1,0 +1,16 @@
+//! Switchboard: a self-hosted AI customer-support server. A customer's message is classified
+//! (`nlu`), answered from the knowledge base (`kb`) or handed to a person (`escalation`) by the
+//! dialogue policy (`dialogue`), and every conversation is a ticket in sled (`tickets`).
+//! `service` ties them together; `api` is the HTTP layer; `startup` loads and binds.
+
+pub mod api;
+pub mod config;
+pub mod dialogue;
+pub mod error;
+pub mod escalation;
+pub mod kb;
+pub mod nlu;
+pub mod service;
+pub mod startup;
+pub mod tickets;
+pub mod workers;

@@ -1,0 +1,150 @@
+//! The `switchboard` command line: parses arguments and calls the library.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Instant;
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand};
+
+use switchboard::config::Settings;
+use switchboard::nlu::head::TrainOptions;
+use switchboard::nlu::{Classifier, IntentModel, dataset, eval, train};
+use switchboard::{kb, startup};
+
+#[derive(Parser)]
+#[command(name = "switchboard", version, about = "Self-hosted AI customer-support server")]
+struct Cli {
+    /// Configuration file (TOML); the embedded defaults apply to anything it leaves out.
+    #[arg(long, global = true)]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the HTTP API.
+    Serve,
+    /// Check and index the knowledge base, and report what was skipped.
+    Index {
+        /// Knowledge-base directory (default: paths.kb_dir).
+        #[arg(long)]
+        kb: Option<PathBuf>,
+    },
+    /// Train an intent model from labelled examples (CSV, JSONL or YAML; a file or a directory).
+    Train {
+        #[arg(long)]
+        data: PathBuf,
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Evaluate an intent model on labelled examples.
+    Eval {
+        #[arg(long)]
+        model: PathBuf,
+        #[arg(long)]
+        data: PathBuf,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Classify one message and print the prediction as JSON.
+    Classify {
+        text: String,
+        #[arg(long)]
+        model: Option<PathBuf>,
+    },
+}
+
+fn main() -> Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let settings = Settings::load(cli.config.as_deref())?;
+    match cli.command {
+        Command::Serve => serve(settings),
+        Command::Index { kb } => index(&kb.unwrap_or(settings.paths.kb_dir)),
+        Command::Train { data, out } => train_model(&settings, &data, &out),
+        Command::Eval { model, data, json } => eval_model(&settings, &model, &data, json),
+        Command::Classify { text, model } => classify(&settings, &model.unwrap_or(settings.paths.model_dir.clone()), &text),
+    }
+}
+
+fn serve(settings: Settings) -> Result<()> {
+    let service = Arc::new(startup::open(&settings)?);
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    runtime.block_on(async {
+        let app = startup::bind(service, &settings)?;
+        // Scripts and tests read this line to learn the port.
+        println!("listening on http://{}:{}", settings.server.host, app.port);
+        app.server.await.context("server stopped with an error")
+    })
+}
+
+fn index(dir: &std::path::Path) -> Result<()> {
+    let started = Instant::now();
+    let loaded = kb::load_dir(dir)?;
+    let kb = kb::KnowledgeBase::build(&loaded.articles)?;
+    for rejected in &loaded.rejected {
+        eprintln!("skipped: {rejected}");
+    }
+    let ms = started.elapsed().as_secs_f64() * 1000.0;
+    println!("indexed {} articles ({} passages) in {ms:.0} ms; {} skipped", kb.article_count(), kb.passage_count(), loaded.rejected.len());
+    Ok(())
+}
+
+fn train_model(settings: &Settings, data: &std::path::Path, out: &std::path::Path) -> Result<()> {
+    let started = Instant::now();
+    let examples = dataset::load(data)?;
+    let encoder = startup::load_encoder(settings)?;
+    let model = train::train(&encoder, &examples, TrainOptions::default())?;
+    model.save(out)?;
+    let v = &model.meta.validation;
+    println!(
+        "trained {} intents on {} examples in {:.1} s -> {}; validation: accuracy {:.3}, in-scope {:.3}, out-of-scope recall {}, threshold {:.2}",
+        model.meta.labels.len(),
+        examples.len(),
+        started.elapsed().as_secs_f64(),
+        out.display(),
+        v.accuracy,
+        v.in_scope_accuracy,
+        v.out_of_scope_recall.map_or("n/a".into(), |r| format!("{r:.3}")),
+        model.meta.threshold
+    );
+    Ok(())
+}
+
+fn load_classifier(settings: &Settings, model: &std::path::Path) -> Result<Classifier> {
+    let encoder = startup::load_encoder(settings)?;
+    let model = IntentModel::load(model, encoder.dim())?;
+    Ok(Classifier::new(encoder, model))
+}
+
+fn eval_model(settings: &Settings, model: &std::path::Path, data: &std::path::Path, json: bool) -> Result<()> {
+    let classifier = load_classifier(settings, model)?;
+    let examples = dataset::load(data)?;
+    let report = eval::evaluate(&classifier, &examples)?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+        return Ok(());
+    }
+    println!("examples {}  accuracy {:.4}  in-scope accuracy {:.4}  macro-F1 {:.4}", report.examples, report.accuracy, report.in_scope_accuracy, report.macro_f1);
+    if let (Some(p), Some(r)) = (report.out_of_scope_precision, report.out_of_scope_recall) {
+        println!("out-of-scope precision {p:.4}  recall {r:.4}  (threshold {:.2})", report.threshold);
+    }
+    println!("latency p50 {:.2} ms  p99 {:.2} ms", report.latency_p50_ms, report.latency_p99_ms);
+    println!("top confusions:");
+    for c in &report.top_confusions {
+        println!("  {:>3}  {} -> {}", c.count, c.expected, c.predicted);
+    }
+    Ok(())
+}
+
+fn classify(settings: &Settings, model: &std::path::Path, text: &str) -> Result<()> {
+    let classifier = load_classifier(settings, model)?;
+    println!("{}", serde_json::to_string_pretty(&classifier.classify(text)?)?);
+    Ok(())
+}

@@ -1,0 +1,117 @@
+//! Lexical features: hashed word and character n-grams, so that intents trained on Chinese (which
+//! the English encoder cannot read) and exact phrasings still get a strong signal.
+
+/// Number of hash buckets for the sparse features.
+pub const SPARSE_DIM: usize = 1 << 15;
+
+/// A sparse vector: (bucket, weight) pairs, buckets unique, L2-normalised.
+pub type Sparse = Vec<(u32, f32)>;
+
+pub fn normalize(values: &mut [f32]) {
+    let norm = values.iter().map(|v| v * v).sum::<f32>().sqrt();
+    if norm > 0.0 {
+        values.iter_mut().for_each(|v| *v /= norm);
+    }
+}
+
+/// FNV-1a: stable across platforms and Rust versions, so a trained model stays valid.
+fn fnv1a(parts: &[&str]) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for (i, part) in parts.iter().enumerate() {
+        let separator: &[u8] = if i == 0 { b"" } else { b"\x1f" };
+        for byte in separator.iter().chain(part.as_bytes()) {
+            hash ^= u64::from(*byte);
+            hash = hash.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    hash
+}
+
+pub fn is_cjk(c: char) -> bool {
+    matches!(c as u32, 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x2A6DF)
+}
+
+/// Splits text into lowercase tokens: runs of letters/digits, and each CJK character alone.
+pub fn tokens(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut word = String::new();
+    for c in text.chars() {
+        if is_cjk(c) {
+            flush_word(&mut word, &mut out);
+            out.push(c.to_string());
+        } else if c.is_alphanumeric() {
+            word.extend(c.to_lowercase());
+        } else if c != '\'' {
+            flush_word(&mut word, &mut out);
+        }
+    }
+    flush_word(&mut word, &mut out);
+    out
+}
+
+fn flush_word(word: &mut String, out: &mut Vec<String>) {
+    if !word.is_empty() {
+        out.push(std::mem::take(word));
+    }
+}
+
+/// Word unigrams and bigrams, plus character 3- to 5-grams of each Latin word (robust to typos
+/// and inflection). CJK characters are tokens, so their bigrams and trigrams come from the
+/// word n-grams.
+pub fn sparse_features(text: &str) -> Sparse {
+    let tokens = tokens(text);
+    let mut counts: std::collections::BTreeMap<u32, f32> = std::collections::BTreeMap::new();
+    let mut add = |parts: &[&str]| {
+        let bucket = (fnv1a(parts) % SPARSE_DIM as u64) as u32;
+        *counts.entry(bucket).or_insert(0.0) += 1.0;
+    };
+    for (i, token) in tokens.iter().enumerate() {
+        add(&["w", token]);
+        if let Some(next) = tokens.get(i + 1) {
+            add(&["b", token, next]);
+        }
+        if let (Some(next), Some(third)) = (tokens.get(i + 1), tokens.get(i + 2)) {
+            if token.chars().all(is_cjk) {
+                add(&["t", token, next, third]);
+            }
+        }
+        if !token.chars().any(is_cjk) {
+            char_ngrams(token, &mut add);
+        }
+    }
+    let mut sparse: Sparse = counts.into_iter().map(|(k, v)| (k, 1.0 + v.ln())).collect();
+    let norm = sparse.iter().map(|(_, v)| v * v).sum::<f32>().sqrt();
+    if norm > 0.0 {
+        sparse.iter_mut().for_each(|(_, v)| *v /= norm);
+    }
+    sparse
+}
+
+fn char_ngrams(word: &str, add: &mut impl FnMut(&[&str])) {
+    let padded = format!("<{word}>");
+    let bounds: Vec<usize> = padded.char_indices().map(|(i, _)| i).chain([padded.len()]).collect();
+    for n in 3..=5 {
+        for start in 0..bounds.len().saturating_sub(n) {
+            add(&["c", &padded[bounds[start]..bounds[start + n]]]);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chinese_characters_are_separate_tokens() {
+        assert_eq!(tokens("我的eSIM不能用"), vec!["我", "的", "esim", "不", "能", "用"]);
+    }
+
+    #[test]
+    fn features_are_unit_length_and_deterministic() {
+        let a = sparse_features("My bill is too high!");
+        let norm: f32 = a.iter().map(|(_, v)| v * v).sum();
+        assert!((norm - 1.0).abs() < 1e-5);
+        assert_eq!(a, sparse_features("My bill is too high!"));
+        assert!(sparse_features("   ").is_empty());
+    }
+}

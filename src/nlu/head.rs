@@ -1,0 +1,183 @@
+//! The intent head: a multinomial logistic regression over the sentence embedding and the hashed
+//! n-gram features, trained with AdaGrad in a fixed, seeded order (same data, same weights).
+
+use super::features::{SPARSE_DIM, Sparse};
+
+/// One example as the head sees it.
+pub struct Features {
+    pub dense: Vec<f32>,
+    pub sparse: Sparse,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct TrainOptions {
+    pub epochs: usize,
+    pub learning_rate: f32,
+    pub l2: f32,
+    pub seed: u64,
+}
+
+impl Default for TrainOptions {
+    fn default() -> TrainOptions {
+        TrainOptions { epochs: 20, learning_rate: 0.3, l2: 1e-6, seed: 42 }
+    }
+}
+
+/// Weights laid out class-minor: the weights of one input feature for every class are contiguous.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LinearHead {
+    pub classes: usize,
+    pub dense_dim: usize,
+    pub bias: Vec<f32>,
+    pub dense: Vec<f32>,
+    pub sparse: Vec<f32>,
+}
+
+/// SplitMix64: a tiny deterministic generator for the shuffle.
+struct SplitMix(u64);
+
+impl SplitMix {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    fn shuffle(&mut self, items: &mut [usize]) {
+        for i in (1..items.len()).rev() {
+            let j = (self.next() % (i as u64 + 1)) as usize;
+            items.swap(i, j);
+        }
+    }
+}
+
+pub fn softmax(logits: &mut [f32]) {
+    let max = logits.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+    let mut sum = 0.0;
+    for v in logits.iter_mut() {
+        *v = (*v - max).exp();
+        sum += *v;
+    }
+    logits.iter_mut().for_each(|v| *v /= sum);
+}
+
+impl LinearHead {
+    pub fn zeros(classes: usize, dense_dim: usize) -> LinearHead {
+        LinearHead {
+            classes,
+            dense_dim,
+            bias: vec![0.0; classes],
+            dense: vec![0.0; classes * dense_dim],
+            sparse: vec![0.0; classes * SPARSE_DIM],
+        }
+    }
+
+    pub fn logits(&self, x: &Features) -> Vec<f32> {
+        let c = self.classes;
+        let mut out = self.bias.clone();
+        for (j, &v) in x.dense.iter().enumerate() {
+            let row = &self.dense[j * c..(j + 1) * c];
+            out.iter_mut().zip(row).for_each(|(o, w)| *o += w * v);
+        }
+        for &(bucket, v) in &x.sparse {
+            let row = &self.sparse[bucket as usize * c..(bucket as usize + 1) * c];
+            out.iter_mut().zip(row).for_each(|(o, w)| *o += w * v);
+        }
+        out
+    }
+
+    pub fn probabilities(&self, x: &Features) -> Vec<f32> {
+        let mut logits = self.logits(x);
+        softmax(&mut logits);
+        logits
+    }
+
+    pub fn train(examples: &[Features], labels: &[usize], classes: usize, options: TrainOptions) -> LinearHead {
+        let dense_dim = examples.first().map_or(0, |x| x.dense.len());
+        let mut head = LinearHead::zeros(classes, dense_dim);
+        let mut squares = LinearHead::zeros(classes, dense_dim);
+        let mut order: Vec<usize> = (0..examples.len()).collect();
+        let mut rng = SplitMix(options.seed);
+        for _ in 0..options.epochs {
+            rng.shuffle(&mut order);
+            for &i in &order {
+                head.step(&mut squares, &examples[i], labels[i], options);
+            }
+        }
+        head
+    }
+
+    /// One AdaGrad step on the cross-entropy loss of one example.
+    fn step(&mut self, squares: &mut LinearHead, x: &Features, label: usize, options: TrainOptions) {
+        let c = self.classes;
+        let mut gradient = self.probabilities(x);
+        gradient[label] -= 1.0;
+        let update = |w: &mut [f32], g2: &mut [f32], value: f32| {
+            for k in 0..c {
+                let g = gradient[k] * value + options.l2 * w[k];
+                g2[k] += g * g;
+                w[k] -= options.learning_rate * g / (g2[k].sqrt() + 1e-8);
+            }
+        };
+        update(&mut self.bias, &mut squares.bias, 1.0);
+        for (j, &v) in x.dense.iter().enumerate() {
+            update(&mut self.dense[j * c..(j + 1) * c], &mut squares.dense[j * c..(j + 1) * c], v);
+        }
+        for &(bucket, v) in &x.sparse {
+            let range = bucket as usize * c..(bucket as usize + 1) * c;
+            update(&mut self.sparse[range.clone()], &mut squares.sparse[range], v);
+        }
+    }
+
+    /// Little-endian f32s: bias, dense, sparse.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let all = self.bias.iter().chain(&self.dense).chain(&self.sparse);
+        all.flat_map(|v| v.to_le_bytes()).collect()
+    }
+
+    pub fn from_bytes(bytes: &[u8], classes: usize, dense_dim: usize) -> Option<LinearHead> {
+        let expected = classes + classes * dense_dim + classes * SPARSE_DIM;
+        if bytes.len() != expected * 4 {
+            return None;
+        }
+        let floats: Vec<f32> = bytes
+            .chunks_exact(4)
+            .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+            .collect();
+        let (bias, rest) = floats.split_at(classes);
+        let (dense, sparse) = rest.split_at(classes * dense_dim);
+        Some(LinearHead {
+            classes,
+            dense_dim,
+            bias: bias.to_vec(),
+            dense: dense.to_vec(),
+            sparse: sparse.to_vec(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::nlu::features::sparse_features;
+
+    fn example(text: &str) -> Features {
+        Features { dense: vec![0.0; 4], sparse: sparse_features(text) }
+    }
+
+    #[test]
+    fn learns_separable_classes_deterministically() {
+        let texts = ["pay my bill", "bill payment", "roaming abroad", "travel roaming"];
+        let examples: Vec<Features> = texts.iter().map(|t| example(t)).collect();
+        let labels = [0, 0, 1, 1];
+        let head = LinearHead::train(&examples, &labels, 2, TrainOptions::default());
+        let again = LinearHead::train(&examples, &labels, 2, TrainOptions::default());
+        assert_eq!(head, again);
+        let p = head.probabilities(&example("roaming when I travel"));
+        assert!(p[1] > p[0]);
+        let restored = LinearHead::from_bytes(&head.to_bytes(), 2, 4).unwrap();
+        assert_eq!(restored, head);
+    }
+}

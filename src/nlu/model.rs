@@ -1,0 +1,102 @@
+//! A trained intent model on disk: `model.json` (labels, rejection threshold, validation numbers)
+//! and `weights.bin` (the head's weights), loaded together or not at all.
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use super::NluError;
+use super::features::SPARSE_DIM;
+use super::head::{Features, LinearHead};
+
+pub const FORMAT: &str = "switchboard-intents/1";
+/// The label that marks out-of-scope training examples, when a data set has them.
+pub const OUT_OF_SCOPE: &str = "out_of_scope";
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ModelMeta {
+    pub format: String,
+    pub labels: Vec<String>,
+    pub dense_dim: usize,
+    pub sparse_dim: usize,
+    /// Below this top probability a message is out of scope. Chosen on a validation split.
+    pub threshold: f32,
+    pub examples: usize,
+    pub validation: Validation,
+}
+
+/// Numbers measured on the validation split carved from the training data.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Validation {
+    pub examples: usize,
+    pub accuracy: f32,
+    pub in_scope_accuracy: f32,
+    pub out_of_scope_recall: Option<f32>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Scored {
+    pub name: String,
+    pub confidence: f32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Prediction {
+    pub intent: Scored,
+    pub runner_up: Option<Scored>,
+    pub out_of_scope: bool,
+}
+
+pub struct IntentModel {
+    pub meta: ModelMeta,
+    pub head: LinearHead,
+}
+
+impl IntentModel {
+    pub fn predict(&self, features: &Features) -> Prediction {
+        let probabilities = self.head.probabilities(features);
+        let mut ranked: Vec<(usize, f32)> = probabilities.into_iter().enumerate().collect();
+        ranked.sort_by(|a, b| b.1.total_cmp(&a.1));
+        let scored = |&(i, p): &(usize, f32)| Scored { name: self.meta.labels[i].clone(), confidence: p };
+        let intent = ranked.first().map(scored).unwrap_or(Scored { name: OUT_OF_SCOPE.into(), confidence: 0.0 });
+        let out_of_scope = intent.name == OUT_OF_SCOPE || intent.confidence < self.meta.threshold;
+        Prediction { runner_up: ranked.get(1).map(scored), intent, out_of_scope }
+    }
+
+    pub fn save(&self, dir: &Path) -> Result<(), NluError> {
+        let io = |e: std::io::Error| NluError::Model(format!("{}: {e}", dir.display()));
+        std::fs::create_dir_all(dir).map_err(io)?;
+        let meta = serde_json::to_vec_pretty(&self.meta).map_err(|e| NluError::Model(e.to_string()))?;
+        std::fs::write(dir.join("weights.bin"), self.head.to_bytes()).map_err(io)?;
+        std::fs::write(dir.join("model.json"), meta).map_err(io)?;
+        Ok(())
+    }
+
+    /// Loads and checks a model directory; `dense_dim` is what the encoder produces.
+    pub fn load(dir: &Path, dense_dim: usize) -> Result<IntentModel, NluError> {
+        let meta_path = dir.join("model.json");
+        let weights_path = dir.join("weights.bin");
+        for path in [&meta_path, &weights_path] {
+            if !path.exists() {
+                return Err(NluError::MissingFile {
+                    path: path.clone(),
+                    hint: "run `make model` (switchboard train --data models/intents/train.yaml --out DIR)",
+                });
+            }
+        }
+        let corrupt = |reason: String| NluError::Model(format!("{}: {reason}", dir.display()));
+        let text = std::fs::read(&meta_path).map_err(|e| corrupt(e.to_string()))?;
+        let meta: ModelMeta = serde_json::from_slice(&text).map_err(|e| corrupt(format!("model.json: {e}")))?;
+        if meta.format != FORMAT || meta.sparse_dim != SPARSE_DIM || meta.labels.is_empty() {
+            return Err(corrupt(format!("model.json is not a {FORMAT} model")));
+        }
+        if meta.dense_dim != dense_dim {
+            let found = meta.dense_dim;
+            return Err(corrupt(format!("trained on {found}-d embeddings, the encoder gives {dense_dim}")));
+        }
+        let bytes = std::fs::read(&weights_path).map_err(|e| corrupt(e.to_string()))?;
+        let head = LinearHead::from_bytes(&bytes, meta.labels.len(), dense_dim)
+            .ok_or_else(|| corrupt("weights.bin does not match model.json".into()))?;
+        Ok(IntentModel { meta, head })
+    }
+}

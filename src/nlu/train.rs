@@ -1,0 +1,158 @@
+//! Training: embed the examples, carve a validation split, fit the head, choose the out-of-scope
+//! threshold on the validation split, then refit on everything. Deterministic end to end.
+
+use std::collections::BTreeSet;
+
+use super::NluError;
+use super::dataset::Example;
+use super::encoder::Encoder;
+use super::features::{SPARSE_DIM, sparse_features};
+use super::head::{Features, LinearHead, TrainOptions};
+use super::model::{FORMAT, IntentModel, ModelMeta, OUT_OF_SCOPE, Validation};
+
+const BATCH: usize = 32;
+/// Every n-th example of each intent goes to the validation split.
+const VALIDATION_EVERY: usize = 10;
+/// Without out-of-scope examples, the threshold may cost at most this much in-scope accuracy.
+const MAX_ACCURACY_COST: f32 = 0.02;
+
+/// Embeds and featurises texts, using every encoder session in parallel.
+pub fn featurize(encoder: &Encoder, texts: &[&str]) -> Result<Vec<Features>, NluError> {
+    let workers = encoder.session_count();
+    let chunk = texts.len().div_ceil(workers).max(1);
+    let parts: Vec<Result<Vec<Features>, NluError>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = texts
+            .chunks(chunk)
+            .map(|part| scope.spawn(move || featurize_serial(encoder, part)))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|_| Err(NluError::Inference("a worker panicked".into()))))
+            .collect()
+    });
+    let mut all = Vec::with_capacity(texts.len());
+    for part in parts {
+        all.extend(part?);
+    }
+    Ok(all)
+}
+
+fn featurize_serial(encoder: &Encoder, texts: &[&str]) -> Result<Vec<Features>, NluError> {
+    let mut out = Vec::with_capacity(texts.len());
+    for batch in texts.chunks(BATCH) {
+        for (text, dense) in batch.iter().zip(encoder.embed(batch)?) {
+            out.push(Features { dense, sparse: sparse_features(text) });
+        }
+    }
+    Ok(out)
+}
+
+pub fn train(encoder: &Encoder, examples: &[Example], options: TrainOptions) -> Result<IntentModel, NluError> {
+    let labels: Vec<String> = examples.iter().map(|e| e.intent.clone()).collect::<BTreeSet<_>>().into_iter().collect();
+    if labels.len() < 2 {
+        return Err(NluError::Training("need examples of at least two intents".into()));
+    }
+    let gold: Vec<usize> = examples.iter().map(|e| labels.binary_search(&e.intent).unwrap_or(0)).collect();
+    let texts: Vec<&str> = examples.iter().map(|e| e.text.as_str()).collect();
+    let features = featurize(encoder, &texts)?;
+    let (train_idx, val_idx) = split(&gold, labels.len());
+    let subset = |idx: &[usize]| -> (Vec<Features>, Vec<usize>) {
+        idx.iter().map(|&i| (clone_features(&features[i]), gold[i])).unzip()
+    };
+    let (train_x, train_y) = subset(&train_idx);
+    let (val_x, val_y) = subset(&val_idx);
+    let probe = LinearHead::train(&train_x, &train_y, labels.len(), options);
+    let mut model = IntentModel {
+        meta: ModelMeta {
+            format: FORMAT.into(),
+            labels,
+            dense_dim: encoder.dim(),
+            sparse_dim: SPARSE_DIM,
+            threshold: 0.0,
+            examples: examples.len(),
+            validation: Validation::default(),
+        },
+        head: probe,
+    };
+    let (threshold, validation) = calibrate(&model, &val_x, &val_y);
+    model.meta.threshold = threshold;
+    model.meta.validation = validation;
+    model.head = LinearHead::train(&features, &gold, model.meta.labels.len(), options);
+    Ok(model)
+}
+
+fn clone_features(f: &Features) -> Features {
+    Features { dense: f.dense.clone(), sparse: f.sparse.clone() }
+}
+
+/// Deterministic stratified split: every `VALIDATION_EVERY`-th example of an intent is held out
+/// (intents with fewer than `VALIDATION_EVERY` examples stay whole in training).
+fn split(gold: &[usize], classes: usize) -> (Vec<usize>, Vec<usize>) {
+    let mut seen = vec![0usize; classes];
+    let (mut train, mut val) = (Vec::new(), Vec::new());
+    for (i, &label) in gold.iter().enumerate() {
+        seen[label] += 1;
+        if seen[label] % VALIDATION_EVERY == 0 {
+            val.push(i);
+        } else {
+            train.push(i);
+        }
+    }
+    (train, val)
+}
+
+/// Picks the rejection threshold on the validation split. With out-of-scope examples: the one
+/// that maximises in-scope accuracy plus out-of-scope recall. Without: the highest one that costs
+/// at most `MAX_ACCURACY_COST` of in-scope accuracy.
+fn calibrate(model: &IntentModel, xs: &[Features], ys: &[usize]) -> (f32, Validation) {
+    let oos = model.meta.labels.iter().position(|l| l == OUT_OF_SCOPE);
+    let predictions: Vec<(usize, f32)> = xs
+        .iter()
+        .map(|x| {
+            let p = model.head.probabilities(x);
+            let best = (0..p.len()).max_by(|&a, &b| p[a].total_cmp(&p[b])).unwrap_or(0);
+            (best, p[best])
+        })
+        .collect();
+    let score_at = |t: f32| score(&predictions, ys, oos, t);
+    let candidates: Vec<f32> = (0..100).map(|i| i as f32 / 100.0).collect();
+    let base = score_at(0.0);
+    let best = match (oos, base.out_of_scope_recall) {
+        (Some(_), Some(_)) => candidates.iter().copied().max_by(|&a, &b| {
+            let value = |t| { let v = score_at(t); v.in_scope_accuracy + v.out_of_scope_recall.unwrap_or(0.0) };
+            value(a).total_cmp(&value(b)).then(b.total_cmp(&a))
+        }),
+        _ => candidates
+            .iter()
+            .copied()
+            .filter(|&t| score_at(t).in_scope_accuracy >= base.in_scope_accuracy - MAX_ACCURACY_COST)
+            .last(),
+    };
+    let threshold = best.unwrap_or(0.0);
+    (threshold, score_at(threshold))
+}
+
+fn score(predictions: &[(usize, f32)], ys: &[usize], oos: Option<usize>, threshold: f32) -> Validation {
+    let (mut correct, mut in_scope, mut in_scope_correct, mut oos_total, mut oos_rejected) = (0, 0, 0, 0, 0);
+    for (&(predicted, confidence), &gold) in predictions.iter().zip(ys) {
+        let rejected = Some(predicted) == oos || confidence < threshold;
+        let is_oos = Some(gold) == oos;
+        if is_oos {
+            oos_total += 1;
+            oos_rejected += usize::from(rejected);
+            correct += usize::from(rejected);
+        } else {
+            in_scope += 1;
+            let right = !rejected && predicted == gold;
+            in_scope_correct += usize::from(right);
+            correct += usize::from(right);
+        }
+    }
+    let ratio = |a: usize, b: usize| if b == 0 { 0.0 } else { a as f32 / b as f32 };
+    Validation {
+        examples: predictions.len(),
+        accuracy: ratio(correct, predictions.len()),
+        in_scope_accuracy: ratio(in_scope_correct, in_scope),
+        out_of_scope_recall: (oos_total > 0).then(|| ratio(oos_rejected, oos_total)),
+    }
+}

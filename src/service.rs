@@ -1,0 +1,203 @@
+//! The Switchboard service: the message path from a customer's text to a stored, answered turn.
+//! It owns the components (classifier, knowledge base, ticket store) and knows nothing of HTTP.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use serde::Serialize;
+use uuid::Uuid;
+
+use crate::config::{DialogueSettings, Settings};
+use crate::dialogue::{self, Lang, Outcome, Plan};
+use crate::error::ServiceError;
+use crate::kb::{Hit, KnowledgeBase, SearchRequest};
+use crate::nlu::{Classifier, Prediction, Scored};
+use crate::tickets::{
+    BotAction, BotReply, Event, EventKind, ScoredIntent, Source, Ticket, TicketStatus, TicketStore,
+};
+use crate::workers::{CpuGate, JobError};
+
+/// Passages returned with an answer (the first is quoted, all are cited).
+const SOURCES_PER_ANSWER: usize = 3;
+
+pub struct Switchboard {
+    classifier: Arc<Classifier>,
+    kb: Arc<KnowledgeBase>,
+    store: TicketStore,
+    dialogue: Arc<DialogueSettings>,
+    cpu: CpuGate,
+}
+
+/// The reply to one customer message, as the API returns it.
+#[derive(Debug, Clone, Serialize)]
+pub struct MessageReply {
+    pub conversation_id: Uuid,
+    #[serde(flatten)]
+    pub reply: BotReply,
+    pub escalation_reason: Option<crate::tickets::EscalationReason>,
+    pub ticket_status: TicketStatus,
+    /// Server-side time for the whole message, storage included.
+    pub latency_ms: f64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Transcript {
+    #[serde(flatten)]
+    pub ticket: Ticket,
+    pub events: Vec<Event>,
+}
+
+/// What the CPU stage found: the prediction, the plan, and the passages for a lookup.
+struct Understanding {
+    prediction: Prediction,
+    plan: Plan,
+    hits: Vec<Hit>,
+}
+
+impl Switchboard {
+    pub fn new(classifier: Arc<Classifier>, kb: Arc<KnowledgeBase>, store: TicketStore, settings: &Settings) -> Switchboard {
+        Switchboard {
+            classifier,
+            kb,
+            store,
+            dialogue: Arc::new(settings.dialogue.clone()),
+            cpu: CpuGate::new(settings.nlu.max_in_flight),
+        }
+    }
+
+    pub fn store(&self) -> &TicketStore {
+        &self.store
+    }
+
+    pub async fn start_conversation(&self, channel: &str) -> Result<Ticket, ServiceError> {
+        let ticket = self.store.create(channel)?;
+        self.store.flush().await?;
+        Ok(ticket)
+    }
+
+    pub fn transcript(&self, id: &str) -> Result<Transcript, ServiceError> {
+        let id = parse_id(id)?;
+        let ticket = self.store.get(id)?;
+        Ok(Transcript { events: self.store.events(id)?, ticket })
+    }
+
+    pub async fn post_message(&self, id: &str, text: &str) -> Result<MessageReply, ServiceError> {
+        let started = Instant::now();
+        let id = parse_id(id)?;
+        let text = self.validate(text)?.to_string();
+        let ticket = self.store.get(id)?;
+        let lang = Lang::detect(&text);
+        let customer = EventKind::CustomerMessage { text: text.clone() };
+        if ticket.status == TicketStatus::Escalated {
+            // A person has the conversation: record the message, the bot stays silent.
+            let reply = bot_reply(BotAction::Queued, None, None, Vec::new(), started);
+            return self.commit(id, vec![customer, EventKind::BotReply(reply.clone())], None, reply, started).await;
+        }
+        let understanding = self.understand(text, lang).await?;
+        let outcome = dialogue::respond(understanding.plan, understanding.hits, lang, ticket.failed_turns, &self.dialogue);
+        let reply = reply_of(&outcome, &understanding.prediction, started);
+        let mut events = vec![customer, EventKind::BotReply(reply.clone())];
+        if let Some(escalation) = &outcome.escalation {
+            events.push(EventKind::Escalated { reason: escalation.reason, evidence: escalation.evidence.clone() });
+        }
+        self.commit(id, events, Some(outcome), reply, started).await
+    }
+
+    fn validate<'t>(&self, text: &'t str) -> Result<&'t str, ServiceError> {
+        let limit = self.dialogue.max_text_bytes;
+        if text.len() > limit {
+            return Err(ServiceError::TextTooLong { actual: text.len(), limit });
+        }
+        let trimmed = text.trim();
+        if trimmed.is_empty() {
+            return Err(ServiceError::EmptyText);
+        }
+        Ok(trimmed)
+    }
+
+    /// Classifies and, when the plan calls for it, searches: on the blocking pool, behind the gate.
+    async fn understand(&self, text: String, lang: Lang) -> Result<Understanding, ServiceError> {
+        let classifier = Arc::clone(&self.classifier);
+        let kb = Arc::clone(&self.kb);
+        let settings = Arc::clone(&self.dialogue);
+        let job = move || -> Result<Understanding, ServiceError> {
+            let prediction = classifier.classify(&text)?;
+            let plan = dialogue::plan(&prediction, &settings);
+            let hits = match &plan {
+                Plan::Lookup { intent } => {
+                    let request = SearchRequest { text: &text, intent: Some(intent), lang: lang.code(), limit: SOURCES_PER_ANSWER };
+                    kb.search(&request)?
+                }
+                Plan::Smalltalk { .. } | Plan::Escalate(_) | Plan::Clarify { .. } => Vec::new(),
+            };
+            Ok(Understanding { prediction, plan, hits })
+        };
+        match self.cpu.run(job).await {
+            Ok(result) => result,
+            Err(JobError::Overloaded) => Err(ServiceError::Overloaded),
+            Err(JobError::Failed) => Err(ServiceError::Task("classification job failed".into())),
+        }
+    }
+
+    /// Appends the turn's events, updates the ticket header, and flushes before returning.
+    async fn commit(
+        &self,
+        id: Uuid,
+        events: Vec<EventKind>,
+        outcome: Option<Outcome>,
+        reply: BotReply,
+        started: Instant,
+    ) -> Result<MessageReply, ServiceError> {
+        let ticket = self.store.append(id, events, |ticket| {
+            let Some(outcome) = &outcome else { return };
+            ticket.failed_turns = if outcome.failed { ticket.failed_turns + 1 } else { 0 };
+            if let Some(escalation) = &outcome.escalation {
+                ticket.status = TicketStatus::Escalated;
+                ticket.escalation_reason = Some(escalation.reason);
+            }
+        })?;
+        self.store.flush().await?;
+        Ok(MessageReply {
+            conversation_id: id,
+            escalation_reason: outcome.and_then(|o| o.escalation).map(|e| e.reason),
+            reply,
+            ticket_status: ticket.status,
+            latency_ms: elapsed_ms(started),
+        })
+    }
+}
+
+fn parse_id(id: &str) -> Result<Uuid, ServiceError> {
+    Uuid::parse_str(id).map_err(|_| ServiceError::ConversationNotFound)
+}
+
+fn elapsed_ms(started: Instant) -> f64 {
+    started.elapsed().as_secs_f64() * 1000.0
+}
+
+fn scored(s: &Scored) -> ScoredIntent {
+    ScoredIntent { name: s.name.clone(), confidence: s.confidence }
+}
+
+fn reply_of(outcome: &Outcome, prediction: &Prediction, started: Instant) -> BotReply {
+    let sources = outcome
+        .sources
+        .iter()
+        .map(|h| Source { id: h.article_id.clone(), title: h.title.clone(), anchor: h.anchor.clone(), score: h.score })
+        .collect();
+    let intent = Some(scored(&prediction.intent));
+    let runner_up = prediction.runner_up.as_ref().map(scored);
+    let mut reply = bot_reply(outcome.action, intent, runner_up, sources, started);
+    reply.text = Some(outcome.text.clone());
+    reply
+}
+
+fn bot_reply(
+    action: BotAction,
+    intent: Option<ScoredIntent>,
+    runner_up: Option<ScoredIntent>,
+    sources: Vec<Source>,
+    started: Instant,
+) -> BotReply {
+    BotReply { text: None, action, intent, runner_up, sources, latency_ms: elapsed_ms(started) }
+}

@@ -1,0 +1,75 @@
+//! Start-up: load every component from the configured paths, then bind and run the HTTP server.
+//! A missing runtime, encoder or model fails here with one line naming the file and the fix.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+
+use actix_web::dev::Server;
+
+use crate::config::Settings;
+use crate::kb::{self, KbError, KnowledgeBase};
+use crate::nlu::{Classifier, Encoder, EncoderOptions, NluError};
+use crate::service::Switchboard;
+use crate::tickets::{TicketError, TicketStore};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error(transparent)]
+    Nlu(#[from] NluError),
+    #[error(transparent)]
+    Kb(#[from] KbError),
+    #[error("ticket store at {path}: {source}")]
+    Tickets { path: String, source: TicketError },
+    #[error("cannot listen on {address}: {source}")]
+    Bind { address: String, source: std::io::Error },
+}
+
+pub fn load_encoder(settings: &Settings) -> Result<Arc<Encoder>, NluError> {
+    let options = EncoderOptions {
+        library: settings.paths.ort_library.clone(),
+        dir: settings.paths.encoder_dir.clone(),
+        sessions: settings.nlu.sessions,
+        intra_threads: settings.nlu.intra_threads,
+    };
+    Ok(Arc::new(Encoder::load(&options)?))
+}
+
+/// Loads the knowledge base; broken articles are logged and skipped.
+pub fn load_kb(settings: &Settings) -> Result<KnowledgeBase, KbError> {
+    let loaded = kb::load_dir(&settings.paths.kb_dir)?;
+    for rejected in &loaded.rejected {
+        tracing::warn!("skipped article: {rejected}");
+    }
+    let kb = KnowledgeBase::build(&loaded.articles)?;
+    tracing::info!(articles = kb.article_count(), passages = kb.passage_count(), "knowledge base indexed");
+    Ok(kb)
+}
+
+pub fn open_store(settings: &Settings) -> Result<TicketStore, StartupError> {
+    let path = settings.paths.data_dir.join("tickets");
+    TicketStore::open(&path).map_err(|source| StartupError::Tickets { path: path.display().to_string(), source })
+}
+
+/// Every component, loaded from the configured paths.
+pub fn open(settings: &Settings) -> Result<Switchboard, StartupError> {
+    let encoder = load_encoder(settings)?;
+    let classifier = Arc::new(Classifier::load(encoder, &settings.paths.model_dir)?);
+    let kb = Arc::new(load_kb(settings)?);
+    let store = open_store(settings)?;
+    Ok(Switchboard::new(classifier, kb, store, settings))
+}
+
+/// A bound, not yet running server, and the port it got.
+pub struct Application {
+    pub port: u16,
+    pub server: Server,
+}
+
+pub fn bind(service: Arc<Switchboard>, settings: &Settings) -> Result<Application, StartupError> {
+    let address = format!("{}:{}", settings.server.host, settings.server.port);
+    let bind_error = |source| StartupError::Bind { address: address.clone(), source };
+    let listener = TcpListener::bind(&address).map_err(bind_error)?;
+    let port = listener.local_addr().map_err(bind_error)?.port();
+    let server = crate::api::server(listener, service, settings).map_err(bind_error)?;
+    Ok(Application { port, server })
+}

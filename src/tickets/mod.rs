@@ -1,0 +1,166 @@
+//! Tickets: every conversation is a ticket in sled with an append-only timeline of events.
+//!
+//! Two trees: `tickets` (id → [`Ticket`] header) and `events` (id ++ seq → [`Event`]). Every append
+//! updates both in one sled transaction, and [`TicketStore::flush`] makes it durable before the
+//! API acknowledges anything.
+
+mod model;
+
+use std::path::Path;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use sled::Transactional;
+use sled::transaction::{ConflictableTransactionError, TransactionError};
+use uuid::Uuid;
+
+pub use model::{
+    BotAction, BotReply, EscalationReason, Event, EventKind, ScoredIntent, Source, Ticket,
+    TicketStatus,
+};
+
+#[derive(Debug, thiserror::Error)]
+pub enum TicketError {
+    #[error("ticket {0} not found")]
+    NotFound(Uuid),
+    #[error("ticket store failure: {0}")]
+    Storage(#[from] sled::Error),
+    #[error("ticket record is corrupt: {0}")]
+    Corrupt(#[from] serde_json::Error),
+}
+
+#[derive(Clone)]
+pub struct TicketStore {
+    db: sled::Db,
+    tickets: sled::Tree,
+    events: sled::Tree,
+}
+
+pub fn now_ms() -> u64 {
+    let since_epoch = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
+    u64::try_from(since_epoch.as_millis()).unwrap_or(u64::MAX)
+}
+
+fn event_key(id: Uuid, seq: u64) -> [u8; 24] {
+    let mut key = [0u8; 24];
+    key[..16].copy_from_slice(id.as_bytes());
+    key[16..].copy_from_slice(&seq.to_be_bytes());
+    key
+}
+
+impl TicketStore {
+    pub fn open(dir: &Path) -> Result<TicketStore, TicketError> {
+        let db = sled::open(dir)?;
+        let tickets = db.open_tree("tickets")?;
+        let events = db.open_tree("events")?;
+        Ok(TicketStore { db, tickets, events })
+    }
+
+    /// Creates a ticket with its `created` event. Call [`TicketStore::flush`] before acknowledging.
+    pub fn create(&self, channel: &str) -> Result<Ticket, TicketError> {
+        let now = now_ms();
+        let ticket = Ticket {
+            id: Uuid::new_v4(),
+            channel: channel.to_string(),
+            status: TicketStatus::Open,
+            created_at_ms: now,
+            updated_at_ms: now,
+            failed_turns: 0,
+            escalation_reason: None,
+            event_count: 0,
+        };
+        let created = EventKind::Created { channel: channel.to_string() };
+        self.tickets.insert(ticket.id.as_bytes(), serde_json::to_vec(&ticket)?)?;
+        self.append(ticket.id, vec![created], |_| {})
+    }
+
+    pub fn get(&self, id: Uuid) -> Result<Ticket, TicketError> {
+        let bytes = self.tickets.get(id.as_bytes())?.ok_or(TicketError::NotFound(id))?;
+        Ok(serde_json::from_slice(&bytes)?)
+    }
+
+    /// The whole timeline, oldest first.
+    pub fn events(&self, id: Uuid) -> Result<Vec<Event>, TicketError> {
+        self.events
+            .scan_prefix(id.as_bytes())
+            .values()
+            .map(|value| Ok(serde_json::from_slice(&value?)?))
+            .collect()
+    }
+
+    /// Appends `kinds` to the timeline and applies `update` to the header, atomically.
+    pub fn append(
+        &self,
+        id: Uuid,
+        kinds: Vec<EventKind>,
+        update: impl Fn(&mut Ticket),
+    ) -> Result<Ticket, TicketError> {
+        let result = (&self.tickets, &self.events).transaction(|(tickets, events)| {
+            let bytes = tickets
+                .get(id.as_bytes())?
+                .ok_or(ConflictableTransactionError::Abort(TicketError::NotFound(id)))?;
+            let mut ticket: Ticket = serde_json::from_slice(&bytes)
+                .map_err(|e| ConflictableTransactionError::Abort(TicketError::Corrupt(e)))?;
+            let now = now_ms();
+            for kind in &kinds {
+                let event = Event { seq: ticket.event_count, at_ms: now, kind: kind.clone() };
+                let value = serde_json::to_vec(&event)
+                    .map_err(|e| ConflictableTransactionError::Abort(TicketError::Corrupt(e)))?;
+                events.insert(&event_key(id, event.seq), value)?;
+                ticket.event_count += 1;
+            }
+            update(&mut ticket);
+            ticket.updated_at_ms = now;
+            let value = serde_json::to_vec(&ticket)
+                .map_err(|e| ConflictableTransactionError::Abort(TicketError::Corrupt(e)))?;
+            tickets.insert(id.as_bytes(), value)?;
+            Ok(ticket)
+        });
+        result.map_err(|e| match e {
+            TransactionError::Abort(inner) => inner,
+            TransactionError::Storage(inner) => TicketError::Storage(inner),
+        })
+    }
+
+    /// Makes every write so far durable (fsync). The API awaits this before it replies.
+    pub async fn flush(&self) -> Result<(), TicketError> {
+        self.db.flush_async().await?;
+        Ok(())
+    }
+
+    pub fn ticket_count(&self) -> usize {
+        self.tickets.len()
+    }
+
+    pub fn event_total(&self) -> usize {
+        self.events.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn append_keeps_order_and_counts() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = TicketStore::open(dir.path()).unwrap();
+        let ticket = store.create("web").unwrap();
+        let text = EventKind::CustomerMessage { text: "hello".into() };
+        let updated = store.append(ticket.id, vec![text.clone()], |t| t.failed_turns = 1).unwrap();
+        assert_eq!(updated.event_count, 2);
+        assert_eq!(updated.failed_turns, 1);
+        let events = store.events(ticket.id).unwrap();
+        assert_eq!(events.len(), 2);
+        assert_eq!(events[1].seq, 1);
+        assert_eq!(events[1].kind, text);
+    }
+
+    #[test]
+    fn append_to_unknown_ticket_writes_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = TicketStore::open(dir.path()).unwrap();
+        let err = store.append(Uuid::new_v4(), vec![], |_| {}).unwrap_err();
+        assert!(matches!(err, TicketError::NotFound(_)));
+        assert_eq!(store.event_total(), 0);
+    }
+}

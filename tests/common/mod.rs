@@ -1,0 +1,106 @@
+//! Shared test harness: the real encoder, an intent model trained from the default data (once per
+//! test binary), the real knowledge base, and a real server on port 0 with its own sled store.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
+
+use switchboard::config::Settings;
+use switchboard::kb::KnowledgeBase;
+use switchboard::nlu::head::TrainOptions;
+use switchboard::nlu::{Classifier, dataset, train};
+use switchboard::service::Switchboard;
+use switchboard::startup;
+use switchboard::tickets::TicketStore;
+
+pub const DEFAULT_TRAINING_DATA: &str = "models/intents/train.yaml";
+
+struct Shared {
+    classifier: Arc<Classifier>,
+    kb: Arc<KnowledgeBase>,
+    model_dir: tempfile::TempDir,
+}
+
+fn shared() -> &'static Shared {
+    static SHARED: OnceLock<Shared> = OnceLock::new();
+    SHARED.get_or_init(|| {
+        let settings = Settings::defaults();
+        let encoder = startup::load_encoder(&settings).expect("encoder (run `make setup`)");
+        let examples = dataset::load(Path::new(DEFAULT_TRAINING_DATA)).expect("default training data");
+        let model = train::train(&encoder, &examples, TrainOptions::default()).expect("training");
+        let model_dir = tempfile::tempdir().expect("temp dir");
+        model.save(model_dir.path()).expect("save model");
+        let kb = startup::load_kb(&settings).expect("knowledge base");
+        Shared { classifier: Arc::new(Classifier::new(encoder, model)), kb: Arc::new(kb), model_dir }
+    })
+}
+
+/// A directory holding the default intent model, trained from `models/intents/train.yaml`.
+pub fn trained_model_dir() -> PathBuf {
+    shared().model_dir.path().to_path_buf()
+}
+
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub store: TicketStore,
+    _data_dir: tempfile::TempDir,
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// Starts the real server on port 0 with a fresh store; `adjust` tweaks the settings first.
+pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
+    let data_dir = tempfile::tempdir().expect("temp dir");
+    let mut settings = Settings::defaults();
+    settings.server.port = 0;
+    settings.paths.data_dir = data_dir.path().to_path_buf();
+    adjust(&mut settings);
+    let shared = shared();
+    let store = startup::open_store(&settings).expect("ticket store");
+    let service = Switchboard::new(Arc::clone(&shared.classifier), Arc::clone(&shared.kb), store.clone(), &settings);
+    let app = startup::bind(Arc::new(service), &settings).expect("bind");
+    tokio::spawn(app.server);
+    TestApp {
+        address: format!("http://127.0.0.1:{}", app.port),
+        client: reqwest::Client::new(),
+        store,
+        _data_dir: data_dir,
+    }
+}
+
+impl TestApp {
+    pub async fn new_conversation(&self) -> String {
+        let response = self.client.post(format!("{}/v1/conversations", self.address)).send().await.expect("request");
+        assert_eq!(response.status(), 201);
+        let body: serde_json::Value = response.json().await.expect("json");
+        body["id"].as_str().expect("id").to_string()
+    }
+
+    pub async fn say(&self, id: &str, text: &str) -> serde_json::Value {
+        let response = self
+            .client
+            .post(format!("{}/v1/conversations/{id}/messages", self.address))
+            .json(&serde_json::json!({ "text": text }))
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(response.status(), 200, "message {text:?}");
+        response.json().await.expect("json")
+    }
+
+    pub async fn transcript(&self, id: &str) -> serde_json::Value {
+        let response = self.client.get(format!("{}/v1/conversations/{id}", self.address)).send().await.expect("request");
+        assert_eq!(response.status(), 200);
+        response.json().await.expect("json")
+    }
+
+    /// (tickets, events) in the store: bad requests must leave both unchanged.
+    pub fn store_counts(&self) -> (usize, usize) {
+        (self.store.ticket_count(), self.store.event_total())
+    }
+}
+pub const AMBIGUOUS: &str = "roaming";

@@ -1,0 +1,146 @@
+//! The message path end to end over real HTTP: real model, real index, real sled store.
+
+mod common;
+
+use common::spawn_app;
+
+#[tokio::test]
+async fn a_faq_is_answered_from_the_knowledge_base_with_a_citation() {
+    let app = spawn_app().await;
+    let id = app.new_conversation().await;
+    let reply = app.say(&id, "I'm going to Spain next week, how do I switch on roaming on my phone?").await;
+    assert_eq!(reply["action"], "answered", "{reply}");
+    assert_eq!(reply["intent"]["name"], "roaming_activate", "{reply}");
+    assert!(reply["intent"]["confidence"].as_f64().unwrap() > 0.5);
+    assert!(reply["runner_up"]["name"].is_string());
+    let source = &reply["sources"][0];
+    assert!(source["id"].as_str().unwrap().contains("roaming"), "{reply}");
+    assert!(source["title"].is_string() && source["anchor"].is_string());
+    assert!(!reply["text"].as_str().unwrap().is_empty());
+    assert_eq!(reply["ticket_status"], "open");
+    assert!(reply["latency_ms"].as_f64().unwrap() > 0.0);
+}
+
+#[tokio::test]
+async fn a_chinese_question_gets_a_chinese_answer() {
+    let app = spawn_app().await;
+    let id = app.new_conversation().await;
+    let reply = app.say(&id, "我下周去日本，怎么开通国际漫游？").await;
+    assert_eq!(reply["action"], "answered", "{reply}");
+    assert_eq!(reply["intent"]["name"], "roaming_activate", "{reply}");
+    assert!(reply["sources"][0]["id"].as_str().unwrap().ends_with("-zh"), "{reply}");
+}
+
+#[tokio::test]
+async fn a_greeting_gets_small_talk_without_sources() {
+    let app = spawn_app().await;
+    let id = app.new_conversation().await;
+    let reply = app.say(&id, "hello there").await;
+    assert_eq!(reply["action"], "smalltalk", "{reply}");
+    assert_eq!(reply["sources"].as_array().unwrap().len(), 0);
+}
+
+#[tokio::test]
+async fn asking_for_a_person_escalates_the_ticket() {
+    let app = spawn_app().await;
+    let id = app.new_conversation().await;
+    let reply = app.say(&id, "I want to talk to a real person please").await;
+    assert_eq!(reply["action"], "escalated", "{reply}");
+    assert_eq!(reply["escalation_reason"], "explicit_request");
+    assert_eq!(reply["ticket_status"], "escalated");
+    let transcript = app.transcript(&id).await;
+    assert_eq!(transcript["status"], "escalated");
+    assert_eq!(transcript["escalation_reason"], "explicit_request");
+}
+
+#[tokio::test]
+async fn an_out_of_scope_question_escalates() {
+    let app = spawn_app().await;
+    let id = app.new_conversation().await;
+    let reply = app.say(&id, "what is a good recipe for lasagne with spinach").await;
+    assert_eq!(reply["action"], "escalated", "{reply}");
+    assert_eq!(reply["escalation_reason"], "out_of_scope");
+}
+
+#[tokio::test]
+async fn an_ambiguous_message_gets_a_clarifying_question_naming_both_candidates() {
+    let app = spawn_app().await;
+    let id = app.new_conversation().await;
+    let reply = app.say(&id, common::AMBIGUOUS).await;
+    assert_eq!(reply["action"], "clarify", "{reply}");
+    let text = reply["text"].as_str().unwrap();
+    let first = reply["intent"]["name"].as_str().unwrap().replace('_', " ");
+    let second = reply["runner_up"]["name"].as_str().unwrap().replace('_', " ");
+    assert!(text.contains(&first) && text.contains(&second), "{text}");
+    assert_eq!(reply["ticket_status"], "open");
+}
+
+#[tokio::test]
+async fn two_failed_turns_in_a_row_escalate() {
+    let app = spawn_app().await;
+    let id = app.new_conversation().await;
+    let first = app.say(&id, common::AMBIGUOUS).await;
+    assert_eq!(first["action"], "clarify", "{first}");
+    let second = app.say(&id, common::AMBIGUOUS).await;
+    assert_eq!(second["action"], "escalated", "{second}");
+    assert_eq!(second["escalation_reason"], "repeated_failure");
+}
+
+#[tokio::test]
+async fn the_bot_stays_silent_once_a_person_has_the_conversation() {
+    let app = spawn_app().await;
+    let id = app.new_conversation().await;
+    app.say(&id, "can I speak to a human agent").await;
+    let reply = app.say(&id, "how do I turn on roaming?").await;
+    assert_eq!(reply["action"], "queued", "{reply}");
+    assert!(reply["text"].is_null());
+    assert_eq!(reply["ticket_status"], "escalated");
+}
+
+#[tokio::test]
+async fn the_transcript_holds_every_turn_with_intent_confidence_and_sources() {
+    let app = spawn_app().await;
+    let id = app.new_conversation().await;
+    app.say(&id, "hi").await;
+    app.say(&id, "how much does it cost to use data in the USA when roaming").await;
+    let transcript = app.transcript(&id).await;
+    let events = transcript["events"].as_array().unwrap();
+    let kinds: Vec<&str> = events.iter().map(|e| e["type"].as_str().unwrap()).collect();
+    assert_eq!(kinds, ["created", "customer_message", "bot_reply", "customer_message", "bot_reply"]);
+    let answer = &events[4];
+    assert!(answer["intent"]["confidence"].as_f64().unwrap() > 0.0);
+    assert!(!answer["sources"].as_array().unwrap().is_empty(), "{answer}");
+    let seqs: Vec<u64> = events.iter().map(|e| e["seq"].as_u64().unwrap()).collect();
+    assert_eq!(seqs, [0, 1, 2, 3, 4]);
+    assert!(events.iter().all(|e| e["at_ms"].as_u64().unwrap() > 0));
+}
+
+#[tokio::test]
+async fn a_saturated_classifier_answers_503_with_retry_after() {
+    let app = common::spawn_app_with(|s| s.nlu.max_in_flight = 1).await;
+    let mut urls = Vec::new();
+    for _ in 0..24 {
+        urls.push(format!("{}/v1/conversations/{}/messages", app.address, app.new_conversation().await));
+    }
+    let requests = urls.into_iter().map(|url| {
+        let request = app.client.post(url).json(&serde_json::json!({ "text": "is there 5G coverage at my address" }));
+        async move { request.send().await.expect("request") }
+    });
+    let responses = futures_join_all(requests).await;
+    let busy: Vec<&reqwest::Response> = responses.iter().filter(|r| r.status() == 503).collect();
+    assert!(!busy.is_empty(), "no request was turned away");
+    assert!(busy.iter().all(|r| r.headers().get("retry-after").is_some()));
+    assert!(responses.iter().all(|r| r.status() == 200 || r.status() == 503));
+}
+
+async fn futures_join_all<F: std::future::Future + Send + 'static>(futures: impl Iterator<Item = F>) -> Vec<F::Output>
+where
+    F::Output: Send + 'static,
+{
+    let handles: Vec<_> = futures.map(tokio::spawn).collect();
+    let mut out = Vec::new();
+    for handle in handles {
+        out.push(handle.await.expect("task"));
+    }
+    out
+}
