@@ -29,7 +29,9 @@ impl From<TicketError> for ServiceError {
     fn from(error: TicketError) -> ServiceError {
         match error {
             TicketError::NotFound(_) => ServiceError::ConversationNotFound,
-            other => ServiceError::Tickets(other),
+            other @ (TicketError::Storage(_) | TicketError::Corrupt(_)) => {
+                ServiceError::Tickets(other)
+            }
         }
     }
 }

@@ -17,13 +17,19 @@ pub fn check_message(prediction: &Prediction, handoff_intents: &[String]) -> Opt
     if !prediction.out_of_scope && handoff_intents.contains(&intent.name) {
         return Some(Escalation {
             reason: EscalationReason::ExplicitRequest,
-            evidence: format!("intent {} at confidence {:.2}", intent.name, intent.confidence),
+            evidence: format!(
+                "intent {} at confidence {:.2}",
+                intent.name, intent.confidence
+            ),
         });
     }
     if prediction.out_of_scope {
         return Some(Escalation {
             reason: EscalationReason::OutOfScope,
-            evidence: format!("top intent {} at confidence {:.2} was rejected", intent.name, intent.confidence),
+            evidence: format!(
+                "top intent {} at confidence {:.2} was rejected",
+                intent.name, intent.confidence
+            ),
         });
     }
     None
@@ -43,7 +49,14 @@ mod tests {
     use crate::nlu::Scored;
 
     fn prediction(name: &str, confidence: f32, out_of_scope: bool) -> Prediction {
-        Prediction { intent: Scored { name: name.into(), confidence }, runner_up: None, out_of_scope }
+        Prediction {
+            intent: Scored {
+                name: name.into(),
+                confidence,
+            },
+            runner_up: None,
+            out_of_scope,
+        }
     }
 
     #[test]
@@ -59,6 +72,9 @@ mod tests {
     #[test]
     fn second_failure_escalates() {
         assert!(check_failures(1, 2).is_none());
-        assert_eq!(check_failures(2, 2).unwrap().reason, EscalationReason::RepeatedFailure);
+        assert_eq!(
+            check_failures(2, 2).unwrap().reason,
+            EscalationReason::RepeatedFailure
+        );
     }
 }

@@ -3,6 +3,8 @@
 //! dialogue policy (`dialogue`), and every conversation is a ticket in sled (`tickets`).
 //! `service` ties them together; `api` is the HTTP layer; `startup` loads and binds.
 
+#![warn(clippy::wildcard_enum_match_arm)]
+
 pub mod api;
 pub mod config;
 pub mod dialogue;

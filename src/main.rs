@@ -13,7 +13,11 @@ use switchboard::nlu::{Classifier, IntentModel, dataset, eval, train};
 use switchboard::{kb, startup};
 
 #[derive(Parser)]
-#[command(name = "switchboard", version, about = "Self-hosted AI customer-support server")]
+#[command(
+    name = "switchboard",
+    version,
+    about = "Self-hosted AI customer-support server"
+)]
 struct Cli {
     /// Configuration file (TOML); the embedded defaults apply to anything it leaves out.
     #[arg(long, global = true)]
@@ -59,7 +63,9 @@ enum Command {
 
 fn main() -> Result<()> {
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
@@ -69,13 +75,19 @@ fn main() -> Result<()> {
         Command::Index { kb } => index(&kb.unwrap_or(settings.paths.kb_dir)),
         Command::Train { data, out } => train_model(&settings, &data, &out),
         Command::Eval { model, data, json } => eval_model(&settings, &model, &data, json),
-        Command::Classify { text, model } => classify(&settings, &model.unwrap_or(settings.paths.model_dir.clone()), &text),
+        Command::Classify { text, model } => classify(
+            &settings,
+            &model.unwrap_or(settings.paths.model_dir.clone()),
+            &text,
+        ),
     }
 }
 
 fn serve(settings: Settings) -> Result<()> {
     let service = Arc::new(startup::open(&settings)?);
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
     runtime.block_on(async {
         let app = startup::bind(service, &settings)?;
         // Scripts and tests read this line to learn the port.
@@ -92,7 +104,12 @@ fn index(dir: &std::path::Path) -> Result<()> {
         eprintln!("skipped: {rejected}");
     }
     let ms = started.elapsed().as_secs_f64() * 1000.0;
-    println!("indexed {} articles ({} passages) in {ms:.0} ms; {} skipped", kb.article_count(), kb.passage_count(), loaded.rejected.len());
+    println!(
+        "indexed {} articles ({} passages) in {ms:.0} ms; {} skipped",
+        kb.article_count(),
+        kb.passage_count(),
+        loaded.rejected.len()
+    );
     Ok(())
 }
 
@@ -111,7 +128,8 @@ fn train_model(settings: &Settings, data: &std::path::Path, out: &std::path::Pat
         out.display(),
         v.accuracy,
         v.in_scope_accuracy,
-        v.out_of_scope_recall.map_or("n/a".into(), |r| format!("{r:.3}")),
+        v.out_of_scope_recall
+            .map_or("n/a".into(), |r| format!("{r:.3}")),
         model.meta.threshold
     );
     Ok(())
@@ -123,7 +141,12 @@ fn load_classifier(settings: &Settings, model: &std::path::Path) -> Result<Class
     Ok(Classifier::new(encoder, model))
 }
 
-fn eval_model(settings: &Settings, model: &std::path::Path, data: &std::path::Path, json: bool) -> Result<()> {
+fn eval_model(
+    settings: &Settings,
+    model: &std::path::Path,
+    data: &std::path::Path,
+    json: bool,
+) -> Result<()> {
     let classifier = load_classifier(settings, model)?;
     let examples = dataset::load(data)?;
     let report = eval::evaluate(&classifier, &examples)?;
@@ -131,11 +154,20 @@ fn eval_model(settings: &Settings, model: &std::path::Path, data: &std::path::Pa
         println!("{}", serde_json::to_string_pretty(&report)?);
         return Ok(());
     }
-    println!("examples {}  accuracy {:.4}  in-scope accuracy {:.4}  macro-F1 {:.4}", report.examples, report.accuracy, report.in_scope_accuracy, report.macro_f1);
+    println!(
+        "examples {}  accuracy {:.4}  in-scope accuracy {:.4}  macro-F1 {:.4}",
+        report.examples, report.accuracy, report.in_scope_accuracy, report.macro_f1
+    );
     if let (Some(p), Some(r)) = (report.out_of_scope_precision, report.out_of_scope_recall) {
-        println!("out-of-scope precision {p:.4}  recall {r:.4}  (threshold {:.2})", report.threshold);
+        println!(
+            "out-of-scope precision {p:.4}  recall {r:.4}  (threshold {:.2})",
+            report.threshold
+        );
     }
-    println!("latency p50 {:.2} ms  p99 {:.2} ms", report.latency_p50_ms, report.latency_p99_ms);
+    println!(
+        "latency p50 {:.2} ms  p99 {:.2} ms",
+        report.latency_p50_ms, report.latency_p99_ms
+    );
     println!("top confusions:");
     for c in &report.top_confusions {
         println!("  {:>3}  {} -> {}", c.count, c.expected, c.predicted);
@@ -145,6 +177,9 @@ fn eval_model(settings: &Settings, model: &std::path::Path, data: &std::path::Pa
 
 fn classify(settings: &Settings, model: &std::path::Path, text: &str) -> Result<()> {
     let classifier = load_classifier(settings, model)?;
-    println!("{}", serde_json::to_string_pretty(&classifier.classify(text)?)?);
+    println!(
+        "{}",
+        serde_json::to_string_pretty(&classifier.classify(text)?)?
+    );
     Ok(())
 }

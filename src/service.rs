@@ -55,7 +55,12 @@ struct Understanding {
 }
 
 impl Switchboard {
-    pub fn new(classifier: Arc<Classifier>, kb: Arc<KnowledgeBase>, store: TicketStore, settings: &Settings) -> Switchboard {
+    pub fn new(
+        classifier: Arc<Classifier>,
+        kb: Arc<KnowledgeBase>,
+        store: TicketStore,
+        settings: &Settings,
+    ) -> Switchboard {
         Switchboard {
             classifier,
             kb,
@@ -78,7 +83,10 @@ impl Switchboard {
     pub fn transcript(&self, id: &str) -> Result<Transcript, ServiceError> {
         let id = parse_id(id)?;
         let ticket = self.store.get(id)?;
-        Ok(Transcript { events: self.store.events(id)?, ticket })
+        Ok(Transcript {
+            events: self.store.events(id)?,
+            ticket,
+        })
     }
 
     pub async fn post_message(&self, id: &str, text: &str) -> Result<MessageReply, ServiceError> {
@@ -91,14 +99,31 @@ impl Switchboard {
         if ticket.status == TicketStatus::Escalated {
             // A person has the conversation: record the message, the bot stays silent.
             let reply = bot_reply(BotAction::Queued, None, None, Vec::new(), started);
-            return self.commit(id, vec![customer, EventKind::BotReply(reply.clone())], None, reply, started).await;
+            return self
+                .commit(
+                    id,
+                    vec![customer, EventKind::BotReply(reply.clone())],
+                    None,
+                    reply,
+                    started,
+                )
+                .await;
         }
         let understanding = self.understand(text, lang).await?;
-        let outcome = dialogue::respond(understanding.plan, understanding.hits, lang, ticket.failed_turns, &self.dialogue);
+        let outcome = dialogue::respond(
+            understanding.plan,
+            understanding.hits,
+            lang,
+            ticket.failed_turns,
+            &self.dialogue,
+        );
         let reply = reply_of(&outcome, &understanding.prediction, started);
         let mut events = vec![customer, EventKind::BotReply(reply.clone())];
         if let Some(escalation) = &outcome.escalation {
-            events.push(EventKind::Escalated { reason: escalation.reason, evidence: escalation.evidence.clone() });
+            events.push(EventKind::Escalated {
+                reason: escalation.reason,
+                evidence: escalation.evidence.clone(),
+            });
         }
         self.commit(id, events, Some(outcome), reply, started).await
     }
@@ -106,7 +131,10 @@ impl Switchboard {
     fn validate<'t>(&self, text: &'t str) -> Result<&'t str, ServiceError> {
         let limit = self.dialogue.max_text_bytes;
         if text.len() > limit {
-            return Err(ServiceError::TextTooLong { actual: text.len(), limit });
+            return Err(ServiceError::TextTooLong {
+                actual: text.len(),
+                limit,
+            });
         }
         let trimmed = text.trim();
         if trimmed.is_empty() {
@@ -125,12 +153,21 @@ impl Switchboard {
             let plan = dialogue::plan(&prediction, &settings);
             let hits = match &plan {
                 Plan::Lookup { intent } => {
-                    let request = SearchRequest { text: &text, intent: Some(intent), lang: lang.code(), limit: SOURCES_PER_ANSWER };
+                    let request = SearchRequest {
+                        text: &text,
+                        intent: Some(intent),
+                        lang: lang.code(),
+                        limit: SOURCES_PER_ANSWER,
+                    };
                     kb.search(&request)?
                 }
                 Plan::Smalltalk { .. } | Plan::Escalate(_) | Plan::Clarify { .. } => Vec::new(),
             };
-            Ok(Understanding { prediction, plan, hits })
+            Ok(Understanding {
+                prediction,
+                plan,
+                hits,
+            })
         };
         match self.cpu.run(job).await {
             Ok(result) => result,
@@ -150,7 +187,11 @@ impl Switchboard {
     ) -> Result<MessageReply, ServiceError> {
         let ticket = self.store.append(id, events, |ticket| {
             let Some(outcome) = &outcome else { return };
-            ticket.failed_turns = if outcome.failed { ticket.failed_turns + 1 } else { 0 };
+            ticket.failed_turns = if outcome.failed {
+                ticket.failed_turns + 1
+            } else {
+                0
+            };
             if let Some(escalation) = &outcome.escalation {
                 ticket.status = TicketStatus::Escalated;
                 ticket.escalation_reason = Some(escalation.reason);
@@ -176,14 +217,22 @@ fn elapsed_ms(started: Instant) -> f64 {
 }
 
 fn scored(s: &Scored) -> ScoredIntent {
-    ScoredIntent { name: s.name.clone(), confidence: s.confidence }
+    ScoredIntent {
+        name: s.name.clone(),
+        confidence: s.confidence,
+    }
 }
 
 fn reply_of(outcome: &Outcome, prediction: &Prediction, started: Instant) -> BotReply {
     let sources = outcome
         .sources
         .iter()
-        .map(|h| Source { id: h.article_id.clone(), title: h.title.clone(), anchor: h.anchor.clone(), score: h.score })
+        .map(|h| Source {
+            id: h.article_id.clone(),
+            title: h.title.clone(),
+            anchor: h.anchor.clone(),
+            score: h.score,
+        })
         .collect();
     let intent = Some(scored(&prediction.intent));
     let runner_up = prediction.runner_up.as_ref().map(scored);
@@ -199,5 +248,12 @@ fn bot_reply(
     sources: Vec<Source>,
     started: Instant,
 ) -> BotReply {
-    BotReply { text: None, action, intent, runner_up, sources, latency_ms: elapsed_ms(started) }
+    BotReply {
+        text: None,
+        action,
+        intent,
+        runner_up,
+        sources,
+        latency_ms: elapsed_ms(started),
+    }
 }

@@ -21,7 +21,10 @@ pub enum StartupError {
     #[error("ticket store at {path}: {source}")]
     Tickets { path: String, source: TicketError },
     #[error("cannot listen on {address}: {source}")]
-    Bind { address: String, source: std::io::Error },
+    Bind {
+        address: String,
+        source: std::io::Error,
+    },
 }
 
 pub fn load_encoder(settings: &Settings) -> Result<Arc<Encoder>, NluError> {
@@ -41,13 +44,20 @@ pub fn load_kb(settings: &Settings) -> Result<KnowledgeBase, KbError> {
         tracing::warn!("skipped article: {rejected}");
     }
     let kb = KnowledgeBase::build(&loaded.articles)?;
-    tracing::info!(articles = kb.article_count(), passages = kb.passage_count(), "knowledge base indexed");
+    tracing::info!(
+        articles = kb.article_count(),
+        passages = kb.passage_count(),
+        "knowledge base indexed"
+    );
     Ok(kb)
 }
 
 pub fn open_store(settings: &Settings) -> Result<TicketStore, StartupError> {
     let path = settings.paths.data_dir.join("tickets");
-    TicketStore::open(&path).map_err(|source| StartupError::Tickets { path: path.display().to_string(), source })
+    TicketStore::open(&path).map_err(|source| StartupError::Tickets {
+        path: path.display().to_string(),
+        source,
+    })
 }
 
 /// Every component, loaded from the configured paths.
@@ -67,7 +77,10 @@ pub struct Application {
 
 pub fn bind(service: Arc<Switchboard>, settings: &Settings) -> Result<Application, StartupError> {
     let address = format!("{}:{}", settings.server.host, settings.server.port);
-    let bind_error = |source| StartupError::Bind { address: address.clone(), source };
+    let bind_error = |source| StartupError::Bind {
+        address: address.clone(),
+        source,
+    };
     let listener = TcpListener::bind(&address).map_err(bind_error)?;
     let port = listener.local_addr().map_err(bind_error)?.port();
     let server = crate::api::server(listener, service, settings).map_err(bind_error)?;

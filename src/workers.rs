@@ -20,7 +20,9 @@ pub struct CpuGate {
 
 impl CpuGate {
     pub fn new(capacity: usize) -> CpuGate {
-        CpuGate { permits: Arc::new(Semaphore::new(capacity.max(1))) }
+        CpuGate {
+            permits: Arc::new(Semaphore::new(capacity.max(1))),
+        }
     }
 
     pub async fn run<T, F>(&self, job: F) -> Result<T, JobError>
@@ -28,7 +30,9 @@ impl CpuGate {
         F: FnOnce() -> T + Send + 'static,
         T: Send + 'static,
     {
-        let permit = Arc::clone(&self.permits).try_acquire_owned().map_err(|_| JobError::Overloaded)?;
+        let permit = Arc::clone(&self.permits)
+            .try_acquire_owned()
+            .map_err(|_| JobError::Overloaded)?;
         tokio::task::spawn_blocking(move || {
             let _permit = permit;
             job()

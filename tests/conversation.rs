@@ -8,13 +8,21 @@ use common::spawn_app;
 async fn a_faq_is_answered_from_the_knowledge_base_with_a_citation() {
     let app = spawn_app().await;
     let id = app.new_conversation().await;
-    let reply = app.say(&id, "I'm going to Spain next week, how do I switch on roaming on my phone?").await;
+    let reply = app
+        .say(
+            &id,
+            "I'm going to Spain next week, how do I switch on roaming on my phone?",
+        )
+        .await;
     assert_eq!(reply["action"], "answered", "{reply}");
     assert_eq!(reply["intent"]["name"], "roaming_activate", "{reply}");
     assert!(reply["intent"]["confidence"].as_f64().unwrap() > 0.5);
     assert!(reply["runner_up"]["name"].is_string());
     let source = &reply["sources"][0];
-    assert!(source["id"].as_str().unwrap().contains("roaming"), "{reply}");
+    assert!(
+        source["id"].as_str().unwrap().contains("roaming"),
+        "{reply}"
+    );
     assert!(source["title"].is_string() && source["anchor"].is_string());
     assert!(!reply["text"].as_str().unwrap().is_empty());
     assert_eq!(reply["ticket_status"], "open");
@@ -28,7 +36,10 @@ async fn a_chinese_question_gets_a_chinese_answer() {
     let reply = app.say(&id, "我下周去日本，怎么开通国际漫游？").await;
     assert_eq!(reply["action"], "answered", "{reply}");
     assert_eq!(reply["intent"]["name"], "roaming_activate", "{reply}");
-    assert!(reply["sources"][0]["id"].as_str().unwrap().ends_with("-zh"), "{reply}");
+    assert!(
+        reply["sources"][0]["id"].as_str().unwrap().ends_with("-zh"),
+        "{reply}"
+    );
 }
 
 #[tokio::test]
@@ -57,7 +68,9 @@ async fn asking_for_a_person_escalates_the_ticket() {
 async fn an_out_of_scope_question_escalates() {
     let app = spawn_app().await;
     let id = app.new_conversation().await;
-    let reply = app.say(&id, "what is a good recipe for lasagne with spinach").await;
+    let reply = app
+        .say(&id, "what is a good recipe for lasagne with spinach")
+        .await;
     assert_eq!(reply["action"], "escalated", "{reply}");
     assert_eq!(reply["escalation_reason"], "out_of_scope");
 }
@@ -70,7 +83,10 @@ async fn an_ambiguous_message_gets_a_clarifying_question_naming_both_candidates(
     assert_eq!(reply["action"], "clarify", "{reply}");
     let text = reply["text"].as_str().unwrap();
     let first = reply["intent"]["name"].as_str().unwrap().replace('_', " ");
-    let second = reply["runner_up"]["name"].as_str().unwrap().replace('_', " ");
+    let second = reply["runner_up"]["name"]
+        .as_str()
+        .unwrap()
+        .replace('_', " ");
     assert!(text.contains(&first) && text.contains(&second), "{text}");
     assert_eq!(reply["ticket_status"], "open");
 }
@@ -102,14 +118,30 @@ async fn the_transcript_holds_every_turn_with_intent_confidence_and_sources() {
     let app = spawn_app().await;
     let id = app.new_conversation().await;
     app.say(&id, "hi").await;
-    app.say(&id, "how much does it cost to use data in the USA when roaming").await;
+    app.say(
+        &id,
+        "how much does it cost to use data in the USA when roaming",
+    )
+    .await;
     let transcript = app.transcript(&id).await;
     let events = transcript["events"].as_array().unwrap();
     let kinds: Vec<&str> = events.iter().map(|e| e["type"].as_str().unwrap()).collect();
-    assert_eq!(kinds, ["created", "customer_message", "bot_reply", "customer_message", "bot_reply"]);
+    assert_eq!(
+        kinds,
+        [
+            "created",
+            "customer_message",
+            "bot_reply",
+            "customer_message",
+            "bot_reply"
+        ]
+    );
     let answer = &events[4];
     assert!(answer["intent"]["confidence"].as_f64().unwrap() > 0.0);
-    assert!(!answer["sources"].as_array().unwrap().is_empty(), "{answer}");
+    assert!(
+        !answer["sources"].as_array().unwrap().is_empty(),
+        "{answer}"
+    );
     let seqs: Vec<u64> = events.iter().map(|e| e["seq"].as_u64().unwrap()).collect();
     assert_eq!(seqs, [0, 1, 2, 3, 4]);
     assert!(events.iter().all(|e| e["at_ms"].as_u64().unwrap() > 0));
@@ -120,20 +152,36 @@ async fn a_saturated_classifier_answers_503_with_retry_after() {
     let app = common::spawn_app_with(|s| s.nlu.max_in_flight = 1).await;
     let mut urls = Vec::new();
     for _ in 0..24 {
-        urls.push(format!("{}/v1/conversations/{}/messages", app.address, app.new_conversation().await));
+        urls.push(format!(
+            "{}/v1/conversations/{}/messages",
+            app.address,
+            app.new_conversation().await
+        ));
     }
     let requests = urls.into_iter().map(|url| {
-        let request = app.client.post(url).json(&serde_json::json!({ "text": "is there 5G coverage at my address" }));
+        let request = app
+            .client
+            .post(url)
+            .json(&serde_json::json!({ "text": "is there 5G coverage at my address" }));
         async move { request.send().await.expect("request") }
     });
     let responses = futures_join_all(requests).await;
     let busy: Vec<&reqwest::Response> = responses.iter().filter(|r| r.status() == 503).collect();
     assert!(!busy.is_empty(), "no request was turned away");
-    assert!(busy.iter().all(|r| r.headers().get("retry-after").is_some()));
-    assert!(responses.iter().all(|r| r.status() == 200 || r.status() == 503));
+    assert!(
+        busy.iter()
+            .all(|r| r.headers().get("retry-after").is_some())
+    );
+    assert!(
+        responses
+            .iter()
+            .all(|r| r.status() == 200 || r.status() == 503)
+    );
 }
 
-async fn futures_join_all<F: std::future::Future + Send + 'static>(futures: impl Iterator<Item = F>) -> Vec<F::Output>
+async fn futures_join_all<F: std::future::Future + Send + 'static>(
+    futures: impl Iterator<Item = F>,
+) -> Vec<F::Output>
 where
     F::Output: Send + 'static,
 {

@@ -39,7 +39,11 @@ pub async fn read_json<T: DeserializeOwned>(
     }
     let text = std::str::from_utf8(&bytes).map_err(|_| ApiError::InvalidUtf8)?;
     serde_json::from_str(text).map(Some).map_err(|e| {
-        if e.is_data() { ApiError::InvalidRequest(e.to_string()) } else { ApiError::InvalidJson(e.to_string()) }
+        if e.is_data() {
+            ApiError::InvalidRequest(e.to_string())
+        } else {
+            ApiError::InvalidJson(e.to_string())
+        }
     })
 }
 

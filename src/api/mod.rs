@@ -36,7 +36,9 @@ const DEFAULT_CHANNEL: &str = "web";
 
 fn valid_channel(channel: &str) -> bool {
     (1..=32).contains(&channel.len())
-        && channel.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-')
+        && channel
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-')
 }
 
 async fn health(state: web::Data<State>) -> HttpResponse {
@@ -49,10 +51,15 @@ async fn create_conversation(
     request: HttpRequest,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    let body: Option<NewConversation> = body::read_json(&request, payload, state.max_body_bytes).await?;
-    let channel = body.and_then(|b| b.channel).unwrap_or_else(|| DEFAULT_CHANNEL.to_string());
+    let body: Option<NewConversation> =
+        body::read_json(&request, payload, state.max_body_bytes).await?;
+    let channel = body
+        .and_then(|b| b.channel)
+        .unwrap_or_else(|| DEFAULT_CHANNEL.to_string());
     if !valid_channel(&channel) {
-        return Err(ApiError::InvalidRequest("`channel` must be 1-32 of a-z, 0-9, _ or -".into()));
+        return Err(ApiError::InvalidRequest(
+            "`channel` must be 1-32 of a-z, 0-9, _ or -".into(),
+        ));
     }
     let ticket = state.service.start_conversation(&channel).await?;
     Ok(HttpResponse::Created().json(ticket))
@@ -69,7 +76,10 @@ async fn post_message(
     Ok(HttpResponse::Ok().json(reply))
 }
 
-async fn get_conversation(state: web::Data<State>, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
+async fn get_conversation(
+    state: web::Data<State>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
     let transcript = state.service.transcript(&id)?;
     Ok(HttpResponse::Ok().json(transcript))
 }
@@ -83,12 +93,22 @@ fn routes(config: &mut web::ServiceConfig) {
         .route("/health", web::get().to(health))
         .route("/v1/conversations", web::post().to(create_conversation))
         .route("/v1/conversations/{id}", web::get().to(get_conversation))
-        .route("/v1/conversations/{id}/messages", web::post().to(post_message));
+        .route(
+            "/v1/conversations/{id}/messages",
+            web::post().to(post_message),
+        );
 }
 
 /// Builds the HTTP server on an already-bound listener (port 0 in tests).
-pub fn server(listener: TcpListener, service: Arc<Switchboard>, settings: &Settings) -> std::io::Result<Server> {
-    let state = web::Data::new(State { service, max_body_bytes: settings.server.max_body_bytes });
+pub fn server(
+    listener: TcpListener,
+    service: Arc<Switchboard>,
+    settings: &Settings,
+) -> std::io::Result<Server> {
+    let state = web::Data::new(State {
+        service,
+        max_body_bytes: settings.server.max_body_bytes,
+    });
     let server = HttpServer::new(move || {
         App::new()
             .app_data(state.clone())

@@ -15,11 +15,18 @@ pub use replies::Lang;
 /// What the bot needs before it can reply.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Plan {
-    Smalltalk { intent: String },
+    Smalltalk {
+        intent: String,
+    },
     Escalate(Escalation),
-    Clarify { first: String, second: String },
+    Clarify {
+        first: String,
+        second: String,
+    },
     /// Search the knowledge base for this intent.
-    Lookup { intent: String },
+    Lookup {
+        intent: String,
+    },
 }
 
 /// The decision for one message.
@@ -40,22 +47,44 @@ pub fn plan(prediction: &Prediction, settings: &DialogueSettings) -> Plan {
     }
     let intent = &prediction.intent;
     if settings.smalltalk_intents.contains(&intent.name) {
-        return Plan::Smalltalk { intent: intent.name.clone() };
+        return Plan::Smalltalk {
+            intent: intent.name.clone(),
+        };
     }
-    if let Some(second) = &prediction.runner_up {
-        if intent.confidence - second.confidence < settings.clarify_margin {
-            return Plan::Clarify { first: intent.name.clone(), second: second.name.clone() };
-        }
+    if let Some(second) = &prediction.runner_up
+        && intent.confidence - second.confidence < settings.clarify_margin
+    {
+        return Plan::Clarify {
+            first: intent.name.clone(),
+            second: second.name.clone(),
+        };
     }
-    Plan::Lookup { intent: intent.name.clone() }
+    Plan::Lookup {
+        intent: intent.name.clone(),
+    }
 }
 
 /// Turns a plan (and, for a lookup, the passages found) into the reply. `failed_before` is the
 /// number of failed turns in a row before this message.
-pub fn respond(plan: Plan, hits: Vec<Hit>, lang: Lang, failed_before: u32, settings: &DialogueSettings) -> Outcome {
-    let failure = |text: String| match escalation::check_failures(failed_before + 1, settings.max_failed_turns) {
+pub fn respond(
+    plan: Plan,
+    hits: Vec<Hit>,
+    lang: Lang,
+    failed_before: u32,
+    settings: &DialogueSettings,
+) -> Outcome {
+    let failure = |text: String| match escalation::check_failures(
+        failed_before + 1,
+        settings.max_failed_turns,
+    ) {
         Some(escalation) => escalate(escalation, lang),
-        None => Outcome { action: BotAction::Clarify, text, sources: Vec::new(), escalation: None, failed: true },
+        None => Outcome {
+            action: BotAction::Clarify,
+            text,
+            sources: Vec::new(),
+            escalation: None,
+            failed: true,
+        },
     };
     match plan {
         Plan::Escalate(escalation) => escalate(escalation, lang),
@@ -68,7 +97,10 @@ pub fn respond(plan: Plan, hits: Vec<Hit>, lang: Lang, failed_before: u32, setti
         },
         Plan::Clarify { first, second } => failure(replies::clarify(&first, &second, lang)),
         Plan::Lookup { .. } => {
-            let answers: Vec<Hit> = hits.into_iter().filter(|h| h.score >= settings.min_kb_score).collect();
+            let answers: Vec<Hit> = hits
+                .into_iter()
+                .filter(|h| h.score >= settings.min_kb_score)
+                .collect();
             match answers.first() {
                 Some(best) => Outcome {
                     action: BotAction::Answered,
@@ -101,8 +133,15 @@ mod tests {
     use crate::tickets::EscalationReason;
 
     fn prediction(first: (&str, f32), second: (&str, f32)) -> Prediction {
-        let scored = |(name, confidence): (&str, f32)| Scored { name: name.into(), confidence };
-        Prediction { intent: scored(first), runner_up: Some(scored(second)), out_of_scope: false }
+        let scored = |(name, confidence): (&str, f32)| Scored {
+            name: name.into(),
+            confidence,
+        };
+        Prediction {
+            intent: scored(first),
+            runner_up: Some(scored(second)),
+            out_of_scope: false,
+        }
     }
 
     fn hit(score: f32) -> Hit {
@@ -120,14 +159,26 @@ mod tests {
     #[test]
     fn close_intents_ask_to_clarify() {
         let settings = Settings::defaults().dialogue;
-        let plan = plan(&prediction(("plan_change", 0.45), ("plan_compare", 0.40)), &settings);
-        assert_eq!(plan, Plan::Clarify { first: "plan_change".into(), second: "plan_compare".into() });
+        let plan = plan(
+            &prediction(("plan_change", 0.45), ("plan_compare", 0.40)),
+            &settings,
+        );
+        assert_eq!(
+            plan,
+            Plan::Clarify {
+                first: "plan_change".into(),
+                second: "plan_compare".into()
+            }
+        );
     }
 
     #[test]
     fn confident_intent_with_a_match_is_answered() {
         let settings = Settings::defaults().dialogue;
-        let plan = plan(&prediction(("roaming_activate", 0.9), ("roaming_charges", 0.05)), &settings);
+        let plan = plan(
+            &prediction(("roaming_activate", 0.9), ("roaming_charges", 0.05)),
+            &settings,
+        );
         let outcome = respond(plan, vec![hit(5.0)], Lang::En, 1, &settings);
         assert_eq!(outcome.action, BotAction::Answered);
         assert_eq!(outcome.text, "the answer");
@@ -137,12 +188,17 @@ mod tests {
     #[test]
     fn second_failed_turn_escalates() {
         let settings = Settings::defaults().dialogue;
-        let lookup = Plan::Lookup { intent: "bill_explain".into() };
+        let lookup = Plan::Lookup {
+            intent: "bill_explain".into(),
+        };
         let first = respond(lookup.clone(), vec![hit(0.1)], Lang::En, 0, &settings);
         assert_eq!((first.action, first.failed), (BotAction::Clarify, true));
         let second = respond(lookup, Vec::new(), Lang::En, 1, &settings);
         assert_eq!(second.action, BotAction::Escalated);
-        assert_eq!(second.escalation.unwrap().reason, EscalationReason::RepeatedFailure);
+        assert_eq!(
+            second.escalation.unwrap().reason,
+            EscalationReason::RepeatedFailure
+        );
     }
 
     #[test]

@@ -12,7 +12,11 @@ pub enum Lang {
 impl Lang {
     /// Chinese when the message has any CJK character, English otherwise.
     pub fn detect(text: &str) -> Lang {
-        if text.chars().any(crate::nlu::features::is_cjk) { Lang::Zh } else { Lang::En }
+        if text.chars().any(crate::nlu::features::is_cjk) {
+            Lang::Zh
+        } else {
+            Lang::En
+        }
     }
 
     pub fn code(self) -> &'static str {
@@ -41,7 +45,9 @@ pub fn escalated(reason: EscalationReason, lang: Lang) -> &'static str {
         (EscalationReason::ExplicitRequest, Lang::En) => {
             "Of course. I'm passing you to a member of our support team; they will reply here."
         }
-        (EscalationReason::ExplicitRequest, Lang::Zh) => "好的，正在为您转接人工客服，客服人员会在这里回复您。",
+        (EscalationReason::ExplicitRequest, Lang::Zh) => {
+            "好的，正在为您转接人工客服，客服人员会在这里回复您。"
+        }
         (EscalationReason::OutOfScope, Lang::En) => {
             "I'm not sure I can help with that, so I'm passing your question to a member of our support team."
         }

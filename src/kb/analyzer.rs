@@ -3,8 +3,8 @@
 //! match Chinese words without a dictionary.
 
 use tantivy::tokenizer::{
-    Language, LowerCaser, RemoveLongFilter, Stemmer, StopWordFilter, TextAnalyzer, Token, TokenStream,
-    Tokenizer,
+    Language, LowerCaser, RemoveLongFilter, Stemmer, StopWordFilter, TextAnalyzer, Token,
+    TokenStream, Tokenizer,
 };
 
 use crate::nlu::features::is_cjk;
@@ -12,9 +12,14 @@ use crate::nlu::features::is_cjk;
 pub const ANALYZER: &str = "switchboard";
 
 pub fn analyzer() -> TextAnalyzer {
-    let builder = TextAnalyzer::builder(MixedTokenizer).filter(RemoveLongFilter::limit(40)).filter(LowerCaser);
+    let builder = TextAnalyzer::builder(MixedTokenizer)
+        .filter(RemoveLongFilter::limit(40))
+        .filter(LowerCaser);
     match StopWordFilter::new(Language::English) {
-        Some(stop_words) => builder.filter(stop_words).filter(Stemmer::new(Language::English)).build(),
+        Some(stop_words) => builder
+            .filter(stop_words)
+            .filter(Stemmer::new(Language::English))
+            .build(),
         None => builder.filter(Stemmer::new(Language::English)).build(),
     }
 }
@@ -46,7 +51,10 @@ impl Tokenizer for MixedTokenizer {
     type TokenStream<'a> = VecTokenStream;
 
     fn token_stream<'a>(&'a mut self, text: &'a str) -> VecTokenStream {
-        VecTokenStream { tokens: split(text), index: 0 }
+        VecTokenStream {
+            tokens: split(text),
+            index: 0,
+        }
     }
 }
 
@@ -56,14 +64,20 @@ fn split(text: &str) -> Vec<Token> {
     let mut previous_cjk: Option<(usize, char)> = None;
     let push = |from: usize, to: usize, tokens: &mut Vec<Token>| {
         let position = tokens.len();
-        tokens.push(Token { offset_from: from, offset_to: to, position, text: text[from..to].to_string(), position_length: 1 });
+        tokens.push(Token {
+            offset_from: from,
+            offset_to: to,
+            position,
+            text: text[from..to].to_string(),
+            position_length: 1,
+        });
     };
     for (i, c) in text.char_indices() {
         let cjk = is_cjk(c);
-        if !c.is_alphanumeric() || cjk {
-            if let Some(start) = word_start.take() {
-                push(start, i, &mut tokens);
-            }
+        if (!c.is_alphanumeric() || cjk)
+            && let Some(start) = word_start.take()
+        {
+            push(start, i, &mut tokens);
         }
         if cjk {
             if let Some((start, _)) = previous_cjk {
@@ -101,8 +115,17 @@ mod tests {
     #[test]
     fn english_is_stemmed_and_chinese_is_bigrammed() {
         let mut analyzer = analyzer();
-        assert_eq!(terms(&mut analyzer, "Roaming charges"), vec!["roam", "charg"]);
-        assert_eq!(terms(&mut analyzer, "漫游费"), vec!["漫", "漫游", "游", "游费", "费"]);
-        assert_eq!(terms(&mut analyzer, "开通eSIM"), vec!["开", "开通", "通", "esim"]);
+        assert_eq!(
+            terms(&mut analyzer, "Roaming charges"),
+            vec!["roam", "charg"]
+        );
+        assert_eq!(
+            terms(&mut analyzer, "漫游费"),
+            vec!["漫", "漫游", "游", "游费", "费"]
+        );
+        assert_eq!(
+            terms(&mut analyzer, "开通eSIM"),
+            vec!["开", "开通", "通", "esim"]
+        );
     }
 }

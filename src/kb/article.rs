@@ -36,17 +36,25 @@ struct FrontMatter {
     tags: Vec<String>,
     #[serde(default)]
     intents: Vec<String>,
-    updated: Option<serde_norway::Value>,
+    updated: Option<String>,
 }
 
 fn bad(path: &Path, line: usize, reason: impl Into<String>) -> KbError {
-    KbError::BadArticle { path: path.to_path_buf(), line, reason: reason.into() }
+    KbError::BadArticle {
+        path: path.to_path_buf(),
+        line,
+        reason: reason.into(),
+    }
 }
 
 pub fn parse(path: &Path, source: &str) -> Result<Article, KbError> {
     let lines: Vec<&str> = source.lines().collect();
     if lines.first().map(|l| l.trim_end()) != Some("---") {
-        return Err(bad(path, 1, "missing front matter (the file must start with a `---` line)"));
+        return Err(bad(
+            path,
+            1,
+            "missing front matter (the file must start with a `---` line)",
+        ));
     }
     let close = lines
         .iter()
@@ -71,10 +79,7 @@ pub fn parse(path: &Path, source: &str) -> Result<Article, KbError> {
         lang: front.lang,
         tags: front.tags,
         intents: front.intents,
-        updated: front.updated.map(|v| match v {
-            serde_norway::Value::String(s) => s,
-            other => serde_norway::to_string(&other).unwrap_or_default().trim().to_string(),
-        }),
+        updated: front.updated,
         passages,
     })
 }
@@ -82,15 +87,29 @@ pub fn parse(path: &Path, source: &str) -> Result<Article, KbError> {
 fn check_front_matter(path: &Path, front: &FrontMatter) -> Result<(), KbError> {
     let valid_id = !front.id.is_empty()
         && front.id.len() <= 128
-        && front.id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+        && front
+            .id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
     if !valid_id {
-        return Err(bad(path, 2, format!("id {:?} must be 1-128 ASCII letters, digits, - or _", front.id)));
+        return Err(bad(
+            path,
+            2,
+            format!(
+                "id {:?} must be 1-128 ASCII letters, digits, - or _",
+                front.id
+            ),
+        ));
     }
     if front.title.trim().is_empty() {
         return Err(bad(path, 2, "title is empty"));
     }
     if !matches!(front.lang.as_str(), "en" | "zh") {
-        return Err(bad(path, 2, format!("lang {:?} is not supported (en, zh)", front.lang)));
+        return Err(bad(
+            path,
+            2,
+            format!("lang {:?} is not supported (en, zh)", front.lang),
+        ));
     }
     Ok(())
 }
@@ -119,7 +138,11 @@ fn push_passage(passages: &mut Vec<Passage>, anchor: &str, heading: &str, lines:
     if text.is_empty() {
         return;
     }
-    passages.push(Passage { anchor: anchor.to_string(), heading: heading.to_string(), text });
+    passages.push(Passage {
+        anchor: anchor.to_string(),
+        heading: heading.to_string(),
+        text,
+    });
 }
 
 /// GitHub-style anchor: lowercase letters, digits and CJK, words joined by `-`.
@@ -172,7 +195,9 @@ mod tests {
     #[test]
     fn bad_front_matter_names_the_line() {
         let broken = GOOD.replace("tags: [roaming]", "tags: [roaming");
-        let err = parse(Path::new("kb/x.md"), &broken).unwrap_err().to_string();
+        let err = parse(Path::new("kb/x.md"), &broken)
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("kb/x.md") && err.contains("line"), "{err}");
     }
 

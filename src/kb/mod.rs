@@ -9,7 +9,9 @@ use std::path::{Path, PathBuf};
 
 use tantivy::collector::TopDocs;
 use tantivy::query::{BooleanQuery, BoostQuery, ConstScoreQuery, Occur, Query, TermQuery};
-use tantivy::schema::{Field, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions, Value};
+use tantivy::schema::{
+    Field, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions, Value,
+};
 use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{Index, IndexReader, TantivyDocument, Term, doc};
 
@@ -18,9 +20,17 @@ pub use article::{Article, Passage};
 #[derive(Debug, thiserror::Error)]
 pub enum KbError {
     #[error("{}, line {line}: {reason}", path.display())]
-    BadArticle { path: PathBuf, line: usize, reason: String },
+    BadArticle {
+        path: PathBuf,
+        line: usize,
+        reason: String,
+    },
     #[error("duplicate article id {id:?} in {} (first in {})", path.display(), first.display())]
-    DuplicateId { id: String, path: PathBuf, first: PathBuf },
+    DuplicateId {
+        id: String,
+        path: PathBuf,
+        first: PathBuf,
+    },
     #[error("search index: {0}")]
     Index(#[from] tantivy::TantivyError),
 }
@@ -76,15 +86,26 @@ pub struct Loaded {
 }
 
 pub fn load_dir(dir: &Path) -> Result<Loaded, KbError> {
-    let mut loaded = Loaded { articles: Vec::new(), rejected: Vec::new() };
+    let mut loaded = Loaded {
+        articles: Vec::new(),
+        rejected: Vec::new(),
+    };
     let mut seen: std::collections::HashMap<String, PathBuf> = std::collections::HashMap::new();
     for path in article::markdown_files(dir)? {
         let parsed = std::fs::read_to_string(&path)
-            .map_err(|e| KbError::BadArticle { path: path.clone(), line: 0, reason: e.to_string() })
+            .map_err(|e| KbError::BadArticle {
+                path: path.clone(),
+                line: 0,
+                reason: e.to_string(),
+            })
             .and_then(|source| article::parse(&path, &source));
         match parsed {
             Ok(article) => match seen.get(&article.id) {
-                Some(first) => loaded.rejected.push(KbError::DuplicateId { id: article.id, path, first: first.clone() }),
+                Some(first) => loaded.rejected.push(KbError::DuplicateId {
+                    id: article.id,
+                    path,
+                    first: first.clone(),
+                }),
                 None => {
                     seen.insert(article.id.clone(), path);
                     loaded.articles.push(article);
@@ -121,7 +142,9 @@ impl KnowledgeBase {
     pub fn build(articles: &[Article]) -> Result<KnowledgeBase, KbError> {
         let (schema, f) = schema();
         let index = Index::create_in_ram(schema);
-        index.tokenizers().register(analyzer::ANALYZER, analyzer::analyzer());
+        index
+            .tokenizers()
+            .register(analyzer::ANALYZER, analyzer::analyzer());
         let mut writer = index.writer_with_num_threads(1, 32 * 1024 * 1024)?;
         let mut passages = 0;
         for article in articles {
@@ -144,7 +167,13 @@ impl KnowledgeBase {
         }
         writer.commit()?;
         let reader = index.reader()?;
-        Ok(KnowledgeBase { reader, fields: f, analyzer: analyzer::analyzer(), articles: articles.len(), passages })
+        Ok(KnowledgeBase {
+            reader,
+            fields: f,
+            analyzer: analyzer::analyzer(),
+            articles: articles.len(),
+            passages,
+        })
     }
 
     pub fn article_count(&self) -> usize {
@@ -164,11 +193,20 @@ impl KnowledgeBase {
         let f = self.fields;
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, text_query)];
         if let Some(intent) = request.intent {
-            clauses.push((Occur::Should, constant(Term::from_field_text(f.intents, intent), INTENT_BOOST)));
+            clauses.push((
+                Occur::Should,
+                constant(Term::from_field_text(f.intents, intent), INTENT_BOOST),
+            ));
         }
-        clauses.push((Occur::Should, constant(Term::from_field_text(f.lang, request.lang), LANGUAGE_BOOST)));
+        clauses.push((
+            Occur::Should,
+            constant(Term::from_field_text(f.lang, request.lang), LANGUAGE_BOOST),
+        ));
         let searcher = self.reader.searcher();
-        let top = searcher.search(&BooleanQuery::new(clauses), &TopDocs::with_limit(request.limit.max(1)).order_by_score())?;
+        let top = searcher.search(
+            &BooleanQuery::new(clauses),
+            &TopDocs::with_limit(request.limit.max(1)).order_by_score(),
+        )?;
         let mut hits = Vec::with_capacity(top.len());
         for (score, address) in top {
             let document: TantivyDocument = searcher.doc(address)?;
@@ -183,13 +221,24 @@ impl KnowledgeBase {
         terms.sort();
         terms.dedup();
         let f = self.fields;
-        let weighted = [(f.title, 2.0), (f.heading, 1.5), (f.body, 1.0), (f.tags, 1.5)];
+        let weighted = [
+            (f.title, 2.0),
+            (f.heading, 1.5),
+            (f.body, 1.0),
+            (f.tags, 1.5),
+        ];
         let clauses: Vec<(Occur, Box<dyn Query>)> = terms
             .iter()
             .flat_map(|term| {
                 weighted.iter().map(move |&(field, boost)| {
-                    let query = TermQuery::new(Term::from_field_text(field, term), IndexRecordOption::WithFreqs);
-                    (Occur::Should, Box::new(BoostQuery::new(Box::new(query), boost)) as Box<dyn Query>)
+                    let query = TermQuery::new(
+                        Term::from_field_text(field, term),
+                        IndexRecordOption::WithFreqs,
+                    );
+                    (
+                        Occur::Should,
+                        Box::new(BoostQuery::new(Box::new(query), boost)) as Box<dyn Query>,
+                    )
                 })
             })
             .collect();
@@ -198,7 +247,13 @@ impl KnowledgeBase {
 
     fn hit(&self, document: &TantivyDocument, score: f32) -> Hit {
         let f = self.fields;
-        let text = |field: Field| document.get_first(field).and_then(|v| v.as_str()).unwrap_or("").to_string();
+        let text = |field: Field| {
+            document
+                .get_first(field)
+                .and_then(|v| v.as_str())
+                .unwrap_or("")
+                .to_string()
+        };
         Hit {
             article_id: text(f.article_id),
             title: text(f.title),
@@ -212,5 +267,8 @@ impl KnowledgeBase {
 }
 
 fn constant(term: Term, score: f32) -> Box<dyn Query> {
-    Box::new(ConstScoreQuery::new(Box::new(TermQuery::new(term, IndexRecordOption::Basic)), score))
+    Box::new(ConstScoreQuery::new(
+        Box::new(TermQuery::new(term, IndexRecordOption::Basic)),
+        score,
+    ))
 }

@@ -16,7 +16,11 @@ pub struct Example {
 }
 
 fn bad(path: &Path, line: usize, reason: impl Into<String>) -> NluError {
-    NluError::BadData { path: path.to_path_buf(), line, reason: reason.into() }
+    NluError::BadData {
+        path: path.to_path_buf(),
+        line,
+        reason: reason.into(),
+    }
 }
 
 /// Reads a file, or every supported file of a directory in name order.
@@ -38,7 +42,10 @@ pub fn load(path: &Path) -> Result<Vec<Example>, NluError> {
 }
 
 fn extension(path: &Path) -> String {
-    path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase()
+    path.extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase()
 }
 
 fn load_file(path: &Path) -> Result<Vec<Example>, NluError> {
@@ -47,7 +54,13 @@ fn load_file(path: &Path) -> Result<Vec<Example>, NluError> {
         "csv" => parse_csv(path, &text)?,
         "jsonl" => parse_jsonl(path, &text)?,
         "yaml" | "yml" => parse_yaml(path, &text)?,
-        other => return Err(bad(path, 0, format!("unsupported extension {other:?} (csv, jsonl, yaml)"))),
+        other => {
+            return Err(bad(
+                path,
+                0,
+                format!("unsupported extension {other:?} (csv, jsonl, yaml)"),
+            ));
+        }
     };
     if examples.is_empty() {
         return Err(bad(path, 0, "no examples"));
@@ -57,7 +70,10 @@ fn load_file(path: &Path) -> Result<Vec<Example>, NluError> {
 
 fn parse_csv(path: &Path, text: &str) -> Result<Vec<Example>, NluError> {
     let mut reader = csv::Reader::from_reader(text.as_bytes());
-    let headers = reader.headers().map_err(|e| bad(path, 1, e.to_string()))?.clone();
+    let headers = reader
+        .headers()
+        .map_err(|e| bad(path, 1, e.to_string()))?
+        .clone();
     let column = |names: &[&str]| headers.iter().position(|h| names.contains(&h.trim()));
     let text_col = column(&["text"]).ok_or_else(|| bad(path, 1, "no `text` column"))?;
     let intent_col = column(&["intent", "category", "label"])
@@ -85,7 +101,8 @@ fn parse_jsonl(path: &Path, text: &str) -> Result<Vec<Example>, NluError> {
         if line.trim().is_empty() {
             continue;
         }
-        let row: JsonExample = serde_json::from_str(line).map_err(|e| bad(path, i + 1, e.to_string()))?;
+        let row: JsonExample =
+            serde_json::from_str(line).map_err(|e| bad(path, i + 1, e.to_string()))?;
         examples.push(checked(path, i + 1, &row.text, &row.intent)?);
     }
     Ok(examples)
@@ -110,7 +127,10 @@ fn checked(path: &Path, line: usize, text: &str, intent: &str) -> Result<Example
     if text.is_empty() || intent.is_empty() {
         return Err(bad(path, line, "empty text or intent"));
     }
-    Ok(Example { text: text.to_string(), intent: intent.to_string() })
+    Ok(Example {
+        text: text.to_string(),
+        intent: intent.to_string(),
+    })
 }
 
 #[cfg(test)]
@@ -120,12 +140,30 @@ mod tests {
     #[test]
     fn reads_all_three_formats() {
         let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("a.csv"), "text,category\nhello there,greeting\n").unwrap();
-        std::fs::write(dir.path().join("b.jsonl"), "{\"text\":\"bye\",\"intent\":\"goodbye\"}\n").unwrap();
-        std::fs::write(dir.path().join("c.yaml"), "thanks:\n  - thank you\n  - 谢谢\n").unwrap();
+        std::fs::write(
+            dir.path().join("a.csv"),
+            "text,category\nhello there,greeting\n",
+        )
+        .unwrap();
+        std::fs::write(
+            dir.path().join("b.jsonl"),
+            "{\"text\":\"bye\",\"intent\":\"goodbye\"}\n",
+        )
+        .unwrap();
+        std::fs::write(
+            dir.path().join("c.yaml"),
+            "thanks:\n  - thank you\n  - 谢谢\n",
+        )
+        .unwrap();
         let examples = load(dir.path()).unwrap();
         assert_eq!(examples.len(), 4);
-        assert_eq!(examples[3], Example { text: "谢谢".into(), intent: "thanks".into() });
+        assert_eq!(
+            examples[3],
+            Example {
+                text: "谢谢".into(),
+                intent: "thanks".into()
+            }
+        );
     }
 
     #[test]

@@ -29,7 +29,9 @@ fn runtime(library: &Path) -> Result<&'static ort::environment::Environment, Nlu
         let builder = ort::init_from(library).map_err(|e| format!("{}: {e}", library.display()))?;
         builder.with_name("switchboard").build().map_err(|e| e.to_string())
     });
-    loaded.as_ref().map_err(|message| NluError::Runtime(message.clone()))
+    loaded
+        .as_ref()
+        .map_err(|message| NluError::Runtime(message.clone()))
 }
 
 pub struct Encoder {
@@ -84,7 +86,10 @@ impl Encoder {
             ..PaddingParams::default()
         }));
         tokenizer
-            .with_truncation(Some(TruncationParams { max_length: MAX_TOKENS, ..Default::default() }))
+            .with_truncation(Some(TruncationParams {
+                max_length: MAX_TOKENS,
+                ..Default::default()
+            }))
             .map_err(|e| NluError::Model(e.to_string()))?;
         let mut sessions = Vec::new();
         for _ in 0..options.sessions.max(1) {
@@ -92,7 +97,12 @@ impl Encoder {
                 .map_err(|e| NluError::Model(format!("{}: {e}", model.display())))?;
             sessions.push(Mutex::new(session));
         }
-        let mut encoder = Encoder { tokenizer, sessions, next: AtomicUsize::new(0), dim: 0 };
+        let mut encoder = Encoder {
+            tokenizer,
+            sessions,
+            next: AtomicUsize::new(0),
+            dim: 0,
+        };
         encoder.dim = encoder.embed(&["hello"])?.first().map_or(0, Vec::len);
         Ok(encoder)
     }
@@ -126,7 +136,13 @@ impl Encoder {
         Ok(mean_pool(&hidden, &mask, batch, seq))
     }
 
-    fn run(&self, batch: usize, seq: usize, ids: Vec<i64>, mask: &[i64]) -> Result<Vec<f32>, NluError> {
+    fn run(
+        &self,
+        batch: usize,
+        seq: usize,
+        ids: Vec<i64>,
+        mask: &[i64],
+    ) -> Result<Vec<f32>, NluError> {
         let inference = |e: ort::Error| NluError::Inference(e.to_string());
         let types = vec![0i64; batch * seq];
         let ids = Tensor::from_array(([batch, seq], ids)).map_err(inference)?;
@@ -150,7 +166,7 @@ impl Encoder {
 
 /// Averages token vectors where the attention mask is 1, then L2-normalises.
 fn mean_pool(hidden: &[f32], mask: &[i64], batch: usize, seq: usize) -> Vec<Vec<f32>> {
-    let dim = if batch * seq == 0 { 0 } else { hidden.len() / (batch * seq) };
+    let dim = hidden.len().checked_div(batch * seq).unwrap_or(0);
     (0..batch)
         .map(|b| {
             let mut sum = vec![0f32; dim];

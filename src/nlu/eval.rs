@@ -55,19 +55,33 @@ pub fn evaluate(classifier: &Classifier, examples: &[Example]) -> Result<Report,
         let started = Instant::now();
         let prediction = classifier.classify(&example.text)?;
         latencies.push(started.elapsed().as_secs_f64() * 1000.0);
-        let label = if prediction.out_of_scope { OUT_OF_SCOPE.to_string() } else { prediction.intent.name };
+        let label = if prediction.out_of_scope {
+            OUT_OF_SCOPE.to_string()
+        } else {
+            prediction.intent.name
+        };
         predicted.push(label);
     }
     latencies.sort_by(f64::total_cmp);
-    let pairs: Vec<(&str, &str)> = examples.iter().map(|e| e.intent.as_str()).zip(predicted.iter().map(String::as_str)).collect();
+    let pairs: Vec<(&str, &str)> = examples
+        .iter()
+        .map(|e| e.intent.as_str())
+        .zip(predicted.iter().map(String::as_str))
+        .collect();
     let per_intent = per_intent_scores(&pairs);
-    let in_scope: Vec<&(&str, &str)> = pairs.iter().filter(|(gold, _)| *gold != OUT_OF_SCOPE).collect();
+    let in_scope: Vec<&(&str, &str)> = pairs
+        .iter()
+        .filter(|(gold, _)| *gold != OUT_OF_SCOPE)
+        .collect();
     let oos = per_intent.iter().find(|s| s.intent == OUT_OF_SCOPE);
     let scored: Vec<&IntentScore> = per_intent.iter().filter(|s| s.support > 0).collect();
     Ok(Report {
         examples: pairs.len(),
         accuracy: ratio(pairs.iter().filter(|(g, p)| g == p).count(), pairs.len()),
-        in_scope_accuracy: ratio(in_scope.iter().filter(|(g, p)| g == p).count(), in_scope.len()),
+        in_scope_accuracy: ratio(
+            in_scope.iter().filter(|(g, p)| g == p).count(),
+            in_scope.len(),
+        ),
         macro_f1: scored.iter().map(|s| s.f1).sum::<f32>() / scored.len().max(1) as f32,
         out_of_scope_precision: oos.filter(|s| s.support > 0).map(|s| s.precision),
         out_of_scope_recall: oos.filter(|s| s.support > 0).map(|s| s.recall),
@@ -100,8 +114,18 @@ fn per_intent_scores(pairs: &[(&str, &str)]) -> Vec<IntentScore> {
         .into_iter()
         .map(|(intent, (tp, gold, predicted))| {
             let (precision, recall) = (ratio(tp, predicted), ratio(tp, gold));
-            let f1 = if precision + recall > 0.0 { 2.0 * precision * recall / (precision + recall) } else { 0.0 };
-            IntentScore { intent: intent.to_string(), support: gold, precision, recall, f1 }
+            let f1 = if precision + recall > 0.0 {
+                2.0 * precision * recall / (precision + recall)
+            } else {
+                0.0
+            };
+            IntentScore {
+                intent: intent.to_string(),
+                support: gold,
+                precision,
+                recall,
+                f1,
+            }
         })
         .collect()
 }
@@ -113,9 +137,13 @@ fn confusions(pairs: &[(&str, &str)], limit: usize) -> Vec<Confusion> {
     }
     let mut list: Vec<Confusion> = counts
         .into_iter()
-        .map(|((e, p), count)| Confusion { expected: e.into(), predicted: p.into(), count })
+        .map(|((e, p), count)| Confusion {
+            expected: e.into(),
+            predicted: p.into(),
+            count,
+        })
         .collect();
-    list.sort_by(|a, b| b.count.cmp(&a.count));
+    list.sort_by_key(|c| std::cmp::Reverse(c.count));
     list.truncate(limit);
     list
 }

@@ -70,10 +70,10 @@ pub fn sparse_features(text: &str) -> Sparse {
         if let Some(next) = tokens.get(i + 1) {
             add(&["b", token, next]);
         }
-        if let (Some(next), Some(third)) = (tokens.get(i + 1), tokens.get(i + 2)) {
-            if token.chars().all(is_cjk) {
-                add(&["t", token, next, third]);
-            }
+        if let (Some(next), Some(third)) = (tokens.get(i + 1), tokens.get(i + 2))
+            && token.chars().all(is_cjk)
+        {
+            add(&["t", token, next, third]);
         }
         if !token.chars().any(is_cjk) {
             char_ngrams(token, &mut add);
@@ -89,7 +89,11 @@ pub fn sparse_features(text: &str) -> Sparse {
 
 fn char_ngrams(word: &str, add: &mut impl FnMut(&[&str])) {
     let padded = format!("<{word}>");
-    let bounds: Vec<usize> = padded.char_indices().map(|(i, _)| i).chain([padded.len()]).collect();
+    let bounds: Vec<usize> = padded
+        .char_indices()
+        .map(|(i, _)| i)
+        .chain([padded.len()])
+        .collect();
     for n in 3..=5 {
         for start in 0..bounds.len().saturating_sub(n) {
             add(&["c", &padded[bounds[start]..bounds[start + n]]]);
@@ -103,7 +107,10 @@ mod tests {
 
     #[test]
     fn chinese_characters_are_separate_tokens() {
-        assert_eq!(tokens("我的eSIM不能用"), vec!["我", "的", "esim", "不", "能", "用"]);
+        assert_eq!(
+            tokens("我的eSIM不能用"),
+            vec!["我", "的", "esim", "不", "能", "用"]
+        );
     }
 
     #[test]

@@ -19,7 +19,12 @@ pub struct TrainOptions {
 
 impl Default for TrainOptions {
     fn default() -> TrainOptions {
-        TrainOptions { epochs: 20, learning_rate: 0.3, l2: 1e-6, seed: 42 }
+        TrainOptions {
+            epochs: 20,
+            learning_rate: 0.3,
+            l2: 1e-6,
+            seed: 42,
+        }
     }
 }
 
@@ -94,7 +99,12 @@ impl LinearHead {
         logits
     }
 
-    pub fn train(examples: &[Features], labels: &[usize], classes: usize, options: TrainOptions) -> LinearHead {
+    pub fn train(
+        examples: &[Features],
+        labels: &[usize],
+        classes: usize,
+        options: TrainOptions,
+    ) -> LinearHead {
         let dense_dim = examples.first().map_or(0, |x| x.dense.len());
         let mut head = LinearHead::zeros(classes, dense_dim);
         let mut squares = LinearHead::zeros(classes, dense_dim);
@@ -110,7 +120,13 @@ impl LinearHead {
     }
 
     /// One AdaGrad step on the cross-entropy loss of one example.
-    fn step(&mut self, squares: &mut LinearHead, x: &Features, label: usize, options: TrainOptions) {
+    fn step(
+        &mut self,
+        squares: &mut LinearHead,
+        x: &Features,
+        label: usize,
+        options: TrainOptions,
+    ) {
         let c = self.classes;
         let mut gradient = self.probabilities(x);
         gradient[label] -= 1.0;
@@ -123,11 +139,19 @@ impl LinearHead {
         };
         update(&mut self.bias, &mut squares.bias, 1.0);
         for (j, &v) in x.dense.iter().enumerate() {
-            update(&mut self.dense[j * c..(j + 1) * c], &mut squares.dense[j * c..(j + 1) * c], v);
+            update(
+                &mut self.dense[j * c..(j + 1) * c],
+                &mut squares.dense[j * c..(j + 1) * c],
+                v,
+            );
         }
         for &(bucket, v) in &x.sparse {
             let range = bucket as usize * c..(bucket as usize + 1) * c;
-            update(&mut self.sparse[range.clone()], &mut squares.sparse[range], v);
+            update(
+                &mut self.sparse[range.clone()],
+                &mut squares.sparse[range],
+                v,
+            );
         }
     }
 
@@ -164,12 +188,20 @@ mod tests {
     use crate::nlu::features::sparse_features;
 
     fn example(text: &str) -> Features {
-        Features { dense: vec![0.0; 4], sparse: sparse_features(text) }
+        Features {
+            dense: vec![0.0; 4],
+            sparse: sparse_features(text),
+        }
     }
 
     #[test]
     fn learns_separable_classes_deterministically() {
-        let texts = ["pay my bill", "bill payment", "roaming abroad", "travel roaming"];
+        let texts = [
+            "pay my bill",
+            "bill payment",
+            "roaming abroad",
+            "travel roaming",
+        ];
         let examples: Vec<Features> = texts.iter().map(|t| example(t)).collect();
         let labels = [0, 0, 1, 1];
         let head = LinearHead::train(&examples, &labels, 2, TrainOptions::default());

@@ -31,7 +31,11 @@ pub enum NluError {
     #[error("inference failed: {0}")]
     Inference(String),
     #[error("{}, line {line}: {reason}", path.display())]
-    BadData { path: PathBuf, line: usize, reason: String },
+    BadData {
+        path: PathBuf,
+        line: usize,
+        reason: String,
+    },
     #[error("training: {0}")]
     Training(String),
 }
@@ -44,7 +48,10 @@ pub struct Classifier {
 
 impl Classifier {
     pub fn new(encoder: Arc<Encoder>, model: IntentModel) -> Classifier {
-        Classifier { encoder, model: RwLock::new(Arc::new(model)) }
+        Classifier {
+            encoder,
+            model: RwLock::new(Arc::new(model)),
+        }
     }
 
     pub fn load(encoder: Arc<Encoder>, model_dir: &Path) -> Result<Classifier, NluError> {
@@ -65,7 +72,10 @@ impl Classifier {
 
     pub fn classify(&self, text: &str) -> Result<Prediction, NluError> {
         let dense = self.encoder.embed(&[text])?.pop().unwrap_or_default();
-        let features = Features { dense, sparse: features::sparse_features(text) };
+        let features = Features {
+            dense,
+            sparse: features::sparse_features(text),
+        };
         Ok(self.model().predict(&features))
     }
 }

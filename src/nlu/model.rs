@@ -57,16 +57,27 @@ impl IntentModel {
         let probabilities = self.head.probabilities(features);
         let mut ranked: Vec<(usize, f32)> = probabilities.into_iter().enumerate().collect();
         ranked.sort_by(|a, b| b.1.total_cmp(&a.1));
-        let scored = |&(i, p): &(usize, f32)| Scored { name: self.meta.labels[i].clone(), confidence: p };
-        let intent = ranked.first().map(scored).unwrap_or(Scored { name: OUT_OF_SCOPE.into(), confidence: 0.0 });
+        let scored = |&(i, p): &(usize, f32)| Scored {
+            name: self.meta.labels[i].clone(),
+            confidence: p,
+        };
+        let intent = ranked.first().map(scored).unwrap_or(Scored {
+            name: OUT_OF_SCOPE.into(),
+            confidence: 0.0,
+        });
         let out_of_scope = intent.name == OUT_OF_SCOPE || intent.confidence < self.meta.threshold;
-        Prediction { runner_up: ranked.get(1).map(scored), intent, out_of_scope }
+        Prediction {
+            runner_up: ranked.get(1).map(scored),
+            intent,
+            out_of_scope,
+        }
     }
 
     pub fn save(&self, dir: &Path) -> Result<(), NluError> {
         let io = |e: std::io::Error| NluError::Model(format!("{}: {e}", dir.display()));
         std::fs::create_dir_all(dir).map_err(io)?;
-        let meta = serde_json::to_vec_pretty(&self.meta).map_err(|e| NluError::Model(e.to_string()))?;
+        let meta =
+            serde_json::to_vec_pretty(&self.meta).map_err(|e| NluError::Model(e.to_string()))?;
         std::fs::write(dir.join("weights.bin"), self.head.to_bytes()).map_err(io)?;
         std::fs::write(dir.join("model.json"), meta).map_err(io)?;
         Ok(())
@@ -86,13 +97,16 @@ impl IntentModel {
         }
         let corrupt = |reason: String| NluError::Model(format!("{}: {reason}", dir.display()));
         let text = std::fs::read(&meta_path).map_err(|e| corrupt(e.to_string()))?;
-        let meta: ModelMeta = serde_json::from_slice(&text).map_err(|e| corrupt(format!("model.json: {e}")))?;
+        let meta: ModelMeta =
+            serde_json::from_slice(&text).map_err(|e| corrupt(format!("model.json: {e}")))?;
         if meta.format != FORMAT || meta.sparse_dim != SPARSE_DIM || meta.labels.is_empty() {
             return Err(corrupt(format!("model.json is not a {FORMAT} model")));
         }
         if meta.dense_dim != dense_dim {
             let found = meta.dense_dim;
-            return Err(corrupt(format!("trained on {found}-d embeddings, the encoder gives {dense_dim}")));
+            return Err(corrupt(format!(
+                "trained on {found}-d embeddings, the encoder gives {dense_dim}"
+            )));
         }
         let bytes = std::fs::read(&weights_path).map_err(|e| corrupt(e.to_string()))?;
         let head = LinearHead::from_bytes(&bytes, meta.labels.len(), dense_dim)

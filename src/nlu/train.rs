@@ -27,7 +27,10 @@ pub fn featurize(encoder: &Encoder, texts: &[&str]) -> Result<Vec<Features>, Nlu
             .collect();
         handles
             .into_iter()
-            .map(|h| h.join().unwrap_or_else(|_| Err(NluError::Inference("a worker panicked".into()))))
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| Err(NluError::Inference("a worker panicked".into())))
+            })
             .collect()
     });
     let mut all = Vec::with_capacity(texts.len());
@@ -41,23 +44,42 @@ fn featurize_serial(encoder: &Encoder, texts: &[&str]) -> Result<Vec<Features>, 
     let mut out = Vec::with_capacity(texts.len());
     for batch in texts.chunks(BATCH) {
         for (text, dense) in batch.iter().zip(encoder.embed(batch)?) {
-            out.push(Features { dense, sparse: sparse_features(text) });
+            out.push(Features {
+                dense,
+                sparse: sparse_features(text),
+            });
         }
     }
     Ok(out)
 }
 
-pub fn train(encoder: &Encoder, examples: &[Example], options: TrainOptions) -> Result<IntentModel, NluError> {
-    let labels: Vec<String> = examples.iter().map(|e| e.intent.clone()).collect::<BTreeSet<_>>().into_iter().collect();
+pub fn train(
+    encoder: &Encoder,
+    examples: &[Example],
+    options: TrainOptions,
+) -> Result<IntentModel, NluError> {
+    let labels: Vec<String> = examples
+        .iter()
+        .map(|e| e.intent.clone())
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
     if labels.len() < 2 {
-        return Err(NluError::Training("need examples of at least two intents".into()));
+        return Err(NluError::Training(
+            "need examples of at least two intents".into(),
+        ));
     }
-    let gold: Vec<usize> = examples.iter().map(|e| labels.binary_search(&e.intent).unwrap_or(0)).collect();
+    let gold: Vec<usize> = examples
+        .iter()
+        .map(|e| labels.binary_search(&e.intent).unwrap_or(0))
+        .collect();
     let texts: Vec<&str> = examples.iter().map(|e| e.text.as_str()).collect();
     let features = featurize(encoder, &texts)?;
     let (train_idx, val_idx) = split(&gold, labels.len());
     let subset = |idx: &[usize]| -> (Vec<Features>, Vec<usize>) {
-        idx.iter().map(|&i| (clone_features(&features[i]), gold[i])).unzip()
+        idx.iter()
+            .map(|&i| (clone_features(&features[i]), gold[i]))
+            .unzip()
     };
     let (train_x, train_y) = subset(&train_idx);
     let (val_x, val_y) = subset(&val_idx);
@@ -82,7 +104,10 @@ pub fn train(encoder: &Encoder, examples: &[Example], options: TrainOptions) -> 
 }
 
 fn clone_features(f: &Features) -> Features {
-    Features { dense: f.dense.clone(), sparse: f.sparse.clone() }
+    Features {
+        dense: f.dense.clone(),
+        sparse: f.sparse.clone(),
+    }
 }
 
 /// Deterministic stratified split: every `VALIDATION_EVERY`-th example of an intent is held out
@@ -92,7 +117,7 @@ fn split(gold: &[usize], classes: usize) -> (Vec<usize>, Vec<usize>) {
     let (mut train, mut val) = (Vec::new(), Vec::new());
     for (i, &label) in gold.iter().enumerate() {
         seen[label] += 1;
-        if seen[label] % VALIDATION_EVERY == 0 {
+        if seen[label].is_multiple_of(VALIDATION_EVERY) {
             val.push(i);
         } else {
             train.push(i);
@@ -110,30 +135,45 @@ fn calibrate(model: &IntentModel, xs: &[Features], ys: &[usize]) -> (f32, Valida
         .iter()
         .map(|x| {
             let p = model.head.probabilities(x);
-            let best = (0..p.len()).max_by(|&a, &b| p[a].total_cmp(&p[b])).unwrap_or(0);
+            let best = (0..p.len())
+                .max_by(|&a, &b| p[a].total_cmp(&p[b]))
+                .unwrap_or(0);
             (best, p[best])
         })
         .collect();
     let score_at = |t: f32| score(&predictions, ys, oos, t);
     let candidates: Vec<f32> = (0..100).map(|i| i as f32 / 100.0).collect();
     let base = score_at(0.0);
-    let best = match (oos, base.out_of_scope_recall) {
-        (Some(_), Some(_)) => candidates.iter().copied().max_by(|&a, &b| {
-            let value = |t| { let v = score_at(t); v.in_scope_accuracy + v.out_of_scope_recall.unwrap_or(0.0) };
-            value(a).total_cmp(&value(b)).then(b.total_cmp(&a))
-        }),
-        _ => candidates
+    let has_oos_examples = oos.is_some() && base.out_of_scope_recall.is_some();
+    let best = if has_oos_examples {
+        let value = |t| {
+            let v = score_at(t);
+            v.in_scope_accuracy + v.out_of_scope_recall.unwrap_or(0.0)
+        };
+        // Ties go to the lower threshold: reject no more than needed.
+        candidates
             .iter()
             .copied()
-            .filter(|&t| score_at(t).in_scope_accuracy >= base.in_scope_accuracy - MAX_ACCURACY_COST)
-            .last(),
+            .max_by(|&a, &b| value(a).total_cmp(&value(b)).then(b.total_cmp(&a)))
+    } else {
+        let floor = base.in_scope_accuracy - MAX_ACCURACY_COST;
+        candidates
+            .iter()
+            .copied()
+            .rfind(|&t| score_at(t).in_scope_accuracy >= floor)
     };
     let threshold = best.unwrap_or(0.0);
     (threshold, score_at(threshold))
 }
 
-fn score(predictions: &[(usize, f32)], ys: &[usize], oos: Option<usize>, threshold: f32) -> Validation {
-    let (mut correct, mut in_scope, mut in_scope_correct, mut oos_total, mut oos_rejected) = (0, 0, 0, 0, 0);
+fn score(
+    predictions: &[(usize, f32)],
+    ys: &[usize],
+    oos: Option<usize>,
+    threshold: f32,
+) -> Validation {
+    let (mut correct, mut in_scope, mut in_scope_correct, mut oos_total, mut oos_rejected) =
+        (0, 0, 0, 0, 0);
     for (&(predicted, confidence), &gold) in predictions.iter().zip(ys) {
         let rejected = Some(predicted) == oos || confidence < threshold;
         let is_oos = Some(gold) == oos;

@@ -36,7 +36,9 @@ pub struct TicketStore {
 }
 
 pub fn now_ms() -> u64 {
-    let since_epoch = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
+    let since_epoch = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default();
     u64::try_from(since_epoch.as_millis()).unwrap_or(u64::MAX)
 }
 
@@ -52,7 +54,11 @@ impl TicketStore {
         let db = sled::open(dir)?;
         let tickets = db.open_tree("tickets")?;
         let events = db.open_tree("events")?;
-        Ok(TicketStore { db, tickets, events })
+        Ok(TicketStore {
+            db,
+            tickets,
+            events,
+        })
     }
 
     /// Creates a ticket with its `created` event. Call [`TicketStore::flush`] before acknowledging.
@@ -68,13 +74,19 @@ impl TicketStore {
             escalation_reason: None,
             event_count: 0,
         };
-        let created = EventKind::Created { channel: channel.to_string() };
-        self.tickets.insert(ticket.id.as_bytes(), serde_json::to_vec(&ticket)?)?;
+        let created = EventKind::Created {
+            channel: channel.to_string(),
+        };
+        self.tickets
+            .insert(ticket.id.as_bytes(), serde_json::to_vec(&ticket)?)?;
         self.append(ticket.id, vec![created], |_| {})
     }
 
     pub fn get(&self, id: Uuid) -> Result<Ticket, TicketError> {
-        let bytes = self.tickets.get(id.as_bytes())?.ok_or(TicketError::NotFound(id))?;
+        let bytes = self
+            .tickets
+            .get(id.as_bytes())?
+            .ok_or(TicketError::NotFound(id))?;
         Ok(serde_json::from_slice(&bytes)?)
     }
 
@@ -97,12 +109,18 @@ impl TicketStore {
         let result = (&self.tickets, &self.events).transaction(|(tickets, events)| {
             let bytes = tickets
                 .get(id.as_bytes())?
-                .ok_or(ConflictableTransactionError::Abort(TicketError::NotFound(id)))?;
+                .ok_or(ConflictableTransactionError::Abort(TicketError::NotFound(
+                    id,
+                )))?;
             let mut ticket: Ticket = serde_json::from_slice(&bytes)
                 .map_err(|e| ConflictableTransactionError::Abort(TicketError::Corrupt(e)))?;
             let now = now_ms();
             for kind in &kinds {
-                let event = Event { seq: ticket.event_count, at_ms: now, kind: kind.clone() };
+                let event = Event {
+                    seq: ticket.event_count,
+                    at_ms: now,
+                    kind: kind.clone(),
+                };
                 let value = serde_json::to_vec(&event)
                     .map_err(|e| ConflictableTransactionError::Abort(TicketError::Corrupt(e)))?;
                 events.insert(&event_key(id, event.seq), value)?;
@@ -145,8 +163,12 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = TicketStore::open(dir.path()).unwrap();
         let ticket = store.create("web").unwrap();
-        let text = EventKind::CustomerMessage { text: "hello".into() };
-        let updated = store.append(ticket.id, vec![text.clone()], |t| t.failed_turns = 1).unwrap();
+        let text = EventKind::CustomerMessage {
+            text: "hello".into(),
+        };
+        let updated = store
+            .append(ticket.id, vec![text.clone()], |t| t.failed_turns = 1)
+            .unwrap();
         assert_eq!(updated.event_count, 2);
         assert_eq!(updated.failed_turns, 1);
         let events = store.events(ticket.id).unwrap();

@@ -62,11 +62,21 @@ pub struct BotReply {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum EventKind {
-    Created { channel: String },
-    CustomerMessage { text: String },
+    Created {
+        channel: String,
+    },
+    CustomerMessage {
+        text: String,
+    },
     BotReply(BotReply),
-    Escalated { reason: EscalationReason, evidence: String },
-    StatusChanged { from: TicketStatus, to: TicketStatus },
+    Escalated {
+        reason: EscalationReason,
+        evidence: String,
+    },
+    StatusChanged {
+        from: TicketStatus,
+        to: TicketStatus,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

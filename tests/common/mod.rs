@@ -27,12 +27,17 @@ fn shared() -> &'static Shared {
     SHARED.get_or_init(|| {
         let settings = Settings::defaults();
         let encoder = startup::load_encoder(&settings).expect("encoder (run `make setup`)");
-        let examples = dataset::load(Path::new(DEFAULT_TRAINING_DATA)).expect("default training data");
+        let examples =
+            dataset::load(Path::new(DEFAULT_TRAINING_DATA)).expect("default training data");
         let model = train::train(&encoder, &examples, TrainOptions::default()).expect("training");
         let model_dir = tempfile::tempdir().expect("temp dir");
         model.save(model_dir.path()).expect("save model");
         let kb = startup::load_kb(&settings).expect("knowledge base");
-        Shared { classifier: Arc::new(Classifier::new(encoder, model)), kb: Arc::new(kb), model_dir }
+        Shared {
+            classifier: Arc::new(Classifier::new(encoder, model)),
+            kb: Arc::new(kb),
+            model_dir,
+        }
     })
 }
 
@@ -61,7 +66,12 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
     adjust(&mut settings);
     let shared = shared();
     let store = startup::open_store(&settings).expect("ticket store");
-    let service = Switchboard::new(Arc::clone(&shared.classifier), Arc::clone(&shared.kb), store.clone(), &settings);
+    let service = Switchboard::new(
+        Arc::clone(&shared.classifier),
+        Arc::clone(&shared.kb),
+        store.clone(),
+        &settings,
+    );
     let app = startup::bind(Arc::new(service), &settings).expect("bind");
     tokio::spawn(app.server);
     TestApp {
@@ -74,7 +84,12 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
 
 impl TestApp {
     pub async fn new_conversation(&self) -> String {
-        let response = self.client.post(format!("{}/v1/conversations", self.address)).send().await.expect("request");
+        let response = self
+            .client
+            .post(format!("{}/v1/conversations", self.address))
+            .send()
+            .await
+            .expect("request");
         assert_eq!(response.status(), 201);
         let body: serde_json::Value = response.json().await.expect("json");
         body["id"].as_str().expect("id").to_string()
@@ -93,7 +108,12 @@ impl TestApp {
     }
 
     pub async fn transcript(&self, id: &str) -> serde_json::Value {
-        let response = self.client.get(format!("{}/v1/conversations/{id}", self.address)).send().await.expect("request");
+        let response = self
+            .client
+            .get(format!("{}/v1/conversations/{id}", self.address))
+            .send()
+            .await
+            .expect("request");
         assert_eq!(response.status(), 200);
         response.json().await.expect("json")
     }

@@ -1,0 +1,39 @@
+# Switchboard: `make run` fetches what is missing, builds, trains the default intents and serves
+# on 127.0.0.1:8080; `make test` runs the whole suite against the real model, index and store.
+
+CACHE     := .cache
+BIN       := target/release/switchboard
+MODEL_DIR := $(CACHE)/models/intents
+TRAIN     := models/intents/train.yaml
+
+.PHONY: run setup build model test lint bench clean
+
+run: model
+	$(BIN) serve
+
+# ONNX Runtime (PyPI wheel) and the MiniLM encoder, hash-checked, converted to ONNX. Idempotent.
+setup:
+	python3 models/fetch.py --cache $(CACHE)
+
+build:
+	cargo build --release
+
+# The default intent model, retrained when its data changes.
+model: setup build
+	@if [ ! -f $(MODEL_DIR)/model.json ] || [ $(TRAIN) -nt $(MODEL_DIR)/model.json ]; then \
+		$(BIN) train --data $(TRAIN) --out $(MODEL_DIR); \
+	fi
+
+test: setup
+	cargo test --release
+
+lint:
+	cargo fmt --check
+	cargo clippy --release --all-targets -- -D warnings
+
+# Message latency over HTTP: start `make run` in another shell first.
+bench:
+	cargo run --release --example loadgen -- --requests 3000 --concurrency 4
+
+clean:
+	rm -rf data target
