@@ -107,7 +107,7 @@ fn a_missing_model_fails_start_up_with_one_line_naming_the_file_and_the_fix() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     let line = stderr
         .lines()
-        .find(|l| l.contains("Error"))
+        .find(|l| l.starts_with("error:"))
         .unwrap_or_default();
     assert!(
         line.contains("/nonexistent/model/model.json") && line.contains("make model"),
@@ -130,7 +130,7 @@ fn a_missing_runtime_fails_start_up_with_one_line_naming_the_file_and_the_fix() 
     let stderr = String::from_utf8_lossy(&output.stderr);
     let line = stderr
         .lines()
-        .find(|l| l.contains("Error"))
+        .find(|l| l.starts_with("error:"))
         .unwrap_or_default();
     assert!(
         line.contains("/nonexistent/libonnxruntime.so") && line.contains("make setup"),
