@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::NluError;
 use super::features::SPARSE_DIM;
-use super::head::{Features, LinearHead};
+use super::head::{Features, LinearHead, softmax};
 
 pub const FORMAT: &str = "switchboard-intents/1";
 /// The label that marks out-of-scope training examples, when a data set has them.
@@ -19,6 +19,9 @@ pub struct ModelMeta {
     pub labels: Vec<String>,
     pub dense_dim: usize,
     pub sparse_dim: usize,
+    /// Divides the logits before the softmax so that confidences match validation accuracy
+    /// (temperature scaling, fitted on the validation split).
+    pub temperature: f32,
     /// Below this top probability a message is out of scope. Chosen on a validation split.
     pub threshold: f32,
     pub examples: usize,
@@ -53,8 +56,16 @@ pub struct IntentModel {
 }
 
 impl IntentModel {
+    /// Calibrated class probabilities.
+    pub fn probabilities(&self, features: &Features) -> Vec<f32> {
+        let mut logits = self.head.logits(features);
+        logits.iter_mut().for_each(|l| *l /= self.meta.temperature);
+        softmax(&mut logits);
+        logits
+    }
+
     pub fn predict(&self, features: &Features) -> Prediction {
-        let probabilities = self.head.probabilities(features);
+        let probabilities = self.probabilities(features);
         let mut ranked: Vec<(usize, f32)> = probabilities.into_iter().enumerate().collect();
         ranked.sort_by(|a, b| b.1.total_cmp(&a.1));
         let scored = |&(i, p): &(usize, f32)| Scored {
@@ -99,7 +110,12 @@ impl IntentModel {
         let text = std::fs::read(&meta_path).map_err(|e| corrupt(e.to_string()))?;
         let meta: ModelMeta =
             serde_json::from_slice(&text).map_err(|e| corrupt(format!("model.json: {e}")))?;
-        if meta.format != FORMAT || meta.sparse_dim != SPARSE_DIM || meta.labels.is_empty() {
+        let valid_temperature = meta.temperature.is_finite() && meta.temperature > 0.0;
+        if meta.format != FORMAT
+            || meta.sparse_dim != SPARSE_DIM
+            || meta.labels.is_empty()
+            || !valid_temperature
+        {
             return Err(corrupt(format!("model.json is not a {FORMAT} model")));
         }
         if meta.dense_dim != dense_dim {

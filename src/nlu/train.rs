@@ -7,7 +7,7 @@ use super::NluError;
 use super::dataset::Example;
 use super::encoder::Encoder;
 use super::features::{SPARSE_DIM, sparse_features};
-use super::head::{Features, LinearHead, TrainOptions};
+use super::head::{Features, LinearHead, TrainOptions, softmax};
 use super::model::{FORMAT, IntentModel, ModelMeta, OUT_OF_SCOPE, Validation};
 
 const BATCH: usize = 32;
@@ -90,12 +90,14 @@ pub fn train(
             labels,
             dense_dim: encoder.dim(),
             sparse_dim: SPARSE_DIM,
+            temperature: 1.0,
             threshold: 0.0,
             examples: examples.len(),
             validation: Validation::default(),
         },
         head: probe,
     };
+    model.meta.temperature = fit_temperature(&model.head, &val_x, &val_y);
     let (threshold, validation) = calibrate(&model, &val_x, &val_y);
     model.meta.threshold = threshold;
     model.meta.validation = validation;
@@ -134,7 +136,7 @@ fn calibrate(model: &IntentModel, xs: &[Features], ys: &[usize]) -> (f32, Valida
     let predictions: Vec<(usize, f32)> = xs
         .iter()
         .map(|x| {
-            let p = model.head.probabilities(x);
+            let p = model.probabilities(x);
             let best = (0..p.len())
                 .max_by(|&a, &b| p[a].total_cmp(&p[b]))
                 .unwrap_or(0);
@@ -164,6 +166,31 @@ fn calibrate(model: &IntentModel, xs: &[Features], ys: &[usize]) -> (f32, Valida
     };
     let threshold = best.unwrap_or(0.0);
     (threshold, score_at(threshold))
+}
+
+/// The temperature (from a fixed grid, so training stays deterministic) that minimises the
+/// negative log-likelihood of the validation split. A head trained to near-zero loss is
+/// overconfident; dividing its logits spreads the probabilities so that the rejection threshold
+/// and the clarify margin mean something.
+fn fit_temperature(head: &LinearHead, xs: &[Features], ys: &[usize]) -> f32 {
+    if xs.is_empty() {
+        return 1.0;
+    }
+    let logits: Vec<Vec<f32>> = xs.iter().map(|x| head.logits(x)).collect();
+    let nll = |t: f32| -> f32 {
+        logits
+            .iter()
+            .zip(ys)
+            .map(|(l, &y)| {
+                let mut scaled: Vec<f32> = l.iter().map(|v| v / t).collect();
+                softmax(&mut scaled);
+                -scaled[y].max(1e-12).ln()
+            })
+            .sum()
+    };
+    let grid = (2..=80).map(|i| i as f32 * 0.25);
+    grid.min_by(|&a, &b| nll(a).total_cmp(&nll(b)))
+        .unwrap_or(1.0)
 }
 
 fn score(

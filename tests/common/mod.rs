@@ -123,4 +123,4 @@ impl TestApp {
         (self.store.ticket_count(), self.store.event_total())
     }
 }
-pub const AMBIGUOUS: &str = "roaming";
+pub const AMBIGUOUS: &str = "porting";
