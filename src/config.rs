@@ -17,6 +17,7 @@ pub struct ConfigError(#[from] Box<figment::Error>);
 #[derive(Debug, Clone, Deserialize)]
 pub struct Settings {
     pub server: ServerSettings,
+    pub admin: AdminSettings,
     pub paths: PathSettings,
     pub nlu: NluSettings,
     pub dialogue: DialogueSettings,
@@ -28,6 +29,12 @@ pub struct ServerSettings {
     pub port: u16,
     pub workers: usize,
     pub max_body_bytes: usize,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct AdminSettings {
+    /// Empty means the admin API is disabled.
+    pub token: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -15,6 +15,10 @@ pub enum ServiceError {
     TextTooLong { actual: usize, limit: usize },
     #[error("the server is busy; retry shortly")]
     Overloaded,
+    #[error("admin API: missing or wrong bearer token")]
+    Unauthorized,
+    #[error("the new model was not loaded (the current one keeps serving): {0}")]
+    ModelRejected(NluError),
     #[error(transparent)]
     Nlu(#[from] NluError),
     #[error(transparent)]

@@ -167,8 +167,12 @@ fn eval_model(
         return Ok(());
     }
     println!(
-        "examples {}  accuracy {:.4}  in-scope accuracy {:.4}  macro-F1 {:.4}",
-        report.examples, report.accuracy, report.in_scope_accuracy, report.macro_f1
+        "examples {}  accuracy {:.4}  in-scope accuracy {:.4}  macro-F1 {:.4}  accuracy without rejection {:.4}",
+        report.examples,
+        report.accuracy,
+        report.in_scope_accuracy,
+        report.macro_f1,
+        report.accuracy_without_rejection
     );
     if let (Some(p), Some(r)) = (report.out_of_scope_precision, report.out_of_scope_recall) {
         println!(

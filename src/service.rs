@@ -1,6 +1,7 @@
 //! The Switchboard service: the message path from a customer's text to a stored, answered turn.
 //! It owns the components (classifier, knowledge base, ticket store) and knows nothing of HTTP.
 
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -21,6 +22,8 @@ use crate::workers::{CpuGate, JobError};
 const SOURCES_PER_ANSWER: usize = 3;
 
 pub struct Switchboard {
+    admin_token: String,
+    model_dir: PathBuf,
     classifier: Arc<Classifier>,
     kb: Arc<KnowledgeBase>,
     store: TicketStore,
@@ -47,6 +50,16 @@ pub struct Transcript {
     pub events: Vec<Event>,
 }
 
+/// The intent model now serving, as the admin API reports it.
+#[derive(Debug, Clone, Serialize)]
+pub struct ModelSummary {
+    pub dir: PathBuf,
+    pub intents: usize,
+    pub examples: usize,
+    pub threshold: f32,
+    pub temperature: f32,
+}
+
 /// What the CPU stage found: the prediction, the plan, and the passages for a lookup.
 struct Understanding {
     prediction: Prediction,
@@ -62,6 +75,8 @@ impl Switchboard {
         settings: &Settings,
     ) -> Switchboard {
         Switchboard {
+            admin_token: settings.admin.token.clone(),
+            model_dir: settings.paths.model_dir.clone(),
             classifier,
             kb,
             store,
@@ -78,6 +93,43 @@ impl Switchboard {
         let ticket = self.store.create(channel)?;
         self.store.flush().await?;
         Ok(ticket)
+    }
+
+    /// Checks an admin bearer token in constant time. An empty configured token disables admin.
+    pub fn authorize_admin(&self, token: Option<&str>) -> Result<(), ServiceError> {
+        let expected = self.admin_token.as_bytes();
+        let given = token.unwrap_or("").as_bytes();
+        let same_length = expected.len() == given.len();
+        let difference = expected
+            .iter()
+            .zip(given)
+            .fold(0u8, |acc, (a, b)| acc | (a ^ b));
+        if expected.is_empty() || !same_length || difference != 0 {
+            return Err(ServiceError::Unauthorized);
+        }
+        Ok(())
+    }
+
+    /// Loads a newly trained model (from `dir`, or the configured model directory) and swaps it
+    /// in without a restart; a broken model is refused and the current one keeps serving.
+    pub async fn reload_model(&self, dir: Option<PathBuf>) -> Result<ModelSummary, ServiceError> {
+        let dir = dir.unwrap_or_else(|| self.model_dir.clone());
+        let classifier = Arc::clone(&self.classifier);
+        let job = move || {
+            let model = classifier.reload(&dir)?;
+            Ok(ModelSummary {
+                intents: model.meta.labels.len(),
+                examples: model.meta.examples,
+                threshold: model.meta.threshold,
+                temperature: model.meta.temperature,
+                dir,
+            })
+        };
+        match self.cpu.run(job).await {
+            Ok(result) => result.map_err(ServiceError::ModelRejected),
+            Err(JobError::Overloaded) => Err(ServiceError::Overloaded),
+            Err(JobError::Failed) => Err(ServiceError::Task("model reload failed".into())),
+        }
     }
 
     pub fn transcript(&self, id: &str) -> Result<Transcript, ServiceError> {

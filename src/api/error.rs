@@ -55,6 +55,8 @@ fn service_status_and_code(error: &ServiceError) -> (StatusCode, &'static str) {
         ServiceError::ConversationNotFound => (StatusCode::NOT_FOUND, "conversation_not_found"),
         ServiceError::EmptyText => (StatusCode::UNPROCESSABLE_ENTITY, "empty_text"),
         ServiceError::TextTooLong { .. } => (StatusCode::PAYLOAD_TOO_LARGE, "text_too_long"),
+        ServiceError::Unauthorized => (StatusCode::UNAUTHORIZED, "unauthorized"),
+        ServiceError::ModelRejected(_) => (StatusCode::UNPROCESSABLE_ENTITY, "model_rejected"),
         ServiceError::Overloaded => (StatusCode::SERVICE_UNAVAILABLE, "overloaded"),
         ServiceError::Nlu(_) => (StatusCode::INTERNAL_SERVER_ERROR, "classifier_failed"),
         ServiceError::Kb(_) => (StatusCode::INTERNAL_SERVER_ERROR, "search_failed"),

@@ -8,6 +8,7 @@ use std::net::TcpListener;
 use std::sync::Arc;
 
 use actix_web::dev::Server;
+use actix_web::http::header;
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
 use serde::Deserialize;
 use serde_json::json;
@@ -25,6 +26,12 @@ struct State {
 #[serde(deny_unknown_fields)]
 struct NewConversation {
     channel: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReloadModel {
+    dir: Option<std::path::PathBuf>,
 }
 
 #[derive(Deserialize)]
@@ -84,6 +91,28 @@ async fn get_conversation(
     Ok(HttpResponse::Ok().json(transcript))
 }
 
+/// The token of an `Authorization: Bearer <token>` header, if there is one.
+fn bearer_token(request: &HttpRequest) -> Option<&str> {
+    let value = request
+        .headers()
+        .get(header::AUTHORIZATION)?
+        .to_str()
+        .ok()?;
+    value.strip_prefix("Bearer ")
+}
+
+async fn reload_model(
+    state: web::Data<State>,
+    request: HttpRequest,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    state.service.authorize_admin(bearer_token(&request))?;
+    let body: Option<ReloadModel> =
+        body::read_json(&request, payload, state.max_body_bytes).await?;
+    let summary = state.service.reload_model(body.and_then(|b| b.dir)).await?;
+    Ok(HttpResponse::Ok().json(summary))
+}
+
 async fn not_found() -> Result<HttpResponse, ApiError> {
     Err(ApiError::RouteNotFound)
 }
@@ -93,6 +122,7 @@ fn routes(config: &mut web::ServiceConfig) {
         .route("/health", web::get().to(health))
         .route("/v1/conversations", web::post().to(create_conversation))
         .route("/v1/conversations/{id}", web::get().to(get_conversation))
+        .route("/v1/admin/model/reload", web::post().to(reload_model))
         .route(
             "/v1/conversations/{id}/messages",
             web::post().to(post_message),

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use super::NluError;
+use super::model::OUT_OF_SCOPE;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Example {
@@ -48,9 +49,12 @@ fn extension(path: &Path) -> String {
         .to_ascii_lowercase()
 }
 
+/// Labels other data sets use for out-of-scope examples (CLINC150 says `oos`).
+const OUT_OF_SCOPE_ALIASES: [&str; 2] = ["oos", "out-of-scope"];
+
 fn load_file(path: &Path) -> Result<Vec<Example>, NluError> {
     let text = std::fs::read_to_string(path).map_err(|e| bad(path, 0, e.to_string()))?;
-    let examples = match extension(path).as_str() {
+    let mut examples = match extension(path).as_str() {
         "csv" => parse_csv(path, &text)?,
         "jsonl" => parse_jsonl(path, &text)?,
         "yaml" | "yml" => parse_yaml(path, &text)?,
@@ -64,6 +68,11 @@ fn load_file(path: &Path) -> Result<Vec<Example>, NluError> {
     };
     if examples.is_empty() {
         return Err(bad(path, 0, "no examples"));
+    }
+    for example in &mut examples {
+        if OUT_OF_SCOPE_ALIASES.contains(&example.intent.as_str()) {
+            example.intent = OUT_OF_SCOPE.to_string();
+        }
     }
     Ok(examples)
 }

@@ -32,6 +32,9 @@ pub struct Report {
     pub examples: usize,
     pub accuracy: f32,
     pub in_scope_accuracy: f32,
+    /// Accuracy of the top intent with the rejection threshold switched off (a data set without
+    /// out-of-scope examples is usually reported this way).
+    pub accuracy_without_rejection: f32,
     pub macro_f1: f32,
     pub out_of_scope_precision: Option<f32>,
     pub out_of_scope_recall: Option<f32>,
@@ -50,11 +53,13 @@ fn ratio(a: usize, b: usize) -> f32 {
 /// the model rejects counts as `out_of_scope`.
 pub fn evaluate(classifier: &Classifier, examples: &[Example]) -> Result<Report, NluError> {
     let mut predicted = Vec::with_capacity(examples.len());
+    let mut top_correct = 0;
     let mut latencies = Vec::with_capacity(examples.len());
     for example in examples {
         let started = Instant::now();
         let prediction = classifier.classify(&example.text)?;
         latencies.push(started.elapsed().as_secs_f64() * 1000.0);
+        top_correct += usize::from(prediction.intent.name == example.intent);
         let label = if prediction.out_of_scope {
             OUT_OF_SCOPE.to_string()
         } else {
@@ -82,6 +87,7 @@ pub fn evaluate(classifier: &Classifier, examples: &[Example]) -> Result<Report,
             in_scope.iter().filter(|(g, p)| g == p).count(),
             in_scope.len(),
         ),
+        accuracy_without_rejection: ratio(top_correct, pairs.len()),
         macro_f1: scored.iter().map(|s| s.f1).sum::<f32>() / scored.len().max(1) as f32,
         out_of_scope_precision: oos.filter(|s| s.support > 0).map(|s| s.precision),
         out_of_scope_recall: oos.filter(|s| s.support > 0).map(|s| s.recall),

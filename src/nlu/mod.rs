@@ -70,6 +70,16 @@ impl Classifier {
         }
     }
 
+    /// Loads the model in `dir` and swaps it in. On any error the current model keeps serving.
+    pub fn reload(&self, dir: &Path) -> Result<Arc<IntentModel>, NluError> {
+        let model = Arc::new(IntentModel::load(dir, self.encoder.dim())?);
+        match self.model.write() {
+            Ok(mut guard) => *guard = Arc::clone(&model),
+            Err(poisoned) => *poisoned.into_inner() = Arc::clone(&model),
+        }
+        Ok(model)
+    }
+
     pub fn classify(&self, text: &str) -> Result<Prediction, NluError> {
         let dense = self.encoder.embed(&[text])?.pop().unwrap_or_default();
         let features = Features {

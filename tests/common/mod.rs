@@ -9,7 +9,7 @@ use std::sync::{Arc, OnceLock};
 use switchboard::config::Settings;
 use switchboard::kb::KnowledgeBase;
 use switchboard::nlu::head::TrainOptions;
-use switchboard::nlu::{Classifier, dataset, train};
+use switchboard::nlu::{Classifier, Encoder, dataset, train};
 use switchboard::service::Switchboard;
 use switchboard::startup;
 use switchboard::tickets::TicketStore;
@@ -22,11 +22,20 @@ struct Shared {
     model_dir: tempfile::TempDir,
 }
 
+/// The real sentence encoder, loaded once per test binary.
+pub fn encoder() -> Arc<Encoder> {
+    static ENCODER: OnceLock<Arc<Encoder>> = OnceLock::new();
+    let encoder = ENCODER.get_or_init(|| {
+        startup::load_encoder(&Settings::defaults()).expect("encoder (run `make setup`)")
+    });
+    Arc::clone(encoder)
+}
+
 fn shared() -> &'static Shared {
     static SHARED: OnceLock<Shared> = OnceLock::new();
     SHARED.get_or_init(|| {
         let settings = Settings::defaults();
-        let encoder = startup::load_encoder(&settings).expect("encoder (run `make setup`)");
+        let encoder = encoder();
         let examples =
             dataset::load(Path::new(DEFAULT_TRAINING_DATA)).expect("default training data");
         let model = train::train(&encoder, &examples, TrainOptions::default()).expect("training");
@@ -59,6 +68,15 @@ pub async fn spawn_app() -> TestApp {
 
 /// Starts the real server on port 0 with a fresh store; `adjust` tweaks the settings first.
 pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
+    spawn_app_using(Arc::clone(&shared().classifier), adjust).await
+}
+
+/// As [`spawn_app_with`], with a classifier of the test's own (so that reloading its model
+/// cannot disturb other tests).
+pub async fn spawn_app_using(
+    classifier: Arc<Classifier>,
+    adjust: impl FnOnce(&mut Settings),
+) -> TestApp {
     let data_dir = tempfile::tempdir().expect("temp dir");
     let mut settings = Settings::defaults();
     settings.server.port = 0;
@@ -66,12 +84,7 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
     adjust(&mut settings);
     let shared = shared();
     let store = startup::open_store(&settings).expect("ticket store");
-    let service = Switchboard::new(
-        Arc::clone(&shared.classifier),
-        Arc::clone(&shared.kb),
-        store.clone(),
-        &settings,
-    );
+    let service = Switchboard::new(classifier, Arc::clone(&shared.kb), store.clone(), &settings);
     let app = startup::bind(Arc::new(service), &settings).expect("bind");
     tokio::spawn(app.server);
     TestApp {
