@@ -6,7 +6,7 @@ BIN       := target/release/switchboard
 MODEL_DIR := $(CACHE)/models/intents
 TRAIN     := models/intents/train.yaml
 
-.PHONY: run setup build model test lint bench clean
+.PHONY: run setup build model test lint bench bench-intents bench-banking77 bench-clinc150 clean
 
 run: model
 	$(BIN) serve
@@ -34,6 +34,25 @@ lint:
 # Message latency over HTTP: start `make run` in another shell first.
 bench:
 	cargo run --release --example loadgen -- --requests 3000 --concurrency 4
+
+# Intent quality, one command each (numbers in BENCHMARKS.md). Data sets from ../shared/datasets.
+DATASETS := ../shared/datasets
+BENCH    := $(CACHE)/bench
+
+bench-intents: setup build
+	$(BIN) train --data $(TRAIN) --out $(BENCH)/intents
+	$(BIN) eval --model $(BENCH)/intents --data models/intents/test.yaml
+
+bench-banking77: setup build
+	@mkdir -p $(BENCH)
+	python3 benches/carve.py $(DATASETS)/banking77/train.csv $(BENCH)/b77-train.csv $(BENCH)/b77-heldout.csv 5
+	$(BIN) train --data $(BENCH)/b77-train.csv --out $(BENCH)/banking77
+	$(BIN) eval --model $(BENCH)/banking77 --data $(BENCH)/b77-heldout.csv
+	$(BIN) train --data $(DATASETS)/banking77/train.csv --out $(BENCH)/banking77-full
+
+bench-clinc150: setup build
+	$(BIN) train --data $(DATASETS)/clinc150/train.csv --out $(BENCH)/clinc150
+	$(BIN) eval --model $(BENCH)/clinc150 --data $(DATASETS)/clinc150/val.csv
 
 clean:
 	rm -rf data target
