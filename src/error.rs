@@ -4,6 +4,7 @@
 use crate::kb::KbError;
 use crate::nlu::NluError;
 use crate::tickets::TicketError;
+use crate::workers::JobError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ServiceError {
@@ -27,6 +28,15 @@ pub enum ServiceError {
     Tickets(TicketError),
     #[error("a background task failed: {0}")]
     Task(String),
+}
+
+impl From<JobError> for ServiceError {
+    fn from(error: JobError) -> ServiceError {
+        match error {
+            JobError::Overloaded => ServiceError::Overloaded,
+            JobError::Failed => ServiceError::Task("a CPU job panicked or was cancelled".into()),
+        }
+    }
 }
 
 impl From<TicketError> for ServiceError {

@@ -16,7 +16,7 @@ use crate::nlu::{Classifier, Prediction, Scored};
 use crate::tickets::{
     BotAction, BotReply, Event, EventKind, ScoredIntent, Source, Ticket, TicketStatus, TicketStore,
 };
-use crate::workers::{CpuGate, JobError};
+use crate::workers::CpuGate;
 
 /// Passages returned with an answer (the first is quoted, all are cited).
 const SOURCES_PER_ANSWER: usize = 3;
@@ -125,11 +125,10 @@ impl Switchboard {
                 dir,
             })
         };
-        match self.cpu.run(job).await {
-            Ok(result) => result.map_err(ServiceError::ModelRejected),
-            Err(JobError::Overloaded) => Err(ServiceError::Overloaded),
-            Err(JobError::Failed) => Err(ServiceError::Task("model reload failed".into())),
-        }
+        self.cpu
+            .run(job)
+            .await?
+            .map_err(ServiceError::ModelRejected)
     }
 
     pub fn transcript(&self, id: &str) -> Result<Transcript, ServiceError> {
@@ -221,11 +220,7 @@ impl Switchboard {
                 hits,
             })
         };
-        match self.cpu.run(job).await {
-            Ok(result) => result,
-            Err(JobError::Overloaded) => Err(ServiceError::Overloaded),
-            Err(JobError::Failed) => Err(ServiceError::Task("classification job failed".into())),
-        }
+        self.cpu.run(job).await?
     }
 
     /// Appends the turn's events, updates the ticket header, and flushes before returning.
