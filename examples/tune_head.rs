@@ -8,9 +8,12 @@ use std::path::PathBuf;
 
 use clap::Parser;
 use switchboard::config::Settings;
-use switchboard::nlu::head::{Features, LinearHead, TrainOptions};
+use switchboard::nlu::head::{LinearHead, TrainOptions, argmax};
 use switchboard::nlu::{dataset, train};
 use switchboard::startup;
+
+/// Every n-th example of each intent is held out for scoring.
+const HELD_OUT_EVERY: usize = 5;
 
 #[derive(Parser)]
 struct Args {
@@ -22,39 +25,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args = Args::parse();
     let encoder = startup::load_encoder(&Settings::defaults())?;
     let examples = dataset::load(&args.data)?;
-    let mut labels: Vec<&str> = examples.iter().map(|e| e.intent.as_str()).collect();
-    labels.sort_unstable();
-    labels.dedup();
-    let gold: Vec<usize> = examples
-        .iter()
-        .map(|e| labels.binary_search(&e.intent.as_str()).unwrap_or(0))
-        .collect();
+    let (labels, gold) = train::label_indices(&examples);
     let texts: Vec<&str> = examples.iter().map(|e| e.text.as_str()).collect();
     let features = train::featurize(&encoder, &texts)?;
-    let mut seen = vec![0usize; labels.len()];
-    let (mut fit, mut held) = (Vec::new(), Vec::new());
-    for (i, &label) in gold.iter().enumerate() {
-        seen[label] += 1;
-        if seen[label].is_multiple_of(5) {
-            held.push(i);
-        } else {
-            fit.push(i);
-        }
-    }
-    let pick = |idx: &[usize]| -> (Vec<Features>, Vec<usize>) {
-        idx.iter()
-            .map(|&i| {
-                let f = &features[i];
-                let copy = Features {
-                    dense: f.dense.clone(),
-                    sparse: f.sparse.clone(),
-                };
-                (copy, gold[i])
-            })
-            .unzip()
-    };
-    let (fit_x, fit_y) = pick(&fit);
-    let (held_x, held_y) = pick(&held);
+    let (fit, held) = train::split(&gold, labels.len(), HELD_OUT_EVERY);
+    let (fit_x, fit_y) = train::subset(&features, &gold, &fit);
+    let (held_x, held_y) = train::subset(&features, &gold, &held);
     for epochs in [10, 20] {
         for learning_rate in [0.1, 0.3] {
             for l2 in [1e-6, 1e-5] {
@@ -78,10 +54,4 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
     }
     Ok(())
-}
-
-fn argmax(values: &[f32]) -> usize {
-    (0..values.len())
-        .max_by(|&a, &b| values[a].total_cmp(&values[b]))
-        .unwrap_or(0)
 }

@@ -4,6 +4,7 @@
 use super::features::{SPARSE_DIM, Sparse};
 
 /// One example as the head sees it.
+#[derive(Clone)]
 pub struct Features {
     pub dense: Vec<f32>,
     pub sparse: Sparse,
@@ -57,6 +58,13 @@ impl SplitMix {
             items.swap(i, j);
         }
     }
+}
+
+/// Index of the largest value (0 for an empty slice).
+pub fn argmax(values: &[f32]) -> usize {
+    (0..values.len())
+        .max_by(|&a, &b| values[a].total_cmp(&values[b]))
+        .unwrap_or(0)
 }
 
 pub fn softmax(logits: &mut [f32]) {

@@ -7,7 +7,7 @@ use super::NluError;
 use super::dataset::Example;
 use super::encoder::Encoder;
 use super::features::{SPARSE_DIM, sparse_features};
-use super::head::{Features, LinearHead, TrainOptions, softmax};
+use super::head::{Features, LinearHead, TrainOptions, argmax, softmax};
 use super::model::{FORMAT, IntentModel, ModelMeta, OUT_OF_SCOPE, Validation};
 
 const BATCH: usize = 32;
@@ -58,31 +58,17 @@ pub fn train(
     examples: &[Example],
     options: TrainOptions,
 ) -> Result<IntentModel, NluError> {
-    let labels: Vec<String> = examples
-        .iter()
-        .map(|e| e.intent.clone())
-        .collect::<BTreeSet<_>>()
-        .into_iter()
-        .collect();
+    let (labels, gold) = label_indices(examples);
     if labels.len() < 2 {
         return Err(NluError::Training(
             "need examples of at least two intents".into(),
         ));
     }
-    let gold: Vec<usize> = examples
-        .iter()
-        .map(|e| labels.binary_search(&e.intent).unwrap_or(0))
-        .collect();
     let texts: Vec<&str> = examples.iter().map(|e| e.text.as_str()).collect();
     let features = featurize(encoder, &texts)?;
-    let (train_idx, val_idx) = split(&gold, labels.len());
-    let subset = |idx: &[usize]| -> (Vec<Features>, Vec<usize>) {
-        idx.iter()
-            .map(|&i| (clone_features(&features[i]), gold[i]))
-            .unzip()
-    };
-    let (train_x, train_y) = subset(&train_idx);
-    let (val_x, val_y) = subset(&val_idx);
+    let (train_idx, val_idx) = split(&gold, labels.len(), VALIDATION_EVERY);
+    let (train_x, train_y) = subset(&features, &gold, &train_idx);
+    let (val_x, val_y) = subset(&features, &gold, &val_idx);
     let probe = LinearHead::train(&train_x, &train_y, labels.len(), options);
     let mut model = IntentModel {
         meta: ModelMeta {
@@ -105,21 +91,41 @@ pub fn train(
     Ok(model)
 }
 
-fn clone_features(f: &Features) -> Features {
-    Features {
-        dense: f.dense.clone(),
-        sparse: f.sparse.clone(),
-    }
+/// The sorted distinct intents, and each example's index into them.
+pub fn label_indices(examples: &[Example]) -> (Vec<String>, Vec<usize>) {
+    let labels: Vec<String> = examples
+        .iter()
+        .map(|e| e.intent.clone())
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let gold = examples
+        .iter()
+        .map(|e| labels.binary_search(&e.intent).unwrap_or(0))
+        .collect();
+    (labels, gold)
 }
 
-/// Deterministic stratified split: every `VALIDATION_EVERY`-th example of an intent is held out
-/// (intents with fewer than `VALIDATION_EVERY` examples stay whole in training).
-fn split(gold: &[usize], classes: usize) -> (Vec<usize>, Vec<usize>) {
+/// The features and labels of the examples at `indices`.
+pub fn subset(
+    features: &[Features],
+    gold: &[usize],
+    indices: &[usize],
+) -> (Vec<Features>, Vec<usize>) {
+    indices
+        .iter()
+        .map(|&i| (features[i].clone(), gold[i]))
+        .unzip()
+}
+
+/// Deterministic stratified split: every `every`-th example of an intent is held out (intents
+/// with fewer than `every` examples stay whole in training).
+pub fn split(gold: &[usize], classes: usize, every: usize) -> (Vec<usize>, Vec<usize>) {
     let mut seen = vec![0usize; classes];
     let (mut train, mut val) = (Vec::new(), Vec::new());
     for (i, &label) in gold.iter().enumerate() {
         seen[label] += 1;
-        if seen[label].is_multiple_of(VALIDATION_EVERY) {
+        if seen[label].is_multiple_of(every) {
             val.push(i);
         } else {
             train.push(i);
@@ -137,9 +143,7 @@ fn calibrate(model: &IntentModel, xs: &[Features], ys: &[usize]) -> (f32, Valida
         .iter()
         .map(|x| {
             let p = model.probabilities(x);
-            let best = (0..p.len())
-                .max_by(|&a, &b| p[a].total_cmp(&p[b]))
-                .unwrap_or(0);
+            let best = argmax(&p);
             (best, p[best])
         })
         .collect();
@@ -188,9 +192,11 @@ fn fit_temperature(head: &LinearHead, xs: &[Features], ys: &[usize]) -> f32 {
             })
             .sum()
     };
-    let grid = (2..=80).map(|i| i as f32 * 0.25);
-    grid.min_by(|&a, &b| nll(a).total_cmp(&nll(b)))
-        .unwrap_or(1.0)
+    (2..=80)
+        .map(|i| i as f32 * 0.25)
+        .map(|t| (t, nll(t)))
+        .min_by(|a, b| a.1.total_cmp(&b.1))
+        .map_or(1.0, |(t, _)| t)
 }
 
 fn score(
