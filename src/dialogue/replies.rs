@@ -56,6 +56,16 @@ pub fn escalated(reason: EscalationReason, lang: Lang) -> &'static str {
             "Sorry I couldn't sort this out. I'm passing you to a member of our support team."
         }
         (EscalationReason::RepeatedFailure, Lang::Zh) => "抱歉没能帮您解决，正在为您转接人工客服。",
+        (EscalationReason::NegativeSentiment, Lang::En) => {
+            "I'm sorry about this. I'm passing you to a member of our support team right away."
+        }
+        (EscalationReason::NegativeSentiment, Lang::Zh) => {
+            "非常抱歉给您带来不便，正在为您优先转接人工客服。"
+        }
+        (EscalationReason::TenantRule, Lang::En) => {
+            "A member of our support team will take it from here; they will reply in this chat."
+        }
+        (EscalationReason::TenantRule, Lang::Zh) => "接下来将由人工客服为您服务，请在此等候回复。",
     }
 }
 

@@ -62,10 +62,11 @@ impl TicketStore {
     }
 
     /// Creates a ticket with its `created` event. Call [`TicketStore::flush`] before acknowledging.
-    pub fn create(&self, channel: &str) -> Result<Ticket, TicketError> {
+    pub fn create(&self, tenant: &str, channel: &str) -> Result<Ticket, TicketError> {
         let now = now_ms();
         let ticket = Ticket {
             id: Uuid::new_v4(),
+            tenant: tenant.to_string(),
             channel: channel.to_string(),
             status: TicketStatus::Open,
             created_at_ms: now,
@@ -73,6 +74,12 @@ impl TicketStore {
             failed_turns: 0,
             escalation_reason: None,
             event_count: 0,
+            assignee: None,
+            priority: 0,
+            tags: Vec::new(),
+            rating: None,
+            customer_id: None,
+            metadata: Default::default(),
         };
         let created = EventKind::Created {
             channel: channel.to_string(),
@@ -162,7 +169,7 @@ mod tests {
     fn append_keeps_order_and_counts() {
         let dir = tempfile::tempdir().unwrap();
         let store = TicketStore::open(dir.path()).unwrap();
-        let ticket = store.create("web").unwrap();
+        let ticket = store.create("demo", "web").unwrap();
         let text = EventKind::CustomerMessage {
             text: "hello".into(),
         };

@@ -1,5 +1,7 @@
 //! The ticket record and the events of its timeline, as stored (JSON values in sled).
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -7,8 +9,12 @@ use uuid::Uuid;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TicketStatus {
+    /// The bot is answering.
     Open,
+    /// Waiting in the queue for a person; the bot stays silent.
     Escalated,
+    /// A person has claimed it (or was assigned); the bot stays silent.
+    Assigned,
     Resolved,
 }
 
@@ -19,6 +25,9 @@ pub enum EscalationReason {
     ExplicitRequest,
     OutOfScope,
     RepeatedFailure,
+    NegativeSentiment,
+    /// A per-tenant rule (e.g. VIP customers always go to a person).
+    TenantRule,
 }
 
 /// What the bot did with a customer message.
@@ -77,6 +86,33 @@ pub enum EventKind {
         from: TicketStatus,
         to: TicketStatus,
     },
+    /// A person took the conversation (claimed it, or was assigned by the service).
+    Assigned {
+        agent: String,
+    },
+    /// A reply from a person (console agent, or a partner's own desk).
+    AgentMessage {
+        agent: String,
+        text: String,
+    },
+    /// Visible to staff only, never to the customer.
+    InternalNote {
+        agent: String,
+        text: String,
+    },
+    /// The agent gave the conversation back to the bot.
+    HandedBack {
+        agent: String,
+    },
+    /// `by` is the agent's name, or "bot" when the bot closed a contained conversation.
+    Resolved {
+        by: String,
+        tag: Option<String>,
+    },
+    Rated {
+        score: u8,
+        comment: Option<String>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -91,6 +127,8 @@ pub struct Event {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Ticket {
     pub id: Uuid,
+    /// The tenant (partner or site) the conversation belongs to; every read is scoped to it.
+    pub tenant: String,
     pub channel: String,
     pub status: TicketStatus,
     pub created_at_ms: u64,
@@ -99,4 +137,14 @@ pub struct Ticket {
     pub failed_turns: u32,
     pub escalation_reason: Option<EscalationReason>,
     pub event_count: u64,
+    /// The person handling the conversation, once claimed or assigned.
+    pub assignee: Option<String>,
+    /// Higher is served first in the queue (0 = normal).
+    pub priority: u8,
+    pub tags: Vec<String>,
+    /// The customer's 1-5 rating, once given.
+    pub rating: Option<u8>,
+    /// The partner's own id for the customer, when a partner opened the conversation.
+    pub customer_id: Option<String>,
+    pub metadata: BTreeMap<String, String>,
 }

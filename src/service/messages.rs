@@ -1,35 +1,23 @@
-//! The Switchboard service: the message path from a customer's text to a stored, answered turn.
-//! It owns the components (classifier, knowledge base, ticket store) and knows nothing of HTTP.
+//! The customer's path: start a conversation, post a message (classify, plan, search, reply,
+//! escalate), read the transcript. Every turn is stored and flushed before it is acknowledged.
 
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
 
 use serde::Serialize;
 use uuid::Uuid;
 
-use crate::config::{DialogueSettings, Settings};
+use super::{Switchboard, elapsed_ms, parse_id};
 use crate::dialogue::{self, Lang, Outcome, Plan};
 use crate::error::ServiceError;
-use crate::kb::{Hit, KnowledgeBase, SearchRequest};
-use crate::nlu::{Classifier, Prediction, Scored};
+use crate::kb::{Hit, SearchRequest};
+use crate::nlu::{Prediction, Scored};
 use crate::tickets::{
-    BotAction, BotReply, Event, EventKind, ScoredIntent, Source, Ticket, TicketStatus, TicketStore,
+    BotAction, BotReply, Event, EventKind, ScoredIntent, Source, Ticket, TicketStatus,
 };
-use crate::workers::CpuGate;
 
 /// Passages returned with an answer (the first is quoted, all are cited).
 const SOURCES_PER_ANSWER: usize = 3;
-
-pub struct Switchboard {
-    admin_token: String,
-    model_dir: PathBuf,
-    classifier: Arc<Classifier>,
-    kb: Arc<KnowledgeBase>,
-    store: TicketStore,
-    dialogue: Arc<DialogueSettings>,
-    cpu: CpuGate,
-}
 
 /// The reply to one customer message, as the API returns it.
 #[derive(Debug, Clone, Serialize)]
@@ -50,16 +38,6 @@ pub struct Transcript {
     pub events: Vec<Event>,
 }
 
-/// The intent model now serving, as the admin API reports it.
-#[derive(Debug, Clone, Serialize)]
-pub struct ModelSummary {
-    pub dir: PathBuf,
-    pub intents: usize,
-    pub examples: usize,
-    pub threshold: f32,
-    pub temperature: f32,
-}
-
 /// What the CPU stage found: the prediction, the plan, and the passages for a lookup.
 struct Understanding {
     prediction: Prediction,
@@ -68,67 +46,14 @@ struct Understanding {
 }
 
 impl Switchboard {
-    pub fn new(
-        classifier: Arc<Classifier>,
-        kb: Arc<KnowledgeBase>,
-        store: TicketStore,
-        settings: &Settings,
-    ) -> Switchboard {
-        Switchboard {
-            admin_token: settings.admin.token.clone(),
-            model_dir: settings.paths.model_dir.clone(),
-            classifier,
-            kb,
-            store,
-            dialogue: Arc::new(settings.dialogue.clone()),
-            cpu: CpuGate::new(settings.nlu.max_in_flight),
-        }
-    }
-
-    pub fn store(&self) -> &TicketStore {
-        &self.store
-    }
-
-    pub async fn start_conversation(&self, channel: &str) -> Result<Ticket, ServiceError> {
-        let ticket = self.store.create(channel)?;
+    pub async fn start_conversation(
+        &self,
+        tenant: &str,
+        channel: &str,
+    ) -> Result<Ticket, ServiceError> {
+        let ticket = self.store.create(tenant, channel)?;
         self.store.flush().await?;
         Ok(ticket)
-    }
-
-    /// Checks an admin bearer token in constant time. An empty configured token disables admin.
-    pub fn authorize_admin(&self, token: Option<&str>) -> Result<(), ServiceError> {
-        let expected = self.admin_token.as_bytes();
-        let given = token.unwrap_or("").as_bytes();
-        let same_length = expected.len() == given.len();
-        let difference = expected
-            .iter()
-            .zip(given)
-            .fold(0u8, |acc, (a, b)| acc | (a ^ b));
-        if expected.is_empty() || !same_length || difference != 0 {
-            return Err(ServiceError::Unauthorized);
-        }
-        Ok(())
-    }
-
-    /// Loads a newly trained model (from `dir`, or the configured model directory) and swaps it
-    /// in without a restart; a broken model is refused and the current one keeps serving.
-    pub async fn reload_model(&self, dir: Option<PathBuf>) -> Result<ModelSummary, ServiceError> {
-        let dir = dir.unwrap_or_else(|| self.model_dir.clone());
-        let classifier = Arc::clone(&self.classifier);
-        let job = move || {
-            let model = classifier.reload(&dir)?;
-            Ok(ModelSummary {
-                intents: model.meta.labels.len(),
-                examples: model.meta.examples,
-                threshold: model.meta.threshold,
-                temperature: model.meta.temperature,
-                dir,
-            })
-        };
-        self.cpu
-            .run(job)
-            .await?
-            .map_err(ServiceError::ModelRejected)
     }
 
     pub fn transcript(&self, id: &str) -> Result<Transcript, ServiceError> {
@@ -147,7 +72,10 @@ impl Switchboard {
         let ticket = self.store.get(id)?;
         let lang = Lang::detect(&text);
         let customer = EventKind::CustomerMessage { text: text.clone() };
-        if ticket.status == TicketStatus::Escalated {
+        if matches!(
+            ticket.status,
+            TicketStatus::Escalated | TicketStatus::Assigned
+        ) {
             // A person has the conversation: record the message, the bot stays silent.
             let reply = bot_reply(BotAction::Queued, None, None, Vec::new(), started);
             return self
@@ -253,14 +181,6 @@ impl Switchboard {
             latency_ms: elapsed_ms(started),
         })
     }
-}
-
-fn parse_id(id: &str) -> Result<Uuid, ServiceError> {
-    Uuid::parse_str(id).map_err(|_| ServiceError::ConversationNotFound)
-}
-
-fn elapsed_ms(started: Instant) -> f64 {
-    started.elapsed().as_secs_f64() * 1000.0
 }
 
 fn scored(s: &Scored) -> ScoredIntent {

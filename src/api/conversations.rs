@@ -1,0 +1,70 @@
+//! Customer conversations: start one, post a message, read the transcript.
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::Deserialize;
+
+use super::error::ApiError;
+use super::{State, body};
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewConversation {
+    tenant: Option<String>,
+    channel: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct NewMessage {
+    text: String,
+}
+
+const DEFAULT_CHANNEL: &str = "web";
+const DEFAULT_TENANT: &str = "demo";
+
+/// Tenant and channel names: 1-32 of a-z, 0-9, _ or -.
+fn valid_name(name: &str) -> bool {
+    (1..=32).contains(&name.len())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-')
+}
+
+pub async fn create(
+    state: web::Data<State>,
+    request: HttpRequest,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    let body: Option<NewConversation> =
+        body::read_json(&request, payload, state.max_body_bytes).await?;
+    let body = body.unwrap_or(NewConversation {
+        tenant: None,
+        channel: None,
+    });
+    let tenant = body.tenant.as_deref().unwrap_or(DEFAULT_TENANT);
+    let channel = body.channel.as_deref().unwrap_or(DEFAULT_CHANNEL);
+    for (field, value) in [("tenant", tenant), ("channel", channel)] {
+        if !valid_name(value) {
+            return Err(ApiError::InvalidRequest(format!(
+                "`{field}` must be 1-32 of a-z, 0-9, _ or -"
+            )));
+        }
+    }
+    let ticket = state.service.start_conversation(tenant, channel).await?;
+    Ok(HttpResponse::Created().json(ticket))
+}
+
+pub async fn post_message(
+    state: web::Data<State>,
+    id: web::Path<String>,
+    request: HttpRequest,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    let message: NewMessage = body::require_json(&request, payload, state.max_body_bytes).await?;
+    let reply = state.service.post_message(&id, &message.text).await?;
+    Ok(HttpResponse::Ok().json(reply))
+}
+
+pub async fn get(state: web::Data<State>, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    let transcript = state.service.transcript(&id)?;
+    Ok(HttpResponse::Ok().json(transcript))
+}
