@@ -10,7 +10,7 @@ use clap::{Parser, Subcommand};
 
 use switchboard::config::Settings;
 use switchboard::nlu::head::TrainOptions;
-use switchboard::nlu::{Classifier, IntentModel, dataset, eval, train};
+use switchboard::nlu::{Classifier, dataset, eval, train};
 use switchboard::{kb, startup};
 
 #[derive(Parser)]
@@ -149,8 +149,7 @@ fn train_model(settings: &Settings, data: &std::path::Path, out: &std::path::Pat
 
 fn load_classifier(settings: &Settings, model: &std::path::Path) -> Result<Classifier> {
     let encoder = startup::load_encoder(settings)?;
-    let model = IntentModel::load(model, encoder.dim())?;
-    Ok(Classifier::new(encoder, model))
+    Ok(Classifier::load(encoder, model)?)
 }
 
 fn eval_model(

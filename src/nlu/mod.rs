@@ -10,13 +10,16 @@ pub mod eval;
 pub mod features;
 pub mod head;
 pub mod model;
+pub mod onnx;
 pub mod train;
+pub mod transformer;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
 
 pub use encoder::{Encoder, EncoderOptions};
 pub use model::{IntentModel, Prediction, Scored};
+pub use transformer::TransformerModel;
 
 use head::Features;
 
@@ -40,30 +43,75 @@ pub enum NluError {
     Training(String),
 }
 
+/// What serves intents: a head trained by `switchboard train` over the shared encoder, or a
+/// fine-tuned Hugging Face classifier brought by the user.
+pub enum IntentBackend {
+    Head(IntentModel),
+    Transformer(TransformerModel),
+}
+
+/// What the admin API reports about the model now serving.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct BackendSummary {
+    pub kind: &'static str,
+    pub intents: usize,
+    /// Training examples (for a head trained here).
+    pub examples: Option<usize>,
+    pub threshold: f32,
+    pub temperature: f32,
+}
+
+impl IntentBackend {
+    pub fn summary(&self) -> BackendSummary {
+        match self {
+            IntentBackend::Head(model) => BackendSummary {
+                kind: "switchboard_head",
+                intents: model.meta.labels.len(),
+                examples: Some(model.meta.examples),
+                threshold: model.meta.threshold,
+                temperature: model.meta.temperature,
+            },
+            IntentBackend::Transformer(model) => BackendSummary {
+                kind: "huggingface_classifier",
+                intents: model.labels.len(),
+                examples: None,
+                threshold: model.calibration.threshold,
+                temperature: model.calibration.temperature,
+            },
+        }
+    }
+}
+
 /// The encoder plus the current intent model; the model can be swapped while serving.
 pub struct Classifier {
     encoder: Arc<Encoder>,
-    model: RwLock<Arc<IntentModel>>,
+    model: RwLock<Arc<IntentBackend>>,
 }
 
 impl Classifier {
     pub fn new(encoder: Arc<Encoder>, model: IntentModel) -> Classifier {
+        Classifier::with_backend(encoder, IntentBackend::Head(model))
+    }
+
+    fn with_backend(encoder: Arc<Encoder>, backend: IntentBackend) -> Classifier {
         Classifier {
             encoder,
-            model: RwLock::new(Arc::new(model)),
+            model: RwLock::new(Arc::new(backend)),
         }
     }
 
+    /// Loads `model_dir`: a Hugging Face export when it holds `config.json` + `model.onnx`,
+    /// otherwise a model written by `switchboard train`.
     pub fn load(encoder: Arc<Encoder>, model_dir: &Path) -> Result<Classifier, NluError> {
-        let model = IntentModel::load(model_dir, encoder.dim())?;
-        Ok(Classifier::new(encoder, model))
+        let backend = load_backend(&encoder, model_dir)?;
+        Ok(Classifier::with_backend(encoder, backend))
     }
 
     pub fn encoder(&self) -> &Arc<Encoder> {
         &self.encoder
     }
 
-    pub fn model(&self) -> Arc<IntentModel> {
+    pub fn model(&self) -> Arc<IntentBackend> {
         match self.model.read() {
             Ok(guard) => Arc::clone(&guard),
             Err(poisoned) => Arc::clone(&poisoned.into_inner()),
@@ -71,8 +119,8 @@ impl Classifier {
     }
 
     /// Loads the model in `dir` and swaps it in. On any error the current model keeps serving.
-    pub fn reload(&self, dir: &Path) -> Result<Arc<IntentModel>, NluError> {
-        let model = Arc::new(IntentModel::load(dir, self.encoder.dim())?);
+    pub fn reload(&self, dir: &Path) -> Result<Arc<IntentBackend>, NluError> {
+        let model = Arc::new(load_backend(&self.encoder, dir)?);
         match self.model.write() {
             Ok(mut guard) => *guard = Arc::clone(&model),
             Err(poisoned) => *poisoned.into_inner() = Arc::clone(&model),
@@ -81,11 +129,24 @@ impl Classifier {
     }
 
     pub fn classify(&self, text: &str) -> Result<Prediction, NluError> {
-        let dense = self.encoder.embed(&[text])?.pop().unwrap_or_default();
-        let features = Features {
-            dense,
-            sparse: features::sparse_features(text),
-        };
-        Ok(self.model().predict(&features))
+        match self.model().as_ref() {
+            IntentBackend::Transformer(model) => model.predict(text),
+            IntentBackend::Head(model) => {
+                let dense = self.encoder.embed(&[text])?.pop().unwrap_or_default();
+                let features = Features {
+                    dense,
+                    sparse: features::sparse_features(text),
+                };
+                Ok(model.predict(&features))
+            }
+        }
     }
+}
+
+fn load_backend(encoder: &Encoder, dir: &Path) -> Result<IntentBackend, NluError> {
+    if transformer::is_export(dir) {
+        let model = TransformerModel::load(dir, encoder.library(), encoder.session_count())?;
+        return Ok(IntentBackend::Transformer(model));
+    }
+    Ok(IntentBackend::Head(IntentModel::load(dir, encoder.dim())?))
 }

@@ -50,6 +50,21 @@ pub struct Prediction {
     pub out_of_scope: bool,
 }
 
+/// The best and second-best labels by probability.
+pub fn rank(labels: &[String], probabilities: Vec<f32>) -> (Scored, Option<Scored>) {
+    let mut ranked: Vec<(usize, f32)> = probabilities.into_iter().enumerate().collect();
+    ranked.sort_by(|a, b| b.1.total_cmp(&a.1));
+    let scored = |&(i, p): &(usize, f32)| Scored {
+        name: labels.get(i).cloned().unwrap_or_default(),
+        confidence: p,
+    };
+    let intent = ranked.first().map(scored).unwrap_or(Scored {
+        name: OUT_OF_SCOPE.into(),
+        confidence: 0.0,
+    });
+    (intent, ranked.get(1).map(scored))
+}
+
 pub struct IntentModel {
     pub meta: ModelMeta,
     pub head: LinearHead,
@@ -65,21 +80,11 @@ impl IntentModel {
     }
 
     pub fn predict(&self, features: &Features) -> Prediction {
-        let probabilities = self.probabilities(features);
-        let mut ranked: Vec<(usize, f32)> = probabilities.into_iter().enumerate().collect();
-        ranked.sort_by(|a, b| b.1.total_cmp(&a.1));
-        let scored = |&(i, p): &(usize, f32)| Scored {
-            name: self.meta.labels[i].clone(),
-            confidence: p,
-        };
-        let intent = ranked.first().map(scored).unwrap_or(Scored {
-            name: OUT_OF_SCOPE.into(),
-            confidence: 0.0,
-        });
+        let (intent, runner_up) = rank(&self.meta.labels, self.probabilities(features));
         let out_of_scope = intent.name == OUT_OF_SCOPE || intent.confidence < self.meta.threshold;
         Prediction {
-            runner_up: ranked.get(1).map(scored),
             intent,
+            runner_up,
             out_of_scope,
         }
     }

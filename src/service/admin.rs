@@ -7,15 +7,14 @@ use serde::Serialize;
 
 use super::Switchboard;
 use crate::error::ServiceError;
+use crate::nlu::BackendSummary;
 
 /// The intent model now serving, as the admin API reports it.
 #[derive(Debug, Clone, Serialize)]
 pub struct ModelSummary {
     pub dir: PathBuf,
-    pub intents: usize,
-    pub examples: usize,
-    pub threshold: f32,
-    pub temperature: f32,
+    #[serde(flatten)]
+    pub model: BackendSummary,
 }
 
 impl Switchboard {
@@ -42,10 +41,7 @@ impl Switchboard {
         let job = move || {
             let model = classifier.reload(&dir)?;
             Ok(ModelSummary {
-                intents: model.meta.labels.len(),
-                examples: model.meta.examples,
-                threshold: model.meta.threshold,
-                temperature: model.meta.temperature,
+                model: model.summary(),
                 dir,
             })
         };

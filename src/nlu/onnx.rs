@@ -1,0 +1,213 @@
+//! Running a tokenizer + ONNX text model: the process-wide ONNX Runtime, a small pool of sessions,
+//! and one batch in, the model's first (or named) output out. The sentence encoder and the
+//! Hugging Face classifier both sit on this; neither knows how inputs are fed.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, OnceLock};
+
+use ort::session::Session;
+use ort::session::builder::GraphOptimizationLevel;
+use ort::value::Tensor;
+use tokenizers::{PaddingParams, PaddingStrategy, Tokenizer, TruncationParams};
+
+use super::NluError;
+
+/// Longest input, in tokens. Customer messages are short; longer ones are truncated.
+const MAX_TOKENS: usize = 128;
+
+/// ONNX Runtime is loaded once per process; the first caller's path wins.
+static RUNTIME: OnceLock<Result<ort::environment::Environment, String>> = OnceLock::new();
+
+fn runtime(library: &Path) -> Result<&'static ort::environment::Environment, NluError> {
+    let loaded = RUNTIME.get_or_init(|| {
+        if !library.exists() {
+            return Err(format!(
+                "ONNX Runtime library not found at {}: run `make setup` (python3 models/fetch.py) to fetch it",
+                library.display()
+            ));
+        }
+        let builder = ort::init_from(library).map_err(|e| format!("{}: {e}", library.display()))?;
+        builder.with_name("switchboard").build().map_err(|e| e.to_string())
+    });
+    loaded
+        .as_ref()
+        .map_err(|message| NluError::Runtime(message.clone()))
+}
+
+pub fn require_file(path: &Path, hint: &'static str) -> Result<(), NluError> {
+    if path.exists() {
+        return Ok(());
+    }
+    Err(NluError::MissingFile {
+        path: path.to_path_buf(),
+        hint,
+    })
+}
+
+/// Where a text model lives and how many sessions and threads it gets.
+pub struct TextModelOptions {
+    pub library: PathBuf,
+    pub model: PathBuf,
+    pub tokenizer: PathBuf,
+    pub sessions: usize,
+    pub intra_threads: usize,
+}
+
+/// The inputs a BERT-style export may declare; anything else is refused at load time.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Input {
+    Ids,
+    Mask,
+    TokenTypes,
+}
+
+/// One batch through the model: the output values and shape, and the attention mask fed in.
+pub struct BatchOutput {
+    pub values: Vec<f32>,
+    pub shape: Vec<usize>,
+    pub mask: Vec<i64>,
+    pub batch: usize,
+    pub seq: usize,
+}
+
+pub struct TextModel {
+    tokenizer: Tokenizer,
+    sessions: Vec<Mutex<Session>>,
+    next: AtomicUsize,
+    inputs: Vec<(String, Input)>,
+}
+
+fn build_session(
+    env: &ort::environment::Environment,
+    model: &Path,
+    threads: usize,
+) -> ort::Result<Session> {
+    Session::builder(env)?
+        .with_optimization_level(GraphOptimizationLevel::Level3)
+        .map_err(ort::Error::<()>::from)?
+        .with_intra_threads(threads)
+        .map_err(ort::Error::<()>::from)?
+        .commit_from_file(model)
+}
+
+fn load_tokenizer(path: &Path) -> Result<Tokenizer, NluError> {
+    let mut tokenizer = Tokenizer::from_file(path)
+        .map_err(|e| NluError::Model(format!("{}: {e}", path.display())))?;
+    // Exports often pad every input to the maximum length; pad to the batch's longest instead.
+    tokenizer.with_padding(Some(PaddingParams {
+        strategy: PaddingStrategy::BatchLongest,
+        ..PaddingParams::default()
+    }));
+    tokenizer
+        .with_truncation(Some(TruncationParams {
+            max_length: MAX_TOKENS,
+            ..Default::default()
+        }))
+        .map_err(|e| NluError::Model(format!("{}: {e}", path.display())))?;
+    Ok(tokenizer)
+}
+
+/// Maps the session's declared inputs to what we can feed, by name.
+fn declared_inputs(session: &Session, model: &Path) -> Result<Vec<(String, Input)>, NluError> {
+    let mut inputs = Vec::new();
+    for outlet in session.inputs() {
+        let input = match outlet.name() {
+            "input_ids" => Input::Ids,
+            "attention_mask" => Input::Mask,
+            "token_type_ids" => Input::TokenTypes,
+            other => {
+                return Err(NluError::Model(format!(
+                    "{}: unsupported input `{other}` (expected input_ids, attention_mask, token_type_ids)",
+                    model.display()
+                )));
+            }
+        };
+        inputs.push((outlet.name().to_string(), input));
+    }
+    if !inputs.iter().any(|(_, i)| *i == Input::Ids) {
+        return Err(NluError::Model(format!(
+            "{}: the model has no `input_ids` input",
+            model.display()
+        )));
+    }
+    Ok(inputs)
+}
+
+impl TextModel {
+    pub fn load(options: &TextModelOptions, hint: &'static str) -> Result<TextModel, NluError> {
+        let env = runtime(&options.library)?;
+        require_file(&options.model, hint)?;
+        require_file(&options.tokenizer, hint)?;
+        let tokenizer = load_tokenizer(&options.tokenizer)?;
+        let mut sessions = Vec::new();
+        for _ in 0..options.sessions.max(1) {
+            let session = build_session(env, &options.model, options.intra_threads.max(1))
+                .map_err(|e| NluError::Model(format!("{}: {e}", options.model.display())))?;
+            sessions.push(Mutex::new(session));
+        }
+        let first = sessions[0]
+            .lock()
+            .map_err(|_| NluError::Model("an ONNX session panicked while loading".into()))?;
+        let inputs = declared_inputs(&first, &options.model)?;
+        drop(first);
+        Ok(TextModel {
+            tokenizer,
+            sessions,
+            next: AtomicUsize::new(0),
+            inputs,
+        })
+    }
+
+    pub fn session_count(&self) -> usize {
+        self.sessions.len()
+    }
+
+    /// Tokenizes `texts` as one padded batch and runs it; returns output `output` (or the first).
+    pub fn run(&self, texts: &[&str], output: Option<&str>) -> Result<BatchOutput, NluError> {
+        let inference = |e: ort::Error| NluError::Inference(e.to_string());
+        let encodings = self
+            .tokenizer
+            .encode_batch(texts.to_vec(), true)
+            .map_err(|e| NluError::Inference(e.to_string()))?;
+        let batch = encodings.len();
+        let seq = encodings.first().map_or(0, |e| e.get_ids().len());
+        let mut ids = Vec::with_capacity(batch * seq);
+        let mut mask = Vec::with_capacity(batch * seq);
+        for encoding in &encodings {
+            ids.extend(encoding.get_ids().iter().map(|&v| i64::from(v)));
+            mask.extend(encoding.get_attention_mask().iter().map(|&v| i64::from(v)));
+        }
+        let mut feed = Vec::with_capacity(self.inputs.len());
+        for (name, input) in &self.inputs {
+            let values = match input {
+                Input::Ids => ids.clone(),
+                Input::Mask => mask.clone(),
+                Input::TokenTypes => vec![0i64; batch * seq],
+            };
+            let tensor = Tensor::from_array(([batch, seq], values)).map_err(inference)?;
+            feed.push((name.clone(), tensor));
+        }
+        let slot = self.next.fetch_add(1, Ordering::Relaxed) % self.sessions.len();
+        let mut session = self.sessions[slot]
+            .lock()
+            .map_err(|_| NluError::Inference("an ONNX session panicked earlier".into()))?;
+        let outputs = session.run(feed).map_err(inference)?;
+        let value = match output {
+            Some(name) if outputs.contains_key(name) => &outputs[name],
+            Some(_) | None => &outputs[0],
+        };
+        let (shape, values) = value.try_extract_tensor::<f32>().map_err(inference)?;
+        let shape = shape
+            .iter()
+            .map(|&d| usize::try_from(d).unwrap_or(0))
+            .collect();
+        Ok(BatchOutput {
+            values: values.to_vec(),
+            shape,
+            mask,
+            batch,
+            seq,
+        })
+    }
+}
