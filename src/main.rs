@@ -10,7 +10,8 @@ use clap::{Parser, Subcommand};
 
 use switchboard::config::Settings;
 use switchboard::nlu::head::TrainOptions;
-use switchboard::nlu::{Classifier, dataset, eval, train};
+use switchboard::nlu::transformer::Calibration;
+use switchboard::nlu::{Classifier, TransformerModel, dataset, eval, train};
 use switchboard::{kb, startup};
 
 #[derive(Parser)]
@@ -54,6 +55,14 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Fit the rejection threshold and temperature of a Hugging Face export on labelled examples
+    /// it was not trained on; writes switchboard.json into the model directory.
+    Calibrate {
+        #[arg(long)]
+        model: PathBuf,
+        #[arg(long)]
+        data: PathBuf,
+    },
     /// Classify one message and print the prediction as JSON.
     Classify {
         text: String,
@@ -87,6 +96,7 @@ fn run() -> Result<()> {
         Command::Index { kb } => index(&kb.unwrap_or(settings.paths.kb_dir)),
         Command::Train { data, out } => train_model(&settings, &data, &out),
         Command::Eval { model, data, json } => eval_model(&settings, &model, &data, json),
+        Command::Calibrate { model, data } => calibrate(&settings, &model, &data),
         Command::Classify { text, model } => classify(
             &settings,
             &model.unwrap_or(settings.paths.model_dir.clone()),
@@ -179,6 +189,16 @@ fn eval_model(
             report.threshold
         );
     }
+    for language in &report.by_language {
+        println!(
+            "  {}: {} examples  accuracy {:.4}  in-scope accuracy {:.4}  without rejection {:.4}",
+            language.lang,
+            language.examples,
+            language.accuracy,
+            language.in_scope_accuracy,
+            language.accuracy_without_rejection
+        );
+    }
     println!(
         "latency p50 {:.2} ms  p99 {:.2} ms",
         report.latency_p50_ms, report.latency_p99_ms
@@ -187,6 +207,29 @@ fn eval_model(
     for c in &report.top_confusions {
         println!("  {:>3}  {} -> {}", c.count, c.expected, c.predicted);
     }
+    Ok(())
+}
+
+fn calibrate(settings: &Settings, dir: &std::path::Path, data: &std::path::Path) -> Result<()> {
+    let encoder = startup::load_encoder(settings)?;
+    let model = TransformerModel::load(dir, encoder.library(), encoder.session_count())?;
+    let examples = dataset::load(data)?;
+    let fitted = model.calibrate(&examples)?;
+    let calibration = Calibration {
+        threshold: fitted.threshold,
+        temperature: fitted.temperature,
+    };
+    TransformerModel::save_calibration(dir, calibration)?;
+    let v = &fitted.validation;
+    println!(
+        "calibrated on {} examples: temperature {:.2}, threshold {:.2}; in-scope accuracy {:.3}, out-of-scope recall {}",
+        examples.len(),
+        fitted.temperature,
+        fitted.threshold,
+        v.in_scope_accuracy,
+        v.out_of_scope_recall
+            .map_or("n/a".into(), |r| format!("{r:.3}")),
+    );
     Ok(())
 }
 

@@ -8,6 +8,7 @@ use std::time::Instant;
 use serde::Serialize;
 
 use super::dataset::Example;
+use super::features::is_cjk;
 use super::model::OUT_OF_SCOPE;
 use super::{Classifier, NluError};
 
@@ -27,6 +28,16 @@ pub struct Confusion {
     pub count: usize,
 }
 
+/// The headline numbers on the messages of one script: `zh` (any CJK character) or `en`.
+#[derive(Debug, Serialize)]
+pub struct LanguageScore {
+    pub lang: &'static str,
+    pub examples: usize,
+    pub accuracy: f32,
+    pub in_scope_accuracy: f32,
+    pub accuracy_without_rejection: f32,
+}
+
 #[derive(Debug, Serialize)]
 pub struct Report {
     pub examples: usize,
@@ -41,8 +52,42 @@ pub struct Report {
     pub threshold: f32,
     pub latency_p50_ms: f64,
     pub latency_p99_ms: f64,
+    pub by_language: Vec<LanguageScore>,
     pub per_intent: Vec<IntentScore>,
     pub top_confusions: Vec<Confusion>,
+}
+
+fn language_score(
+    lang: &'static str,
+    examples: &[Example],
+    predicted: &[String],
+    top: &[String],
+) -> LanguageScore {
+    let wanted = |e: &Example| (e.text.chars().any(is_cjk)) == (lang == "zh");
+    let rows: Vec<(&Example, &String, &String)> = examples
+        .iter()
+        .zip(predicted)
+        .zip(top)
+        .map(|((e, p), t)| (e, p, t))
+        .filter(|(e, _, _)| wanted(e))
+        .collect();
+    let in_scope: Vec<_> = rows.iter().filter(|r| r.0.intent != OUT_OF_SCOPE).collect();
+    LanguageScore {
+        lang,
+        examples: rows.len(),
+        accuracy: ratio(
+            rows.iter().filter(|r| r.0.intent == *r.1).count(),
+            rows.len(),
+        ),
+        in_scope_accuracy: ratio(
+            in_scope.iter().filter(|r| r.0.intent == *r.1).count(),
+            in_scope.len(),
+        ),
+        accuracy_without_rejection: ratio(
+            rows.iter().filter(|r| r.0.intent == *r.2).count(),
+            rows.len(),
+        ),
+    }
 }
 
 fn ratio(a: usize, b: usize) -> f32 {
@@ -53,13 +98,13 @@ fn ratio(a: usize, b: usize) -> f32 {
 /// the model rejects counts as `out_of_scope`.
 pub fn evaluate(classifier: &Classifier, examples: &[Example]) -> Result<Report, NluError> {
     let mut predicted = Vec::with_capacity(examples.len());
-    let mut top_correct = 0;
+    let mut top_labels = Vec::with_capacity(examples.len());
     let mut latencies = Vec::with_capacity(examples.len());
     for example in examples {
         let started = Instant::now();
         let prediction = classifier.classify(&example.text)?;
         latencies.push(started.elapsed().as_secs_f64() * 1000.0);
-        top_correct += usize::from(prediction.intent.name == example.intent);
+        top_labels.push(prediction.intent.name.clone());
         let label = if prediction.out_of_scope {
             OUT_OF_SCOPE.to_string()
         } else {
@@ -87,7 +132,19 @@ pub fn evaluate(classifier: &Classifier, examples: &[Example]) -> Result<Report,
             in_scope.iter().filter(|(g, p)| g == p).count(),
             in_scope.len(),
         ),
-        accuracy_without_rejection: ratio(top_correct, pairs.len()),
+        accuracy_without_rejection: ratio(
+            examples
+                .iter()
+                .zip(&top_labels)
+                .filter(|(e, top)| e.intent == **top)
+                .count(),
+            pairs.len(),
+        ),
+        by_language: ["en", "zh"]
+            .into_iter()
+            .map(|lang| language_score(lang, examples, &predicted, &top_labels))
+            .filter(|score| score.examples > 0)
+            .collect(),
         macro_f1: scored.iter().map(|s| s.f1).sum::<f32>() / scored.len().max(1) as f32,
         out_of_scope_precision: oos.filter(|s| s.support > 0).map(|s| s.precision),
         out_of_scope_recall: oos.filter(|s| s.support > 0).map(|s| s.recall),

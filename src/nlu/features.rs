@@ -1,6 +1,10 @@
 //! Lexical features: hashed word and character n-grams, so that intents trained on Chinese (which
 //! the English encoder cannot read) and exact phrasings still get a strong signal.
 
+use std::sync::OnceLock;
+
+use jieba_rs::Jieba;
+
 /// Number of hash buckets for the sparse features.
 pub const SPARSE_DIM: usize = 1 << 15;
 
@@ -55,6 +59,33 @@ fn flush_word(word: &mut String, out: &mut Vec<String>) {
     }
 }
 
+/// The Chinese words (two characters or more) of each run of CJK characters, segmented by jieba.
+/// Single characters are already tokens; words add what a character bigram across a word
+/// boundary would blur.
+fn chinese_words(text: &str) -> Vec<String> {
+    static JIEBA: OnceLock<Jieba> = OnceLock::new();
+    let jieba = JIEBA.get_or_init(Jieba::new);
+    let mut words = Vec::new();
+    let mut run = String::new();
+    for c in text.chars().chain([' ']) {
+        if is_cjk(c) {
+            run.push(c);
+            continue;
+        }
+        if !run.is_empty() {
+            let cut = jieba.cut(&run, false);
+            words.extend(
+                cut.into_iter()
+                    .map(|token| token.word)
+                    .filter(|w| w.chars().count() > 1)
+                    .map(str::to_string),
+            );
+            run.clear();
+        }
+    }
+    words
+}
+
 /// Word unigrams and bigrams, plus character 3- to 5-grams of each Latin word (robust to typos
 /// and inflection). CJK characters are tokens, so their bigrams and trigrams come from the
 /// word n-grams.
@@ -78,6 +109,9 @@ pub fn sparse_features(text: &str) -> Sparse {
         if !token.chars().any(is_cjk) {
             char_ngrams(token, &mut add);
         }
+    }
+    for word in chinese_words(text) {
+        add(&["j", &word]);
     }
     let mut sparse: Sparse = counts.into_iter().map(|(k, v)| (k, 1.0 + v.ln())).collect();
     let norm = sparse.iter().map(|(_, v)| v * v).sum::<f32>().sqrt();

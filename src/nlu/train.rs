@@ -1,5 +1,6 @@
-//! Training: embed the examples, carve a validation split, fit the head, choose the out-of-scope
-//! threshold on the validation split, then refit on everything. Deterministic end to end.
+//! Training: embed the examples, fit heads on cross-validation folds to get every example's
+//! held-out logits, fit the temperature and choose the out-of-scope threshold on those, then fit
+//! the served head on everything. Deterministic end to end.
 
 use std::collections::BTreeSet;
 
@@ -11,8 +12,8 @@ use super::head::{Features, LinearHead, TrainOptions, argmax, softmax};
 use super::model::{FORMAT, IntentModel, ModelMeta, OUT_OF_SCOPE, Validation};
 
 const BATCH: usize = 32;
-/// Every n-th example of each intent goes to the validation split.
-const VALIDATION_EVERY: usize = 10;
+/// Cross-validation folds for calibration (each example is held out exactly once).
+const FOLDS: usize = 5;
 /// Without out-of-scope examples, the threshold may cost at most this much in-scope accuracy.
 const MAX_ACCURACY_COST: f32 = 0.02;
 
@@ -66,29 +67,72 @@ pub fn train(
     }
     let texts: Vec<&str> = examples.iter().map(|e| e.text.as_str()).collect();
     let features = featurize(encoder, &texts)?;
-    let (train_idx, val_idx) = split(&gold, labels.len(), VALIDATION_EVERY);
-    let (train_x, train_y) = subset(&features, &gold, &train_idx);
-    let (val_x, val_y) = subset(&features, &gold, &val_idx);
-    let probe = LinearHead::train(&train_x, &train_y, labels.len(), options);
-    let mut model = IntentModel {
+    let classes = labels.len();
+    let logits = out_of_fold_logits(&features, &gold, classes, options)?;
+    let calibration = calibrate(&labels, &logits, &gold);
+    Ok(IntentModel {
         meta: ModelMeta {
             format: FORMAT.into(),
-            labels,
             dense_dim: encoder.dim(),
             sparse_dim: SPARSE_DIM,
-            temperature: 1.0,
-            threshold: 0.0,
+            temperature: calibration.temperature,
+            threshold: calibration.threshold,
             examples: examples.len(),
-            validation: Validation::default(),
+            validation: calibration.validation,
+            labels,
         },
-        head: probe,
-    };
-    model.meta.temperature = fit_temperature(&model.head, &val_x, &val_y);
-    let (threshold, validation) = calibrate(&model, &val_x, &val_y);
-    model.meta.threshold = threshold;
-    model.meta.validation = validation;
-    model.head = LinearHead::train(&features, &gold, model.meta.labels.len(), options);
-    Ok(model)
+        head: LinearHead::train(&features, &gold, classes, options),
+    })
+}
+
+/// Every example's logits from a head that never saw it: `FOLDS` heads, each trained without
+/// one stratified fold. Calibrating on all of them instead of one small validation split makes
+/// the temperature and threshold stable even for rare classes such as out-of-scope.
+fn out_of_fold_logits(
+    features: &[Features],
+    gold: &[usize],
+    classes: usize,
+    options: TrainOptions,
+) -> Result<Vec<Vec<f32>>, NluError> {
+    // Folds are independent, so they train in parallel; each is seeded, so the result does not
+    // depend on scheduling.
+    let folds: Vec<Vec<(usize, Vec<f32>)>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..FOLDS)
+            .map(|fold| scope.spawn(move || fold_logits(features, gold, classes, fold, options)))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .map_err(|_| NluError::Training("a fold worker panicked".into()))
+            })
+            .collect::<Result<_, _>>()
+    })?;
+    let mut logits = vec![Vec::new(); features.len()];
+    for (i, row) in folds.into_iter().flatten() {
+        logits[i] = row;
+    }
+    Ok(logits)
+}
+
+/// Trains without fold `fold` and returns the logits of the held-out examples.
+fn fold_logits(
+    features: &[Features],
+    gold: &[usize],
+    classes: usize,
+    fold: usize,
+    options: TrainOptions,
+) -> Vec<(usize, Vec<f32>)> {
+    let (train_idx, held_idx) = fold_split(gold, classes, fold);
+    if held_idx.is_empty() {
+        return Vec::new();
+    }
+    let (xs, ys) = subset(features, gold, &train_idx);
+    let head = LinearHead::train(&xs, &ys, classes, options);
+    held_idx
+        .into_iter()
+        .map(|i| (i, head.logits(&features[i])))
+        .collect()
 }
 
 /// The sorted distinct intents, and each example's index into them.
@@ -134,24 +178,73 @@ pub fn split(gold: &[usize], classes: usize, every: usize) -> (Vec<usize>, Vec<u
     (train, val)
 }
 
-/// Picks the rejection threshold on the validation split. With out-of-scope examples: the one
+/// Fold `fold` of `FOLDS`: the n-th example of each intent is held out when n % FOLDS == fold.
+/// Intents with fewer than `FOLDS` examples are never held out.
+fn fold_split(gold: &[usize], classes: usize, fold: usize) -> (Vec<usize>, Vec<usize>) {
+    let mut totals = vec![0usize; classes];
+    gold.iter().for_each(|&label| totals[label] += 1);
+    let mut seen = vec![0usize; classes];
+    let (mut train, mut held) = (Vec::new(), Vec::new());
+    for (i, &label) in gold.iter().enumerate() {
+        let n = seen[label];
+        seen[label] += 1;
+        if totals[label] >= FOLDS && n % FOLDS == fold {
+            held.push(i);
+        } else {
+            train.push(i);
+        }
+    }
+    (train, held)
+}
+
+/// Temperature, threshold and the numbers measured on the held-out logits.
+#[derive(Debug, Clone)]
+pub struct Calibrated {
+    pub temperature: f32,
+    pub threshold: f32,
+    pub validation: Validation,
+}
+
+/// Fits the temperature, then picks the rejection threshold. With out-of-scope examples: the one
 /// that maximises in-scope accuracy plus out-of-scope recall. Without: the highest one that costs
-/// at most `MAX_ACCURACY_COST` of in-scope accuracy.
-fn calibrate(model: &IntentModel, xs: &[Features], ys: &[usize]) -> (f32, Validation) {
-    let oos = model.meta.labels.iter().position(|l| l == OUT_OF_SCOPE);
-    let predictions: Vec<(usize, f32)> = xs
+/// at most `MAX_ACCURACY_COST` of in-scope accuracy. Examples without logits (never held out)
+/// are left out. A gold index of `labels.len()` marks an out-of-scope example for a model that
+/// has no out-of-scope label.
+pub fn calibrate(labels: &[String], logits: &[Vec<f32>], gold: &[usize]) -> Calibrated {
+    let (logits, ys): (Vec<Vec<f32>>, Vec<usize>) = logits
         .iter()
-        .map(|x| {
-            let p = model.probabilities(x);
+        .zip(gold)
+        .filter(|(l, _)| !l.is_empty())
+        .map(|(l, &y)| (l.clone(), y))
+        .unzip();
+    let temperature = fit_temperature(&logits, &ys);
+    let unlabelled_oos = ys.contains(&labels.len()).then_some(labels.len());
+    let oos = labels
+        .iter()
+        .position(|l| l == OUT_OF_SCOPE)
+        .or(unlabelled_oos);
+    let predictions: Vec<(usize, f32)> = logits
+        .iter()
+        .map(|l| {
+            let mut p: Vec<f32> = l.iter().map(|v| v / temperature).collect();
+            softmax(&mut p);
             let best = argmax(&p);
             (best, p[best])
         })
         .collect();
-    let score_at = |t: f32| score(&predictions, ys, oos, t);
+    let score_at = |t: f32| score(&predictions, &ys, oos, t);
+    let threshold = choose_threshold(&score_at, oos.is_some());
+    Calibrated {
+        temperature,
+        threshold,
+        validation: score_at(threshold),
+    }
+}
+
+fn choose_threshold(score_at: &dyn Fn(f32) -> Validation, may_have_oos: bool) -> f32 {
     let candidates: Vec<f32> = (0..100).map(|i| i as f32 / 100.0).collect();
     let base = score_at(0.0);
-    let has_oos_examples = oos.is_some() && base.out_of_scope_recall.is_some();
-    let best = if has_oos_examples {
+    let best = if may_have_oos && base.out_of_scope_recall.is_some() {
         let value = |t| {
             let v = score_at(t);
             v.in_scope_accuracy + v.out_of_scope_recall.unwrap_or(0.0)
@@ -168,23 +261,22 @@ fn calibrate(model: &IntentModel, xs: &[Features], ys: &[usize]) -> (f32, Valida
             .copied()
             .rfind(|&t| score_at(t).in_scope_accuracy >= floor)
     };
-    let threshold = best.unwrap_or(0.0);
-    (threshold, score_at(threshold))
+    best.unwrap_or(0.0)
 }
 
 /// The temperature (from a fixed grid, so training stays deterministic) that minimises the
-/// negative log-likelihood of the validation split. A head trained to near-zero loss is
+/// negative log-likelihood of held-out logits. A head trained to near-zero loss is
 /// overconfident; dividing its logits spreads the probabilities so that the rejection threshold
 /// and the clarify margin mean something.
-fn fit_temperature(head: &LinearHead, xs: &[Features], ys: &[usize]) -> f32 {
-    if xs.is_empty() {
+fn fit_temperature(logits: &[Vec<f32>], ys: &[usize]) -> f32 {
+    if logits.is_empty() {
         return 1.0;
     }
-    let logits: Vec<Vec<f32>> = xs.iter().map(|x| head.logits(x)).collect();
     let nll = |t: f32| -> f32 {
         logits
             .iter()
             .zip(ys)
+            .filter(|(l, y)| **y < l.len())
             .map(|(l, &y)| {
                 let mut scaled: Vec<f32> = l.iter().map(|v| v / t).collect();
                 softmax(&mut scaled);

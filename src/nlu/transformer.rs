@@ -9,10 +9,13 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use super::NluError;
+use super::dataset::Example;
 use super::head::softmax;
 use super::model::{OUT_OF_SCOPE, Prediction, rank};
 use super::onnx::{TextModel, TextModelOptions, require_file};
+use super::train::{self, Calibrated};
 
+const CALIBRATION_BATCH: usize = 32;
 const HINT: &str = "a Hugging Face export needs model.onnx, tokenizer.json and config.json";
 
 #[derive(Deserialize)]
@@ -119,6 +122,41 @@ impl TransformerModel {
             )));
         }
         Ok(out.values.chunks(classes).map(<[f32]>::to_vec).collect())
+    }
+
+    /// Fits the temperature and rejection threshold on labelled examples the model was not
+    /// trained on (`switchboard calibrate`). `out_of_scope` examples are welcome even when the
+    /// model has no such label; any other unknown intent is an error.
+    pub fn calibrate(&self, examples: &[Example]) -> Result<Calibrated, NluError> {
+        let mut gold = Vec::with_capacity(examples.len());
+        for example in examples {
+            let index = match self.labels.iter().position(|l| *l == example.intent) {
+                Some(index) => index,
+                None if example.intent == OUT_OF_SCOPE => self.labels.len(),
+                None => {
+                    return Err(NluError::Training(format!(
+                        "intent {:?} is not one of the model's labels",
+                        example.intent
+                    )));
+                }
+            };
+            gold.push(index);
+        }
+        let texts: Vec<&str> = examples.iter().map(|e| e.text.as_str()).collect();
+        let mut logits = Vec::with_capacity(texts.len());
+        for batch in texts.chunks(CALIBRATION_BATCH) {
+            logits.extend(self.logits(batch)?);
+        }
+        Ok(train::calibrate(&self.labels, &logits, &gold))
+    }
+
+    /// Writes `switchboard.json` beside the export; the next load uses it.
+    pub fn save_calibration(dir: &Path, calibration: Calibration) -> Result<(), NluError> {
+        let path = dir.join("switchboard.json");
+        let bytes =
+            serde_json::to_vec_pretty(&calibration).map_err(|e| NluError::Model(e.to_string()))?;
+        std::fs::write(&path, bytes)
+            .map_err(|e| NluError::Model(format!("{}: {e}", path.display())))
     }
 
     pub fn probabilities(&self, text: &str) -> Result<Vec<f32>, NluError> {
