@@ -47,7 +47,7 @@ pub enum NluError {
 /// fine-tuned Hugging Face classifier brought by the user.
 pub enum IntentBackend {
     Head(IntentModel),
-    Transformer(TransformerModel),
+    Transformer(Box<TransformerModel>),
 }
 
 /// What the admin API reports about the model now serving.
@@ -146,7 +146,7 @@ impl Classifier {
 fn load_backend(encoder: &Encoder, dir: &Path) -> Result<IntentBackend, NluError> {
     if transformer::is_export(dir) {
         let model = TransformerModel::load(dir, encoder.library(), encoder.session_count())?;
-        return Ok(IntentBackend::Transformer(model));
+        return Ok(IntentBackend::Transformer(Box::new(model)));
     }
     Ok(IntentBackend::Head(IntentModel::load(dir, encoder.dim())?))
 }
