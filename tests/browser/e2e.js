@@ -13,7 +13,7 @@ const path = require('node:path');
 const { chromium } = require('playwright-core');
 
 const ROOT = path.resolve(__dirname, '..', '..');
-const BINARY = path.join(ROOT, 'target', 'release', 'switchboard');
+const BINARY = process.env.SWITCHBOARD_BIN || path.join(ROOT, 'target', 'release', 'switchboard');
 const ARTIFACTS = path.join(ROOT, 'tests', 'artifacts');
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const TOTAL_BUDGET_MS = 110_000;
@@ -133,6 +133,12 @@ function startCustomerSite(switchboard) {
   // A strict CSP on the host page: no inline scripts or styles, API calls only to Switchboard.
   const csp = `default-src 'self'; script-src ${switchboard}; connect-src ${switchboard}; style-src 'self'; img-src 'self'`;
   const server = http.createServer((request, response) => {
+    if (request.url === '/zh') {
+      // A Chinese page: the widget speaks Chinese from <html lang>.
+      response.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': csp });
+      response.end(page.replace('<html lang="en">', '<html lang="zh-CN">'));
+      return;
+    }
     if (request.url === '/host.css') {
       response.writeHead(200, { 'content-type': 'text/css' });
       response.end(css);
@@ -382,8 +388,8 @@ async function main() {
     await agent.locator('#send-reply').click();
     await waitUntil('the HTML reply as text in the widget', async () =>
       (await widgetMessages(customer)).some((m) => m.kind.includes('agent') && m.text === XSS_AGENT));
-    const consoleTexts = await agent.locator('#transcript li[data-type="agent_message"] .text').allTextContents();
-    check(consoleTexts.includes(XSS_AGENT), `console agent messages: ${JSON.stringify(consoleTexts)}`);
+    const consoleTexts = () => agent.locator('#transcript li[data-type="agent_message"] .text').allTextContents();
+    await waitUntil('the HTML reply as text in the console', async () => (await consoleTexts()).includes(XSS_AGENT));
   });
 
   await step('an internal note is shown distinctly in the console and never reaches the customer', async () => {
@@ -473,6 +479,19 @@ async function main() {
     const publicView = await json('GET', `${SB}/v1/conversations/${conversationId}`);
     check(!publicView.data.events.some((event) => event.type === 'internal_note'),
       'the customer view exposes the internal note');
+  });
+
+  await step('a Chinese page (<html lang="zh-CN">) gets the Chinese interface', async () => {
+    const page = await browser.newPage();
+    watch(page, 'zh page', problems);
+    await page.goto(`${HOST}/zh`);
+    const launcher = widget(page, '.launcher');
+    await launcher.waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
+    check((await launcher.textContent()).includes('联系客服'), `zh launcher says "${await launcher.textContent()}"`);
+    await launcher.click();
+    const human = await widget(page, 'button.link').first().textContent();
+    check(human === '转人工客服', `zh "talk to a person" button says "${human}"`);
+    await page.close();
   });
 
   await step('phone width (360x640): the widget fits the screen', async () => {

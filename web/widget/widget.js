@@ -124,7 +124,7 @@
 
   // ---- state ----
   var state = {
-    id: null, status: null, rating: null, seen: {}, lastSeq: 0, source: null,
+    id: null, status: null, rating: null, seen: {}, lastSeq: -1, source: null,
     retry: 0, unread: 0, open: false, busy: false
   };
   var ui = {};
@@ -339,7 +339,7 @@
   function restart() {
     disconnect();
     try { localStorage.removeItem(STORE_KEY); } catch (e) { /* storage off */ }
-    state.id = null; state.status = null; state.rating = null; state.seen = {}; state.lastSeq = 0;
+    state.id = null; state.status = null; state.rating = null; state.seen = {}; state.lastSeq = -1;
     while (ui.log.children.length > 1) ui.log.lastChild.remove();
     ui.comment.value = '';
     ui.rating.reset();
@@ -366,7 +366,8 @@
   function connect() {
     if (!state.id || state.source || !window.EventSource) return;
     if (state.status === 'resolved' && state.rating != null) return;
-    var url = BASE + 'v1/conversations/' + encodeURIComponent(state.id) + '/events?after=' + state.lastSeq;
+    var url = BASE + 'v1/conversations/' + encodeURIComponent(state.id) + '/events' +
+      (state.lastSeq >= 0 ? '?after=' + state.lastSeq : '');
     var source = new EventSource(url);
     state.source = source;
     EVENT_TYPES.forEach(function (type) {
@@ -490,8 +491,8 @@
     var children = ui.log.children;
     for (var i = 0; i < children.length; i++) {
       var other = children[i];
-      var otherSeq = Number(other.getAttribute('data-seq'));
-      if (other.classList.contains('pending') || (otherSeq && otherSeq > seq)) {
+      var otherSeq = other.getAttribute('data-seq');
+      if (other.classList.contains('pending') || (otherSeq !== null && Number(otherSeq) > seq)) {
         ui.log.insertBefore(item, other);
         return;
       }
