@@ -219,6 +219,8 @@ async function main() {
   let agentContext;
   let conversationId;
   let sourceTitle;
+  let zh;
+  let zhConversation;
 
   await step('server starts on port 0 and prints its address', async () => {
     SB = await startServer(dataDir);
@@ -250,6 +252,16 @@ async function main() {
     cleanups.unshift(() => browser.close());
     agentContext = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     const customerContext = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    // Keep a handle on the widget's event streams so that a dropped stream can be simulated.
+    await customerContext.addInitScript(() => {
+      const Native = window.EventSource;
+      window.EventSource = class extends Native {
+        constructor(...args) {
+          super(...args);
+          (window.__streams = window.__streams || []).push(this);
+        }
+      };
+    });
     agent = await agentContext.newPage();
     customer = await customerContext.newPage();
     watch(agent, 'console', problems);
@@ -424,6 +436,33 @@ async function main() {
     check(new Set(seqs).size === seqs.length, `a message is shown twice: seqs ${seqs}`);
   });
 
+  await step('the event stream drops (as behind a failing proxy): what was sent meanwhile arrives, once', async () => {
+    const dropped = await customer.evaluate(() => {
+      const open = (window.__streams || []).filter((stream) => stream.readyState !== 2);
+      open.forEach((stream) => stream.close());
+      return open.length;
+    });
+    check(dropped === 1, `the widget had ${dropped} open event streams, expected 1`);
+    await agent.locator('#reply-text').fill('Sent while your connection was down.');
+    await agent.locator('#send-reply').click();
+    await agent.locator('#transcript li[data-type="agent_message"]').filter({ hasText: 'connection was down' })
+      .waitFor({ timeout: STEP_TIMEOUT_MS });
+    await sleep(300);
+    check(!(await widgetMessages(customer)).some((m) => m.text.includes('connection was down')),
+      'the message arrived although the stream was closed');
+    // The browser reports a stream it gave up on with an error event on a CLOSED source.
+    await customer.evaluate(() => window.__streams.forEach((stream) => stream.dispatchEvent(new Event('error'))));
+    await widget(customer, '.msg.agent').filter({ hasText: 'connection was down' })
+      .waitFor({ timeout: STEP_TIMEOUT_MS });
+    const reconnected = await customer.evaluate(() => window.__streams.filter((s) => s.readyState !== 2).length);
+    check(reconnected === 1, `${reconnected} open event streams after reconnecting, expected 1`);
+    await agent.locator('#reply-text').fill('And this one came live again.');
+    await agent.locator('#send-reply').click();
+    await widget(customer, '.msg.agent').filter({ hasText: 'came live again' }).waitFor({ timeout: STEP_TIMEOUT_MS });
+    const seqs = (await widgetMessages(customer)).map((m) => m.seq).filter(Boolean);
+    check(new Set(seqs).size === seqs.length, `a message is shown twice: seqs ${seqs}`);
+  });
+
   await step('no element was created from message text and no dialog fired', async () => {
     const widgetMarkup = await markupInside(customer, 'widget');
     check(widgetMarkup.length === 0, `widget message list holds markup: ${widgetMarkup}`);
@@ -481,17 +520,48 @@ async function main() {
       'the customer view exposes the internal note');
   });
 
-  await step('a Chinese page (<html lang="zh-CN">) gets the Chinese interface', async () => {
-    const page = await browser.newPage();
-    watch(page, 'zh page', problems);
-    await page.goto(`${HOST}/zh`);
-    const launcher = widget(page, '.launcher');
+  await step('a Chinese page (<html lang="zh-CN">) gets the Chinese interface; 转人工 escalates', async () => {
+    zh = await browser.newPage(); // its own context: a second customer
+    watch(zh, 'zh page', problems);
+    await zh.goto(`${HOST}/zh`);
+    const launcher = widget(zh, '.launcher');
     await launcher.waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
     check((await launcher.textContent()).includes('联系客服'), `zh launcher says "${await launcher.textContent()}"`);
     await launcher.click();
-    const human = await widget(page, 'button.link').first().textContent();
-    check(human === '转人工客服', `zh "talk to a person" button says "${human}"`);
-    await page.close();
+    const human = widget(zh, 'button.link').filter({ hasText: '转人工客服' });
+    await human.click();
+    await widget(zh, '.banner').filter({ hasText: /第 \d+ 位/ }).waitFor({ timeout: STEP_TIMEOUT_MS });
+    zhConversation = await zh.evaluate(() => localStorage.getItem('switchboard:demo:conversation'));
+    check(zhConversation && zhConversation !== conversationId, `zh conversation id ${zhConversation}`);
+  });
+
+  await step('agent claims it and hands it back to the bot; the bot answers again', async () => {
+    const item = agent.locator(`#queue-list li[data-id="${zhConversation}"]`);
+    await item.waitFor({ timeout: STEP_TIMEOUT_MS });
+    await item.locator('.queue-claim').click();
+    await agent.locator('#handback').waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
+    await agent.locator('#handback').click();
+    await agent.locator('#transcript li[data-type="handed_back"]').waitFor({ timeout: STEP_TIMEOUT_MS });
+    await widget(zh, '.log .note').filter({ hasText: '您已回到智能助手' }).waitFor({ timeout: STEP_TIMEOUT_MS });
+    const bots = (await widgetMessages(zh)).filter((m) => m.kind.includes('bot')).length;
+    await sendFromWidget(zh, '怎么开通国际漫游？');
+    await waitUntil('a bot reply after the hand-back', async () =>
+      (await widgetMessages(zh)).filter((m) => m.kind.includes('bot')).length > bots);
+    check(await widget(zh, 'button.link').filter({ hasText: '转人工客服' }).isVisible(),
+      '"talk to a person" is not offered again after the hand-back');
+    await zh.close();
+  });
+
+  await step('online/offline toggle and logout', async () => {
+    const toggle = agent.locator('#online-toggle');
+    await toggle.click();
+    await waitUntil('the toggle to show offline', async () => (await toggle.getAttribute('aria-pressed')) === 'false');
+    await toggle.click();
+    await waitUntil('the toggle to show online', async () => (await toggle.getAttribute('aria-pressed')) === 'true');
+    await agent.locator('#logout').click();
+    await agent.locator('#login-view').waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
+    const me = await agentContext.request.get(`${SB}/v1/console/me`);
+    check(me.status() === 401, `GET /v1/console/me after logout -> ${me.status()}`);
   });
 
   await step('phone width (360x640): the widget fits the screen', async () => {
