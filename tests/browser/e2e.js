@@ -471,7 +471,9 @@ async function main() {
     await sleep(200);
     check(problems.length === 0, problems.join('\n'));
     await customer.screenshot({ path: path.join(ARTIFACTS, 'widget-desktop.png') });
-    await agent.screenshot({ path: path.join(ARTIFACTS, 'console-conversation.png'), fullPage: true });
+    await agent.setViewportSize({ width: 1280, height: 1500 }); // the whole transcript in one picture
+    await agent.screenshot({ path: path.join(ARTIFACTS, 'console-conversation.png') });
+    await agent.setViewportSize({ width: 1280, height: 800 });
   });
 
   await step('agent resolves with a tag; the widget asks for a rating', async () => {

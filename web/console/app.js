@@ -276,7 +276,7 @@
     const me = state.agent || {};
     const mine = c.status === 'assigned' &&
       (c.assignee === me.username || c.assignee === me.display_name);
-    $('claim').hidden = c.status !== 'escalated' && c.status !== 'open';
+    $('claim').hidden = c.status !== 'escalated';
     $('handback').hidden = !mine;
     $('resolve-form').hidden = c.status === 'resolved';
     $('reply-form').hidden = c.status === 'resolved';
