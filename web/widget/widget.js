@@ -33,7 +33,7 @@
       rateTitle: 'How did we do?', rateStar: '{n} out of 5', comment: 'Comment (optional)',
       rateSend: 'Send rating', thanks: 'Thank you for your feedback!',
       restart: 'Start a new conversation', error: 'Something went wrong. Please try again.',
-      unread: 'new message'
+      unread: 'new message', messages: 'Messages'
     },
     zh: {
       launcher: '联系客服', title: '客服', close: '关闭聊天',
@@ -49,7 +49,7 @@
       rateTitle: '请为本次服务评分', rateStar: '{n} 分（满分 5 分）', comment: '评论（可选）',
       rateSend: '提交评分', thanks: '感谢您的反馈！',
       restart: '开始新的对话', error: '出错了，请重试。',
-      unread: '条新消息'
+      unread: '条新消息', messages: '消息'
     }
   };
   var lang = (script.getAttribute('data-lang') || document.documentElement.lang ||
@@ -155,7 +155,7 @@
     ui.close = el('button', { class: 'icon', type: 'button', 'aria-label': T.close }, '×');
     head.append(el('h2', { id: 'sb-title' }, T.title), ui.close);
     ui.banner = el('p', { class: 'banner', role: 'status', hidden: '' });
-    ui.log = el('ol', { class: 'log', role: 'log', 'aria-live': 'polite', 'aria-label': T.title });
+    ui.log = el('ol', { class: 'log', role: 'log', 'aria-live': 'polite', 'aria-label': T.messages });
     ui.log.appendChild(el('li', { class: 'note' }, T.welcome));
     ui.typing = el('p', { class: 'typing', role: 'status', hidden: '' }, T.typing);
     ui.rating = buildRating();
