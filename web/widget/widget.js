@@ -284,7 +284,7 @@
     pending.classList.add('pending');
     ui.log.appendChild(pending);
     scrollDown();
-    var botWillAnswer = state.status === null || state.status === 'open';
+    var botWillAnswer = state.status !== 'escalated' && state.status !== 'assigned';
     setBusy(true, botWillAnswer);
     ensureConversation()
       .then(function (id) { return api('POST', '/v1/conversations/' + id + '/messages', { text: text }); })
@@ -511,6 +511,7 @@
   function applyQueue(queue, offline) {
     queueInfo = queue || null;
     if (offline !== undefined && offline !== null) offlineNow = !!offline;
+    else if (queueInfo && typeof queueInfo.agents_online === 'number') offlineNow = queueInfo.agents_online === 0;
     render();
   }
 
@@ -530,10 +531,10 @@
     ui.banner.hidden = parts.length === 0;
     var resolved = state.status === 'resolved';
     ui.human.hidden = waiting || resolved || state.status === 'assigned';
-    ui.form.hidden = resolved;
-    ui.restart.hidden = !resolved;
+    ui.restart.hidden = !resolved; // a message instead reopens this conversation
     ui.rating.hidden = !(resolved && state.rating == null);
     if (resolved && state.rating != null) disconnect();
+    else connect(); // no-op while a stream is open; reopens one after a rated conversation goes on
   }
 
   function restore() {
