@@ -161,7 +161,12 @@ function watch(page, label, problems) {
   });
   page.on('pageerror', (error) => problems.push(`${label}: uncaught page error: ${error.message}`));
   page.on('console', (message) => {
-    if (message.type() === 'error') console.log(`  [${label} console] ${message.text()}`);
+    if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) {
+      console.log(`  [${label} console] ${message.text()}`);
+    }
+  });
+  page.on('response', (response) => {
+    if (response.status() >= 400) console.log(`  [${label}] ${response.status()} ${response.request().method()} ${response.url()}`);
   });
 }
 
@@ -537,7 +542,7 @@ async function main() {
     check(zhConversation && zhConversation !== conversationId, `zh conversation id ${zhConversation}`);
   });
 
-  await step('agent claims it and hands it back to the bot; the bot answers again', async () => {
+  await step('agent claims it and hands it back to the bot; the bot answers again; the customer ends the chat', async () => {
     const item = agent.locator(`#queue-list li[data-id="${zhConversation}"]`);
     await item.waitFor({ timeout: STEP_TIMEOUT_MS });
     await item.locator('.queue-claim').click();
@@ -551,6 +556,11 @@ async function main() {
       (await widgetMessages(zh)).filter((m) => m.kind.includes('bot')).length > bots);
     check(await widget(zh, 'button.link').filter({ hasText: '转人工客服' }).isVisible(),
       '"talk to a person" is not offered again after the hand-back');
+    // The customer ends the chat: the widget asks for a rating (in Chinese).
+    await widget(zh, 'button.link').filter({ hasText: '结束对话' }).click();
+    const rating = widget(zh, 'form.rating');
+    await rating.waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
+    check((await rating.locator('legend').textContent()) === '请为本次服务评分', 'the rating form is not in Chinese');
     await zh.close();
   });
 

@@ -261,7 +261,7 @@
       ['Escalation', c.escalation_reason || '—'],
       ['Priority', c.priority == null ? '—' : c.priority],
       ['Channel', c.channel || '—'],
-      ['Language', c.language || '—'],
+      ['Language', c.language || queuedLanguage(c.id) || '—'],
       ['Tags', (c.tags || []).join(', ') || '—'],
       ['Rating', c.rating == null ? '—' : c.rating + '/5'],
       ['Started', c.created_at_ms ? new Date(c.created_at_ms).toLocaleString() : '—'],
@@ -282,6 +282,11 @@
     $('reply-form').hidden = c.status === 'resolved';
     $('send-reply').disabled = !mine;
     $('send-reply').title = mine ? '' : 'Claim the conversation to reply';
+  }
+
+  function queuedLanguage(id) {
+    const item = state.queue.items.find((queued) => queued.id === id);
+    return item && item.language;
   }
 
   function applyEvent(event) {
@@ -325,7 +330,7 @@
       case 'customer_message': return message('customer', 'Customer', event);
       case 'agent_message': return message('agent', event.agent_name || event.agent, event);
       case 'internal_note': return message('note', 'Internal note · ' + (event.agent_name || event.agent), event);
-      case 'bot_reply': return botReply(event);
+      case 'bot_reply': return event.text ? botReply(event) : silentBot(event);
       default: return systemEvent(event);
     }
   }
@@ -355,6 +360,13 @@
       }
       li.append(el('p', 'sources-label', 'Sources'), list);
     }
+    return li;
+  }
+
+  /** The bot recorded a turn without replying (a person has the conversation). */
+  function silentBot(event) {
+    const li = entry('system', 'Bot stayed silent (' + event.action + ')', event.at_ms);
+    li.classList.add('ev-bot-silent');
     return li;
   }
 

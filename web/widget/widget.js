@@ -32,7 +32,8 @@
       handedBack: 'You are back with the assistant.', resolved: 'This conversation is resolved.',
       rateTitle: 'How did we do?', rateStar: '{n} out of 5', comment: 'Comment (optional)',
       rateSend: 'Send rating', thanks: 'Thank you for your feedback!',
-      restart: 'Start a new conversation', error: 'Something went wrong. Please try again.',
+      restart: 'Start a new conversation', end: 'End chat',
+      error: 'Something went wrong. Please try again.',
       unread: 'new message', messages: 'Messages'
     },
     zh: {
@@ -48,7 +49,7 @@
       handedBack: '您已回到智能助手。', resolved: '此对话已解决。',
       rateTitle: '请为本次服务评分', rateStar: '{n} 分（满分 5 分）', comment: '评论（可选）',
       rateSend: '提交评分', thanks: '感谢您的反馈！',
-      restart: '开始新的对话', error: '出错了，请重试。',
+      restart: '开始新的对话', end: '结束对话', error: '出错了，请重试。',
       unread: '条新消息', messages: '消息'
     }
   };
@@ -104,6 +105,8 @@
     '.btn{border:0;border-radius:8px;background:#0b5cad;color:#fff;font:inherit;font-weight:600;padding:8px 12px;cursor:pointer}',
     '.btn:disabled{opacity:.5;cursor:default}',
     '.btn.link{background:transparent;color:#0b5cad;padding:6px 0;font-weight:600;text-decoration:underline}',
+    '.links{display:flex;gap:16px;flex-wrap:wrap}',
+    '.btn.link.end{color:#5b6570;font-weight:400}',
     '.sr{position:absolute;width:1px;height:1px;margin:-1px;padding:0;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap;border:0}',
     '@media (max-width:480px){.panel{right:0;bottom:0;width:100vw;max-width:100vw;height:100%;max-height:100%;border-radius:0}',
     '.launcher{right:12px;bottom:12px}}'
@@ -166,9 +169,12 @@
     ui.send = el('button', { class: 'btn', type: 'submit' }, T.send);
     ui.form.append(el('label', { class: 'sr', for: 'sb-input' }, T.inputLabel), ui.input, ui.send);
     ui.human = el('button', { class: 'btn link', type: 'button' }, T.human);
+    ui.end = el('button', { class: 'btn link end', type: 'button', hidden: '' }, T.end);
     ui.restart = el('button', { class: 'btn link', type: 'button', hidden: '' }, T.restart);
     ui.error = el('p', { class: 'note', role: 'alert' });
-    foot.append(ui.form, ui.human, ui.restart, ui.error);
+    var links = el('div', { class: 'links' });
+    links.append(ui.human, ui.end, ui.restart);
+    foot.append(ui.form, links, ui.error);
 
     ui.panel.append(head, ui.banner, ui.log, ui.typing, ui.rating, foot);
     root.append(ui.panel, ui.launcher);
@@ -215,6 +221,7 @@
     });
     ui.human.addEventListener('click', askForPerson);
     ui.restart.addEventListener('click', restart);
+    ui.end.addEventListener('click', endChat);
   }
 
   function setOpen(open, moveFocus) {
@@ -311,10 +318,28 @@
       .then(function () { setBusy(false, false); ui.input.focus(); });
   }
 
+  function endChat() {
+    if (state.busy || !state.id) return;
+    ui.error.textContent = '';
+    setBusy(true, false);
+    api('POST', '/v1/conversations/' + state.id + '/resolve', {})
+      .then(sync)
+      .catch(function (error) {
+        if (error.code === 'conversation_resolved') return sync();
+        showError(error);
+      })
+      .then(function () {
+        setBusy(false, false);
+        var first = ui.rating.querySelector('input');
+        if (!ui.rating.hidden && first) first.focus();
+      });
+  }
+
   function setBusy(busy, typing) {
     state.busy = busy;
     ui.send.disabled = busy;
     ui.human.disabled = busy;
+    ui.end.disabled = busy;
     ui.typing.hidden = !typing;
     if (typing) scrollDown();
   }
@@ -461,7 +486,7 @@
 
   function botItem(event) {
     var item = messageItem('bot', T.bot, event.text);
-    var sources = event.sources || [];
+    var sources = uniqueArticles(event.sources || []);
     if (sources.length === 0) return item;
     var box = el('div', { class: 'sources' });
     box.appendChild(el('span', null, T.sources));
@@ -477,6 +502,16 @@
     box.appendChild(list);
     item.appendChild(box);
     return item;
+  }
+
+  /** One entry per article: a reply may cite several passages of the same one. */
+  function uniqueArticles(sources) {
+    var seen = {};
+    return sources.filter(function (source) {
+      if (seen[source.id]) return false;
+      seen[source.id] = true;
+      return true;
+    });
   }
 
   function articleUrl(source) {
@@ -532,6 +567,7 @@
     var resolved = state.status === 'resolved';
     ui.human.hidden = waiting || resolved || state.status === 'assigned';
     ui.restart.hidden = !resolved; // a message instead reopens this conversation
+    ui.end.hidden = !state.id || resolved;
     ui.rating.hidden = !(resolved && state.rating == null);
     if (resolved && state.rating != null) disconnect();
     else connect(); // no-op while a stream is open; reopens one after a rated conversation goes on
