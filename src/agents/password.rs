@@ -42,3 +42,25 @@ pub fn random_token() -> Result<String, AgentError> {
     let bytes = random_bytes::<32>()?;
     Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_dummy_hash_is_a_real_argon2id_hash_so_unknown_users_cost_the_same() {
+        let parsed = PasswordHash::new(DUMMY_HASH).unwrap();
+        assert_eq!(parsed.algorithm.as_str(), "argon2id");
+        let stored = hash("correct horse").unwrap();
+        assert!(stored.starts_with("$argon2id$"));
+        assert!(matches(&stored, "correct horse") && !matches(&stored, "Correct horse"));
+    }
+
+    #[test]
+    fn tokens_are_64_hex_characters_and_differ() {
+        let (a, b) = (random_token().unwrap(), random_token().unwrap());
+        assert_eq!(a.len(), 64);
+        assert!(a.chars().all(|c| c.is_ascii_hexdigit()));
+        assert_ne!(a, b);
+    }
+}

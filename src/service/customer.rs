@@ -52,10 +52,7 @@ impl Switchboard {
     /// The language of the customer's last message (English if none).
     fn conversation_lang(&self, ticket: &Ticket) -> Result<Lang, ServiceError> {
         let events = self.store.events(ticket.id)?;
-        let last = events.iter().rev().find_map(|e| match &e.kind {
-            EventKind::CustomerMessage { text } => Some(text.clone()),
-            _ => None,
-        });
+        let last = super::desk::last_customer_text(&events);
         Ok(Lang::detect(last.as_deref().unwrap_or("")))
     }
 

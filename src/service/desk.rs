@@ -176,17 +176,18 @@ fn read_queue(store: &TicketStore, tenant: &str, now: u64) -> Result<Vec<QueueIt
 }
 
 fn queue_item(ticket: &Ticket, events: &[Event], now: u64) -> QueueItem {
-    let escalated = events.iter().rev().find_map(|e| match &e.kind {
-        EventKind::Escalated { reason, evidence } => Some((e.at_ms, *reason, evidence.clone())),
-        _ => None,
+    let escalated = events.iter().rev().find_map(|e| {
+        let EventKind::Escalated { reason, evidence } = &e.kind else {
+            return None;
+        };
+        Some((e.at_ms, *reason, evidence.clone()))
     });
-    let last_customer_message = events.iter().rev().find_map(|e| match &e.kind {
-        EventKind::CustomerMessage { text } => Some(text.clone()),
-        _ => None,
-    });
-    let intent = events.iter().rev().find_map(|e| match &e.kind {
-        EventKind::BotReply(reply) => reply.intent.as_ref().map(|i| i.name.clone()),
-        _ => None,
+    let last_customer_message = last_customer_text(events);
+    let intent = events.iter().rev().find_map(|e| {
+        let EventKind::BotReply(reply) = &e.kind else {
+            return None;
+        };
+        reply.intent.as_ref().map(|i| i.name.clone())
     });
     let escalated_at_ms = escalated.as_ref().map_or(ticket.updated_at_ms, |e| e.0);
     let language = Lang::detect(last_customer_message.as_deref().unwrap_or("")).code();
@@ -203,6 +204,16 @@ fn queue_item(ticket: &Ticket, events: &[Event], now: u64) -> QueueItem {
         language,
         escalated_at_ms,
     }
+}
+
+/// The customer's last message in a timeline.
+pub(super) fn last_customer_text(events: &[Event]) -> Option<String> {
+    events.iter().rev().find_map(|e| {
+        let EventKind::CustomerMessage { text } = &e.kind else {
+            return None;
+        };
+        Some(text.clone())
+    })
 }
 
 impl Switchboard {

@@ -84,14 +84,7 @@ impl Switchboard {
         ) {
             return self.silent_turn(&ticket, customer, started).await;
         }
-        let mut events = Vec::new();
-        if ticket.status == TicketStatus::Resolved {
-            // A message after the end reopens the conversation; the bot answers again.
-            events.push(EventKind::StatusChanged {
-                from: TicketStatus::Resolved,
-                to: TicketStatus::Open,
-            });
-        }
+        let mut events = reopening(&ticket);
         events.push(customer);
         let lang = Lang::detect(&text);
         let forced = escalation::check_before_nlu(
@@ -108,17 +101,16 @@ impl Switchboard {
             ticket.failed_turns,
             &self.dialogue,
         );
-        let closes = self.bot_closes(&ticket, &outcome, &understanding.prediction)?;
         let mut reply = reply_of(&outcome, &understanding.prediction, started);
         let Some(escalation) = outcome.escalation.clone() else {
+            let closes = self.bot_closes(&ticket, &outcome, &understanding.prediction)?;
             events.push(EventKind::BotReply(reply.clone()));
             return self
                 .commit_bot_turn(&ticket, events, &outcome, closes, reply, started)
                 .await;
         };
         let offline = !self.desk.available(&ticket.tenant);
-        let handover = customer::escalated_reply(&escalation, lang, offline, started);
-        reply.text = handover.text;
+        reply.text = customer::escalated_reply(&escalation, lang, offline, started).text;
         events.push(EventKind::BotReply(reply.clone()));
         events.push(EventKind::Escalated {
             reason: escalation.reason,
@@ -307,6 +299,17 @@ impl Switchboard {
             latency_ms: elapsed_ms(started),
         })
     }
+}
+
+/// A message after the end reopens the conversation; the bot answers again.
+fn reopening(ticket: &Ticket) -> Vec<EventKind> {
+    if ticket.status != TicketStatus::Resolved {
+        return Vec::new();
+    }
+    vec![EventKind::StatusChanged {
+        from: TicketStatus::Resolved,
+        to: TicketStatus::Open,
+    }]
 }
 
 fn scored(s: &Scored) -> ScoredIntent {
