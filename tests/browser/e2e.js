@@ -393,6 +393,11 @@ async function main() {
   });
 
   await step('agent replies; the customer sees it live', async () => {
+    // A canned reply fills the box (the agent then edits it).
+    const options = await agent.locator('#canned option').count();
+    check(options > 1, `the canned replies list has ${options - 1} entries`);
+    await agent.locator('#canned').selectOption({ index: 1 });
+    check((await agent.locator('#reply-text').inputValue()).length > 0, 'choosing a canned reply left the box empty');
     const reply = 'Hi, this is Alice. I have switched roaming on for you.';
     await agent.locator('#reply-text').fill(reply);
     await agent.locator('#send-reply').click();
@@ -576,6 +581,23 @@ async function main() {
     check(me.status() === 401, `GET /v1/console/me after logout -> ${me.status()}`);
   });
 
+  await step('/demo (served with CSP default-src \'self\') embeds the widget, styled', async () => {
+    const page = await browser.newPage();
+    watch(page, 'demo page', problems);
+    const response = await page.goto(`${SB}/demo`);
+    check(response.status() === 200, `GET /demo -> ${response.status()}`);
+    check((response.headers()['content-security-policy'] || '').includes("default-src 'self'"), '/demo has no CSP');
+    const launcher = widget(page, '.launcher');
+    await launcher.waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
+    const background = await launcher.evaluate((node) => getComputedStyle(node).backgroundColor);
+    check(background === 'rgb(11, 92, 173)', `the widget is unstyled under the page CSP (${background})`);
+    const script = await json('GET', `${SB}/widget.js`);
+    check((script.headers.get('content-type') || '').startsWith('application/javascript'),
+      `/widget.js content type ${script.headers.get('content-type')}`);
+    await page.close();
+    check(problems.length === 0, problems.join('\n'));
+  });
+
   await step('phone width (360x640): the widget fits the screen', async () => {
     await customer.setViewportSize({ width: 360, height: 640 });
     await openWidget(customer);
@@ -587,6 +609,7 @@ async function main() {
     await customer.screenshot({ path: path.join(ARTIFACTS, 'widget-phone.png') });
   });
 
+  check(problems.length === 0, `browser problems:\n${problems.join('\n')}`);
   check(Date.now() - started < TOTAL_BUDGET_MS, `the run took ${Date.now() - started} ms (budget ${TOTAL_BUDGET_MS})`);
 }
 
