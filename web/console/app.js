@@ -180,6 +180,9 @@
     state.queueAt = Date.now();
     const list = $('queue-list');
     list.replaceChildren(...queue.items.map(queueItem));
+    const waiting = queue.items.filter((item) => item.status === 'escalated').length;
+    const announce = waiting + (waiting === 1 ? ' conversation' : ' conversations') + ' waiting';
+    if ($('queue-announce').textContent !== announce) $('queue-announce').textContent = announce;
     $('queue-count').textContent = '(' + queue.items.length + ')';
     $('queue-empty').hidden = queue.items.length > 0;
     $('agents-online').textContent = queue.agents_online + ' agent(s) online';
