@@ -581,6 +581,20 @@ async function main() {
     check(me.status() === 401, `GET /v1/console/me after logout -> ${me.status()}`);
   });
 
+  await step('nobody online: "talk to a person" says so and the conversation stays queued', async () => {
+    const page = await browser.newPage();
+    watch(page, 'offline page', problems);
+    await page.goto(`${HOST}/`);
+    await openWidget(page);
+    await widget(page, 'button.link').filter({ hasText: 'Talk to a person' }).click();
+    const banner = widget(page, '.banner');
+    await banner.filter({ hasText: 'No one is available right now' }).waitFor({ timeout: STEP_TIMEOUT_MS });
+    const id = await page.evaluate(() => localStorage.getItem('switchboard:demo:conversation'));
+    const view = await json('GET', `${SB}/v1/conversations/${id}`);
+    check(view.data.status === 'escalated', `the offline conversation is ${view.data.status}, not queued`);
+    await page.close();
+  });
+
   await step('/demo (served with CSP default-src \'self\') embeds the widget, styled', async () => {
     const page = await browser.newPage();
     watch(page, 'demo page', problems);
