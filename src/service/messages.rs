@@ -131,12 +131,14 @@ impl Switchboard {
         let events = vec![customer, EventKind::BotReply(reply.clone())];
         let stored = self.append_and_publish(ticket.id, events, |_| {})?;
         self.store.flush().await?;
-        let queue = self.queue(&ticket.tenant).await?;
-        let status = queue.status_of(ticket.id);
-        if status.is_some() {
-            // The console shows the last customer message of each queued conversation.
-            self.publish_queue(&ticket.tenant).await;
-        }
+        // The console shows the last customer message of each queued conversation.
+        let status = match stored.status {
+            TicketStatus::Escalated => self
+                .publish_queue(&ticket.tenant)
+                .await
+                .and_then(|queue| queue.status_of(ticket.id)),
+            TicketStatus::Open | TicketStatus::Assigned | TicketStatus::Resolved => None,
+        };
         Ok(MessageReply {
             conversation_id: ticket.id,
             reply,

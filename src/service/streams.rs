@@ -19,7 +19,7 @@ use super::{Switchboard, parse_id};
 use crate::agents::AgentProfile;
 use crate::error::ServiceError;
 use crate::live::LiveMessage;
-use crate::tickets::{Event, Ticket, TicketStore};
+use crate::tickets::{Event, Ticket, TicketStatus, TicketStore};
 
 const KEEP_ALIVE: Duration = Duration::from_secs(15);
 /// Frames buffered per client before the stream waits for it.
@@ -56,7 +56,10 @@ impl Switchboard {
     ) -> Result<mpsc::Receiver<Frame>, ServiceError> {
         let ticket = self.store.get(parse_id(id)?)?;
         let live = self.desk.hub.subscribe();
-        let queue = self.queue(&ticket.tenant).await?.status_of(ticket.id);
+        let queue = match ticket.status {
+            TicketStatus::Escalated => self.queue(&ticket.tenant).await?.status_of(ticket.id),
+            TicketStatus::Open | TicketStatus::Assigned | TicketStatus::Resolved => None,
+        };
         let (sender, receiver) = mpsc::channel(BUFFER);
         let store = self.store.clone();
         tokio::spawn(async move {
