@@ -212,8 +212,8 @@
   function wire() {
     ui.launcher.addEventListener('click', function () { setOpen(!state.open, true); });
     ui.close.addEventListener('click', function () { setOpen(false, true); });
-    ui.panel.addEventListener('keydown', function (e) {
-      if (e.key === 'Escape') { e.preventDefault(); setOpen(false, true); }
+    ui.launcher.parentNode.addEventListener('keydown', function (e) {
+      if (e.key === 'Escape' && state.open) { e.preventDefault(); setOpen(false, true); }
     });
     ui.form.addEventListener('submit', function (e) { e.preventDefault(); sendMessage(); });
     ui.input.addEventListener('keydown', function (e) {
@@ -254,7 +254,8 @@
     }
     return fetch(BASE + path.replace(/^\//, ''), init).then(function (response) {
       return response.text().then(function (raw) {
-        var data = raw ? JSON.parse(raw) : null;
+        var data = null;
+        try { data = raw ? JSON.parse(raw) : null; } catch (e) { data = null; } // e.g. a proxy's HTML page
         if (!response.ok) {
           var error = new Error((data && data.error && data.error.message) || response.statusText);
           error.status = response.status;
@@ -292,13 +293,16 @@
     ui.log.appendChild(pending);
     scrollDown();
     var botWillAnswer = state.status !== 'escalated' && state.status !== 'assigned';
+    var accepted = false;
     setBusy(true, botWillAnswer);
     ensureConversation()
       .then(function (id) { return api('POST', '/v1/conversations/' + id + '/messages', { text: text }); })
-      .then(function (reply) { applyQueue(reply.queue, reply.offline); return sync(); })
+      .then(function (reply) { accepted = true; applyQueue(reply.queue, reply.offline); return sync(); })
       .catch(function (error) {
-        if (pending.classList.contains('pending')) pending.remove();
-        ui.input.value = text;
+        if (!accepted) { // not stored: give the text back so nothing typed is lost
+          pending.remove();
+          ui.input.value = text;
+        }
         showError(error);
       })
       .then(function () { setBusy(false, false); });
@@ -409,7 +413,7 @@
     source.addEventListener('open', function () { state.retry = 0; });
     source.addEventListener('error', function () {
       // The browser retries by itself (sending Last-Event-ID); if it gave up, start over from lastSeq.
-      if (source.readyState !== EventSource.CLOSED) return;
+      if (source.readyState !== EventSource.CLOSED || state.source !== source) return;
       state.source = null;
       var delay = Math.min(30000, 1000 * Math.pow(2, state.retry++));
       setTimeout(function () { sync().catch(function () {}).then(connect); }, delay);
