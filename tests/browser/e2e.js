@@ -380,6 +380,7 @@ async function main() {
     const rating = widget(zh, 'form.rating');
     await rating.waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
     check((await rating.locator('legend').textContent()) === '请为本次服务评分', 'the rating form is not in Chinese');
+    await zh.screenshot({ path: path.join(ARTIFACTS, 'widget-zh.png') });
     await zh.close();
   });
 

@@ -572,7 +572,10 @@
     ui.human.hidden = waiting || resolved || state.status === 'assigned';
     ui.restart.hidden = !resolved; // a message instead reopens this conversation
     ui.end.hidden = !state.id || resolved;
-    ui.rating.hidden = !(resolved && state.rating == null);
+    var askRating = resolved && state.rating == null;
+    var appearing = askRating && ui.rating.hidden;
+    ui.rating.hidden = !askRating;
+    if (appearing) scrollDown(); // the form takes room from the log: keep the last message in view
     if (resolved && state.rating != null) disconnect();
     else connect(); // no-op while a stream is open; reopens one after a rated conversation goes on
   }
