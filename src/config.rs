@@ -116,6 +116,8 @@ pub struct QueueSettings {
 pub struct ConsoleSettings {
     pub session_hours: u64,
     pub secure_cookie: bool,
+    pub max_failed_logins: usize,
+    pub login_window_minutes: u64,
     pub canned: Vec<CannedReply>,
 }
 

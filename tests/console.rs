@@ -389,3 +389,24 @@ async fn the_console_stream_announces_new_conversations_in_the_queue() {
     let queue = stream.next_of("queue").await;
     assert_eq!(queue.data["items"][0]["id"], id.as_str());
 }
+
+#[tokio::test]
+async fn repeated_wrong_passwords_lock_the_username_for_a_while() {
+    let app = spawn_desk(|settings| settings.console.max_failed_logins = 3).await;
+    app.add_agent("demo", "alice", "agent").await;
+    let wrong = json!({"username": "alice", "password": "wrong-password"});
+    for _ in 0..3 {
+        assert_eq!(
+            app.customer_post("/v1/console/login", wrong.clone())
+                .await
+                .0,
+            401
+        );
+    }
+    let right = json!({"username": "alice", "password": PASSWORD});
+    let (status, body) = app.customer_post("/v1/console/login", right).await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (429, Some("too_many_attempts"))
+    );
+}

@@ -18,6 +18,8 @@ use crate::tickets::{TicketError, TicketStore, now_ms};
 pub enum AgentError {
     #[error("wrong username or password")]
     InvalidCredentials,
+    #[error("too many failed logins for this user; try again in {minutes} minutes")]
+    TooManyAttempts { minutes: u64 },
     #[error("not logged in, or the session expired")]
     NotLoggedIn,
     #[error("an agent named `{0}` already exists")]
@@ -157,6 +159,7 @@ impl AgentStore {
     /// Starts a session for `username` lasting `ttl_ms`; returns the token for the cookie.
     pub fn start_session(&self, username: &str, ttl_ms: u64) -> Result<String, AgentError> {
         let token = password::random_token()?;
+        self.sweep_expired()?;
         let record = SessionRecord {
             username: username.to_string(),
             expires_at_ms: now_ms().saturating_add(ttl_ms),
@@ -179,6 +182,20 @@ impl AgentStore {
             return Err(AgentError::NotLoggedIn);
         }
         self.get(&session.username)?.ok_or(AgentError::NotLoggedIn)
+    }
+
+    /// Drops expired sessions (at each login: sessions are few, and this keeps the tree small).
+    fn sweep_expired(&self) -> Result<(), AgentError> {
+        let sessions = self.sessions()?;
+        let now = now_ms();
+        for entry in sessions.iter() {
+            let (key, value) = entry?;
+            let session: SessionRecord = serde_json::from_slice(&value)?;
+            if session.expires_at_ms <= now {
+                sessions.remove(key)?;
+            }
+        }
+        Ok(())
     }
 
     pub fn end_session(&self, token: &str) -> Result<(), AgentError> {

@@ -73,6 +73,7 @@ fn agent_status_and_code(error: &AgentError) -> (StatusCode, &'static str) {
     match error {
         AgentError::InvalidCredentials => (StatusCode::UNAUTHORIZED, "invalid_credentials"),
         AgentError::NotLoggedIn => (StatusCode::UNAUTHORIZED, "not_logged_in"),
+        AgentError::TooManyAttempts { .. } => (StatusCode::TOO_MANY_REQUESTS, "too_many_attempts"),
         AgentError::Exists(_) => (StatusCode::CONFLICT, "agent_exists"),
         AgentError::Invalid(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_agent"),
         AgentError::Storage(_) | AgentError::Corrupt(_) => {

@@ -15,7 +15,7 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use super::Switchboard;
-use crate::agents::AgentStore;
+use crate::agents::{AgentError, AgentStore};
 use crate::config::{ConsoleSettings, EscalationSettings, QueueSettings, Settings};
 use crate::dialogue::Lang;
 use crate::error::ServiceError;
@@ -24,6 +24,9 @@ use crate::live::{Hub, LiveMessage};
 use crate::tickets::{
     EscalationReason, Event, EventKind, Ticket, TicketError, TicketStatus, TicketStore, now_ms,
 };
+
+/// Usernames with failed logins remembered before old entries are dropped.
+const MAX_TRACKED_LOGINS: usize = 10_000;
 
 /// Everything the human side of the service keeps beside the components.
 pub struct Desk {
@@ -36,6 +39,8 @@ pub struct Desk {
     online: Mutex<HashMap<String, BTreeSet<String>>>,
     /// Tenant -> seconds from escalation to pickup, most recent last.
     pickups: Mutex<HashMap<String, VecDeque<u64>>>,
+    /// Username -> times of recent failed logins.
+    failed_logins: Mutex<HashMap<String, VecDeque<u64>>>,
     /// Serializes claims, assignments, hand-backs, resolutions and ratings, so that a check
     /// (not claimed yet, under capacity, not rated yet) still holds when its append lands.
     pub(super) handling: tokio::sync::Mutex<()>,
@@ -51,6 +56,7 @@ impl Desk {
             console: settings.console.clone(),
             online: Mutex::new(HashMap::new()),
             pickups: Mutex::new(HashMap::new()),
+            failed_logins: Mutex::new(HashMap::new()),
             handling: tokio::sync::Mutex::new(()),
         }
     }
@@ -87,6 +93,46 @@ impl Desk {
         match map.get(tenant) {
             Some(recent) if !recent.is_empty() => recent.iter().sum::<u64>() / recent.len() as u64,
             _ => self.queue.default_wait_seconds,
+        }
+    }
+
+    /// Refuses a login attempt for a username with too many recent failures.
+    pub(super) fn check_login_allowed(&self, username: &str) -> Result<(), AgentError> {
+        let window_ms = self.console.login_window_minutes.saturating_mul(60_000);
+        let now = now_ms();
+        let mut map = self.failed_logins.lock().unwrap_or_else(|e| e.into_inner());
+        let Some(recent) = map.get_mut(username) else {
+            return Ok(());
+        };
+        recent.retain(|at| now.saturating_sub(*at) < window_ms);
+        if recent.len() >= self.console.max_failed_logins {
+            return Err(AgentError::TooManyAttempts {
+                minutes: self.console.login_window_minutes,
+            });
+        }
+        Ok(())
+    }
+
+    pub(super) fn record_login(&self, username: &str, succeeded: bool) {
+        let mut map = self.failed_logins.lock().unwrap_or_else(|e| e.into_inner());
+        if succeeded {
+            map.remove(username);
+            return;
+        }
+        let now = now_ms();
+        if map.len() >= MAX_TRACKED_LOGINS {
+            // Guessing across many usernames must not grow memory without bound.
+            let window_ms = self.console.login_window_minutes.saturating_mul(60_000);
+            map.retain(|_, times| {
+                times
+                    .back()
+                    .is_some_and(|at| now.saturating_sub(*at) < window_ms)
+            });
+        }
+        let recent = map.entry(username.to_string()).or_default();
+        recent.push_back(now);
+        if recent.len() > self.console.max_failed_logins {
+            recent.pop_front();
         }
     }
 

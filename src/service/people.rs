@@ -24,12 +24,15 @@ impl Switchboard {
         username: &str,
         password: &str,
     ) -> Result<(AgentProfile, String), ServiceError> {
+        self.desk.check_login_allowed(username)?;
         let agents = self.desk.agents.clone();
-        let (username, password) = (username.to_string(), password.to_string());
-        let profile = self
+        let (name, password) = (username.to_string(), password.to_string());
+        let verified = self
             .cpu
-            .run(move || agents.verify(&username, &password))
-            .await??;
+            .run(move || agents.verify(&name, &password))
+            .await?;
+        self.desk.record_login(username, verified.is_ok());
+        let profile = verified?;
         let ttl = self.desk.console.session_hours.saturating_mul(MS_PER_HOUR);
         let token = self.desk.agents.start_session(&profile.username, ttl)?;
         self.store.flush().await?;
