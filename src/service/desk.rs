@@ -333,3 +333,75 @@ impl Switchboard {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn item(status: TicketStatus, assignee: Option<&str>) -> QueueItem {
+        QueueItem {
+            id: Uuid::new_v4(),
+            status,
+            priority: 0,
+            wait_seconds: 0,
+            intent: None,
+            escalation_reason: None,
+            evidence: None,
+            last_customer_message: None,
+            assignee: assignee.map(str::to_string),
+            language: "en",
+            escalated_at_ms: 0,
+        }
+    }
+
+    #[test]
+    fn positions_count_only_waiting_conversations_and_the_wait_shares_out_over_agents() {
+        let items = vec![
+            item(TicketStatus::Assigned, Some("alice")),
+            item(TicketStatus::Escalated, None),
+            item(TicketStatus::Escalated, None),
+        ];
+        let third = items[2].id;
+        let queue = QueueView {
+            items,
+            agents_online: 2,
+            wait_per_position_seconds: 120,
+        };
+        let status = queue.status_of(third).unwrap();
+        assert_eq!((status.position, status.estimated_wait_seconds), (2, 120));
+        assert!(
+            queue.status_of(queue.items[0].id).is_none(),
+            "assigned: not waiting"
+        );
+        assert_eq!(queue.loads().get("alice"), Some(&1));
+    }
+
+    #[test]
+    fn the_queue_item_takes_reason_message_and_intent_from_the_timeline() {
+        let ticket_events = vec![
+            Event {
+                seq: 1,
+                at_ms: 1_000,
+                kind: EventKind::CustomerMessage {
+                    text: "我要人工".into(),
+                },
+            },
+            Event {
+                seq: 2,
+                at_ms: 1_000,
+                kind: EventKind::Escalated {
+                    reason: EscalationReason::ExplicitRequest,
+                    evidence: "intent human_agent".into(),
+                },
+            },
+        ];
+        let dir = tempfile::tempdir().unwrap();
+        let store = TicketStore::open(dir.path()).unwrap();
+        let ticket = store.create("demo", "web").unwrap();
+        let item = queue_item(&ticket, &ticket_events, 31_000);
+        assert_eq!(item.wait_seconds, 30);
+        assert_eq!(item.language, "zh");
+        assert_eq!(item.evidence.as_deref(), Some("intent human_agent"));
+        assert_eq!(item.last_customer_message.as_deref(), Some("我要人工"));
+    }
+}
