@@ -40,10 +40,7 @@ impl Switchboard {
         let reply = escalated_reply(&escalation, lang, offline, started);
         let events = vec![
             EventKind::BotReply(reply.clone()),
-            EventKind::Escalated {
-                reason: escalation.reason,
-                evidence: escalation.evidence.clone(),
-            },
+            super::messages::escalated_event(&escalation),
         ];
         self.commit_escalation(ticket.id, events, escalation, reply, offline, started)
             .await

@@ -87,12 +87,7 @@ impl Switchboard {
         let mut events = reopening(&ticket);
         events.push(customer);
         let lang = Lang::detect(&text);
-        let forced = escalation::check_before_nlu(
-            &ticket.tenant,
-            &ticket.metadata,
-            &text,
-            &self.desk.escalation,
-        );
+        let forced = self.rules_before_nlu(&ticket, &text);
         let understanding = self.understand(text, lang, forced).await?;
         let outcome = dialogue::respond(
             understanding.plan,
@@ -112,12 +107,15 @@ impl Switchboard {
         let offline = !self.desk.available(&ticket.tenant);
         reply.text = customer::escalated_reply(&escalation, lang, offline, started).text;
         events.push(EventKind::BotReply(reply.clone()));
-        events.push(EventKind::Escalated {
-            reason: escalation.reason,
-            evidence: escalation.evidence.clone(),
-        });
+        events.push(escalated_event(&escalation));
         self.commit_escalation(id, events, escalation, reply, offline, started)
             .await
+    }
+
+    /// The tenant's rules and the sentiment rule, which fire before the classifier.
+    fn rules_before_nlu(&self, ticket: &Ticket, text: &str) -> Option<Escalation> {
+        let rules = &self.desk.escalation;
+        escalation::check_before_nlu(&ticket.tenant, &ticket.metadata, text, rules)
     }
 
     /// A person has the conversation: record the message, the bot stays silent.
@@ -300,6 +298,13 @@ impl Switchboard {
             offline,
             latency_ms: elapsed_ms(started),
         })
+    }
+}
+
+pub(super) fn escalated_event(escalation: &Escalation) -> EventKind {
+    EventKind::Escalated {
+        reason: escalation.reason,
+        evidence: escalation.evidence.clone(),
     }
 }
 
