@@ -6,7 +6,7 @@ BIN       := target/release/switchboard
 MODEL_DIR := $(CACHE)/models/intents
 TRAIN     := models/intents/train.yaml
 
-.PHONY: run setup build model test lint bench bench-intents bench-banking77 bench-clinc150 clean
+.PHONY: run setup build model test test-browser lint bench bench-intents bench-banking77 bench-clinc150 clean
 
 run: model
 	$(BIN) serve
@@ -26,6 +26,13 @@ model: setup build
 
 test: setup
 	cargo test --release
+	$(MAKE) test-browser
+
+# The widget and the console end to end in headless Chromium (Debian's `chromium`, driven by
+# playwright-core from tests/browser; `.ci/run` installs both). Screenshots go to tests/artifacts/.
+test-browser: model
+	@test -d tests/browser/node_modules || (cd tests/browser && npm ci --no-audit --no-fund)
+	node tests/browser/e2e.js
 
 lint:
 	cargo fmt --check

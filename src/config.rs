@@ -1,11 +1,12 @@
 //! Configuration: one typed [`Settings`] struct, read from the embedded defaults
 //! (`config/default.toml`), an optional file, then `SWITCHBOARD__SECTION__KEY` environment variables.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use figment::Figment;
 use figment::providers::{Env, Format, Toml};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 /// The defaults, compiled in so that `cargo run` works with no file at all.
 pub const DEFAULT_TOML: &str = include_str!("../config/default.toml");
@@ -21,6 +22,10 @@ pub struct Settings {
     pub paths: PathSettings,
     pub nlu: NluSettings,
     pub dialogue: DialogueSettings,
+    pub escalation: EscalationSettings,
+    pub queue: QueueSettings,
+    pub console: ConsoleSettings,
+    pub widget: WidgetSettings,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -61,6 +66,70 @@ pub struct DialogueSettings {
     pub smalltalk_intents: Vec<String>,
     pub handoff_intents: Vec<String>,
     pub min_kb_score: f32,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct EscalationSettings {
+    pub negative_sentiment_threshold: f32,
+    pub priority_explicit_request: u8,
+    pub priority_out_of_scope: u8,
+    pub priority_repeated_failure: u8,
+    pub priority_negative_sentiment: u8,
+    /// Tenant name -> its rules.
+    #[serde(default)]
+    pub tenants: BTreeMap<String, TenantRules>,
+    pub hours: BusinessHours,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct TenantRules {
+    #[serde(default)]
+    pub rules: Vec<MetadataRule>,
+}
+
+/// Ticket metadata `key` equal to `value` sends the conversation to a person at `priority`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct MetadataRule {
+    pub key: String,
+    pub value: String,
+    pub priority: u8,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct BusinessHours {
+    pub enabled: bool,
+    pub utc_offset_minutes: i32,
+    pub weekdays: Vec<u8>,
+    pub open_hour: u8,
+    pub close_hour: u8,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct QueueSettings {
+    pub agent_capacity: usize,
+    pub auto_assign: bool,
+    pub default_wait_seconds: u64,
+    pub recent_pickups: usize,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ConsoleSettings {
+    pub session_hours: u64,
+    pub secure_cookie: bool,
+    pub max_failed_logins: usize,
+    pub login_window_minutes: u64,
+    pub canned: Vec<CannedReply>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CannedReply {
+    pub title: String,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct WidgetSettings {
+    pub allowed_origins: Vec<String>,
 }
 
 impl Settings {

@@ -1,8 +1,10 @@
 //! The errors the service returns to its callers (the HTTP layer maps each to a status code and
 //! a stable snake_case code in `api::error`).
 
+use crate::agents::AgentError;
 use crate::kb::KbError;
 use crate::nlu::NluError;
+use crate::service::HandlingError;
 use crate::tickets::TicketError;
 use crate::workers::JobError;
 
@@ -26,6 +28,10 @@ pub enum ServiceError {
     Kb(#[from] KbError),
     #[error(transparent)]
     Tickets(TicketError),
+    #[error(transparent)]
+    Agents(#[from] AgentError),
+    #[error(transparent)]
+    Handling(#[from] HandlingError),
     #[error("a background task failed: {0}")]
     Task(String),
 }

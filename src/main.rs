@@ -8,6 +8,7 @@ use std::time::Instant;
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 
+use switchboard::agents::{AgentStore, NewAgent, Role};
 use switchboard::config::Settings;
 use switchboard::nlu::head::TrainOptions;
 use switchboard::nlu::transformer::Calibration;
@@ -63,11 +64,36 @@ enum Command {
         #[arg(long)]
         data: PathBuf,
     },
+    /// Manage agent accounts (stop the server first: it holds the database lock; while it runs,
+    /// use `POST /v1/admin/agents`).
+    Agent {
+        #[command(subcommand)]
+        command: AgentCommand,
+    },
     /// Classify one message and print the prediction as JSON.
     Classify {
         text: String,
         #[arg(long)]
         model: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+enum AgentCommand {
+    /// Add an agent; the password is read from stdin (one line).
+    Add {
+        #[arg(long)]
+        tenant: String,
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        display_name: String,
+        /// `agent` or `admin`.
+        #[arg(long, default_value = "agent")]
+        role: String,
+        /// Read the password from stdin (the only way: never on the command line).
+        #[arg(long, required = true)]
+        password_stdin: bool,
     },
 }
 
@@ -97,6 +123,7 @@ fn run() -> Result<()> {
         Command::Train { data, out } => train_model(&settings, &data, &out),
         Command::Eval { model, data, json } => eval_model(&settings, &model, &data, json),
         Command::Calibrate { model, data } => calibrate(&settings, &model, &data),
+        Command::Agent { command } => agent(&settings, command),
         Command::Classify { text, model } => classify(
             &settings,
             &model.unwrap_or(settings.paths.model_dir.clone()),
@@ -116,6 +143,45 @@ fn serve(settings: Settings) -> Result<()> {
         println!("listening on http://{}:{}", settings.server.host, app.port);
         app.server.await.context("server stopped with an error")
     })
+}
+
+fn agent(settings: &Settings, command: AgentCommand) -> Result<()> {
+    let AgentCommand::Add {
+        tenant,
+        username,
+        display_name,
+        role,
+        password_stdin: _,
+    } = command;
+    let role = match role.as_str() {
+        "agent" => Role::Agent,
+        "admin" => Role::Admin,
+        other => anyhow::bail!("--role must be `agent` or `admin`, not `{other}`"),
+    };
+    let mut password = String::new();
+    std::io::stdin()
+        .read_line(&mut password)
+        .context("reading the password from stdin")?;
+    let password = password.trim_end_matches(['\r', '\n']).to_string();
+    let store = startup::open_store(settings).context(
+        "cannot open the database: if the server is running, stop it or use POST /v1/admin/agents",
+    )?;
+    let new = NewAgent {
+        tenant,
+        username,
+        display_name,
+        role,
+        password,
+    };
+    let profile = AgentStore::new(store.clone()).add(new)?;
+    tokio::runtime::Builder::new_current_thread()
+        .build()?
+        .block_on(store.flush())?;
+    println!(
+        "added {} ({}) to tenant {} as {:?}",
+        profile.username, profile.display_name, profile.tenant, profile.role
+    );
+    Ok(())
 }
 
 fn index(dir: &std::path::Path) -> Result<()> {

@@ -64,7 +64,8 @@ pub async fn post_message(
     Ok(HttpResponse::Ok().json(reply))
 }
 
+/// The customer's view: no internal notes (the console has its own, full transcript).
 pub async fn get(state: web::Data<State>, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
-    let transcript = state.service.transcript(&id)?;
-    Ok(HttpResponse::Ok().json(transcript))
+    let view = state.service.customer_view(&id).await?;
+    Ok(HttpResponse::Ok().json(view))
 }

@@ -6,7 +6,9 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, ResponseError};
 use serde_json::json;
 
+use crate::agents::AgentError;
 use crate::error::ServiceError;
+use crate::service::HandlingError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -62,6 +64,36 @@ fn service_status_and_code(error: &ServiceError) -> (StatusCode, &'static str) {
         ServiceError::Kb(_) => (StatusCode::INTERNAL_SERVER_ERROR, "search_failed"),
         ServiceError::Tickets(_) => (StatusCode::INTERNAL_SERVER_ERROR, "storage_failed"),
         ServiceError::Task(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal_error"),
+        ServiceError::Agents(error) => agent_status_and_code(error),
+        ServiceError::Handling(error) => handling_status_and_code(error),
+    }
+}
+
+fn agent_status_and_code(error: &AgentError) -> (StatusCode, &'static str) {
+    match error {
+        AgentError::InvalidCredentials => (StatusCode::UNAUTHORIZED, "invalid_credentials"),
+        AgentError::NotLoggedIn => (StatusCode::UNAUTHORIZED, "not_logged_in"),
+        AgentError::TooManyAttempts { .. } => (StatusCode::TOO_MANY_REQUESTS, "too_many_attempts"),
+        AgentError::Exists(_) => (StatusCode::CONFLICT, "agent_exists"),
+        AgentError::Invalid(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_agent"),
+        AgentError::Storage(_) | AgentError::Corrupt(_) => {
+            (StatusCode::INTERNAL_SERVER_ERROR, "storage_failed")
+        }
+        AgentError::Hashing(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal_error"),
+    }
+}
+
+fn handling_status_and_code(error: &HandlingError) -> (StatusCode, &'static str) {
+    match error {
+        HandlingError::AlreadyWithAgent => (StatusCode::CONFLICT, "already_with_agent"),
+        HandlingError::ConversationResolved => (StatusCode::CONFLICT, "conversation_resolved"),
+        HandlingError::AlreadyClaimed => (StatusCode::CONFLICT, "already_claimed"),
+        HandlingError::AgentAtCapacity(_) => (StatusCode::CONFLICT, "agent_at_capacity"),
+        HandlingError::NotAssignedToYou => (StatusCode::CONFLICT, "not_assigned_to_you"),
+        HandlingError::InvalidRating(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_rating"),
+        HandlingError::NotResolved => (StatusCode::CONFLICT, "not_resolved"),
+        HandlingError::AlreadyRated => (StatusCode::CONFLICT, "already_rated"),
+        HandlingError::InvalidTag(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_tag"),
     }
 }
 

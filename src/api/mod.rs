@@ -3,14 +3,19 @@
 
 mod admin;
 mod body;
+mod console;
 mod conversations;
 pub mod error;
+mod pages;
+mod sse;
+mod widget;
 
 use std::net::TcpListener;
 use std::sync::Arc;
 
+use actix_cors::Cors;
 use actix_web::dev::Server;
-use actix_web::http::header;
+use actix_web::http::header::{self, HeaderName};
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
 use serde_json::json;
 
@@ -21,6 +26,9 @@ use error::ApiError;
 struct State {
     service: Arc<Switchboard>,
     max_body_bytes: usize,
+    /// Console session cookie: lifetime and whether to mark it `Secure`.
+    session_seconds: u64,
+    secure_cookie: bool,
 }
 
 async fn health(state: web::Data<State>) -> HttpResponse {
@@ -45,16 +53,74 @@ async fn not_found() -> Result<HttpResponse, ApiError> {
 fn routes(config: &mut web::ServiceConfig) {
     config
         .route("/health", web::get().to(health))
-        .route("/v1/conversations", web::post().to(conversations::create))
-        .route("/v1/conversations/{id}", web::get().to(conversations::get))
         .route(
             "/v1/admin/model/reload",
             web::post().to(admin::reload_model),
         )
+        .route("/v1/admin/agents", web::post().to(admin::add_agent))
+        .route("/widget.js", web::get().to(pages::widget_js))
+        .route("/console", web::get().to(pages::console_html))
+        .route("/console/app.js", web::get().to(pages::console_js))
+        .route("/console/app.css", web::get().to(pages::console_css))
+        .route("/demo", web::get().to(pages::demo_html));
+}
+
+/// The public widget endpoints, callable from any allowed site (CORS).
+fn conversation_routes(config: &mut web::ServiceConfig) {
+    config
+        .route("", web::post().to(conversations::create))
+        .route("/{id}", web::get().to(conversations::get))
         .route(
-            "/v1/conversations/{id}/messages",
+            "/{id}/messages",
             web::post().to(conversations::post_message),
+        )
+        .route("/{id}/handoff", web::post().to(widget::handoff))
+        .route("/{id}/resolve", web::post().to(widget::end_chat))
+        .route("/{id}/rating", web::post().to(widget::rate))
+        .route("/{id}/events", web::get().to(widget::events));
+}
+
+/// The agent console's API (session cookie).
+fn console_routes(config: &mut web::ServiceConfig) {
+    config
+        .route("/login", web::post().to(console::login))
+        .route("/logout", web::post().to(console::logout))
+        .route("/me", web::get().to(console::me))
+        .route("/status", web::post().to(console::status))
+        .route("/queue", web::get().to(console::queue))
+        .route("/stream", web::get().to(console::stream))
+        .route("/canned", web::get().to(console::canned))
+        .route("/conversations/{id}", web::get().to(console::conversation))
+        .route("/conversations/{id}/claim", web::post().to(console::claim))
+        .route(
+            "/conversations/{id}/messages",
+            web::post().to(console::reply),
+        )
+        .route("/conversations/{id}/notes", web::post().to(console::note))
+        .route(
+            "/conversations/{id}/handback",
+            web::post().to(console::hand_back),
+        )
+        .route(
+            "/conversations/{id}/resolve",
+            web::post().to(console::resolve),
         );
+}
+
+fn widget_cors(allowed_origins: &[String]) -> Cors {
+    let cors = Cors::default()
+        .allowed_methods(["GET", "POST"])
+        .allowed_headers([
+            header::CONTENT_TYPE,
+            HeaderName::from_static("last-event-id"),
+        ])
+        .max_age(3600);
+    if allowed_origins.iter().any(|origin| origin == "*") {
+        return cors.allow_any_origin();
+    }
+    allowed_origins
+        .iter()
+        .fold(cors, |cors, origin| cors.allowed_origin(origin))
 }
 
 /// Builds the HTTP server on an already-bound listener (port 0 in tests).
@@ -66,11 +132,20 @@ pub fn server(
     let state = web::Data::new(State {
         service,
         max_body_bytes: settings.server.max_body_bytes,
+        session_seconds: settings.console.session_hours.saturating_mul(3600),
+        secure_cookie: settings.console.secure_cookie,
     });
+    let origins = settings.widget.allowed_origins.clone();
     let server = HttpServer::new(move || {
         App::new()
             .app_data(state.clone())
             .configure(routes)
+            .service(
+                web::scope("/v1/conversations")
+                    .wrap(widget_cors(&origins))
+                    .configure(conversation_routes),
+            )
+            .service(web::scope("/v1/console").configure(console_routes))
             .default_service(web::to(not_found))
     })
     .workers(settings.server.workers.max(1))

@@ -69,6 +69,17 @@ pub fn escalated(reason: EscalationReason, lang: Lang) -> &'static str {
     }
 }
 
+/// Added to the escalation reply when nobody can take the conversation now (outside business
+/// hours, or no agent online): the ticket waits in the queue.
+pub fn offline(lang: Lang) -> &'static str {
+    match lang {
+        Lang::En => {
+            "Our team is offline right now. Your conversation is saved as a ticket and a person will reply here as soon as someone is available."
+        }
+        Lang::Zh => "人工客服暂时不在线。您的对话已保存为工单，客服人员上线后会在这里回复您。",
+    }
+}
+
 pub fn clarify(first: &str, second: &str, lang: Lang) -> String {
     let (first, second) = (humanize(first), humanize(second));
     match lang {

@@ -7,9 +7,11 @@ use std::time::Instant;
 use serde::Serialize;
 use uuid::Uuid;
 
-use super::{Switchboard, elapsed_ms, parse_id};
+use super::desk::QueueStatus;
+use super::{Switchboard, customer, elapsed_ms, parse_id};
 use crate::dialogue::{self, Lang, Outcome, Plan};
 use crate::error::ServiceError;
+use crate::escalation::{self, Escalation};
 use crate::kb::{Hit, SearchRequest};
 use crate::nlu::{Prediction, Scored};
 use crate::tickets::{
@@ -27,6 +29,11 @@ pub struct MessageReply {
     pub reply: BotReply,
     pub escalation_reason: Option<crate::tickets::EscalationReason>,
     pub ticket_status: TicketStatus,
+    /// The customer's place in the queue while waiting for a person, else null.
+    pub queue: Option<QueueStatus>,
+    /// Nobody can take the conversation now (outside business hours or no agent online): the
+    /// reply says so and the ticket stays queued.
+    pub offline: bool,
     /// Server-side time for the whole message, storage included.
     pub latency_ms: f64,
 }
@@ -70,25 +77,18 @@ impl Switchboard {
         let id = parse_id(id)?;
         let text = self.validate(text)?.to_string();
         let ticket = self.store.get(id)?;
-        let lang = Lang::detect(&text);
         let customer = EventKind::CustomerMessage { text: text.clone() };
         if matches!(
             ticket.status,
             TicketStatus::Escalated | TicketStatus::Assigned
         ) {
-            // A person has the conversation: record the message, the bot stays silent.
-            let reply = bot_reply(BotAction::Queued, None, None, Vec::new(), started);
-            return self
-                .commit(
-                    id,
-                    vec![customer, EventKind::BotReply(reply.clone())],
-                    None,
-                    reply,
-                    started,
-                )
-                .await;
+            return self.silent_turn(&ticket, customer, started).await;
         }
-        let understanding = self.understand(text, lang).await?;
+        let mut events = reopening(&ticket);
+        events.push(customer);
+        let lang = Lang::detect(&text);
+        let forced = self.rules_before_nlu(&ticket, &text);
+        let understanding = self.understand(text, lang, forced).await?;
         let outcome = dialogue::respond(
             understanding.plan,
             understanding.hits,
@@ -96,18 +96,77 @@ impl Switchboard {
             ticket.failed_turns,
             &self.dialogue,
         );
-        let reply = reply_of(&outcome, &understanding.prediction, started);
-        let mut events = vec![customer, EventKind::BotReply(reply.clone())];
-        if let Some(escalation) = &outcome.escalation {
-            events.push(EventKind::Escalated {
-                reason: escalation.reason,
-                evidence: escalation.evidence.clone(),
-            });
-        }
-        self.commit(id, events, Some(outcome), reply, started).await
+        let mut reply = reply_of(&outcome, &understanding.prediction, started);
+        let Some(escalation) = outcome.escalation.clone() else {
+            let closes = self.bot_closes(&ticket, &outcome, &understanding.prediction)?;
+            events.push(EventKind::BotReply(reply.clone()));
+            return self
+                .commit_bot_turn(&ticket, events, &outcome, closes, reply, started)
+                .await;
+        };
+        let offline = !self.desk.available(&ticket.tenant);
+        reply.text = customer::escalated_reply(&escalation, lang, offline, started).text;
+        events.push(EventKind::BotReply(reply.clone()));
+        events.push(escalated_event(&escalation));
+        self.commit_escalation(id, events, escalation, reply, offline, started)
+            .await
     }
 
-    fn validate<'t>(&self, text: &'t str) -> Result<&'t str, ServiceError> {
+    /// The tenant's rules and the sentiment rule, which fire before the classifier.
+    fn rules_before_nlu(&self, ticket: &Ticket, text: &str) -> Option<Escalation> {
+        let rules = &self.desk.escalation;
+        escalation::check_before_nlu(&ticket.tenant, &ticket.metadata, text, rules)
+    }
+
+    /// A person has the conversation: record the message, the bot stays silent.
+    async fn silent_turn(
+        &self,
+        ticket: &Ticket,
+        customer: EventKind,
+        started: Instant,
+    ) -> Result<MessageReply, ServiceError> {
+        let reply = bot_reply(BotAction::Queued, None, None, Vec::new(), started);
+        let events = vec![customer, EventKind::BotReply(reply.clone())];
+        let stored = self.append_and_publish(ticket.id, events, |_| {})?;
+        self.store.flush().await?;
+        // The console shows the last customer message of each queued conversation.
+        let status = match stored.status {
+            TicketStatus::Escalated => self
+                .publish_queue(&ticket.tenant)
+                .await
+                .and_then(|queue| queue.status_of(ticket.id)),
+            TicketStatus::Open | TicketStatus::Assigned | TicketStatus::Resolved => None,
+        };
+        Ok(MessageReply {
+            conversation_id: ticket.id,
+            reply,
+            escalation_reason: None,
+            ticket_status: stored.status,
+            offline: status.is_some() && !self.desk.available(&ticket.tenant),
+            queue: status,
+            latency_ms: elapsed_ms(started),
+        })
+    }
+
+    /// The bot closes a contained conversation: a goodbye or thanks after it has answered.
+    fn bot_closes(
+        &self,
+        ticket: &Ticket,
+        outcome: &Outcome,
+        prediction: &Prediction,
+    ) -> Result<bool, ServiceError> {
+        if outcome.action != BotAction::Smalltalk
+            || !customer::CLOSING_INTENTS.contains(&prediction.intent.name.as_str())
+        {
+            return Ok(false);
+        }
+        let events = self.store.events(ticket.id)?;
+        Ok(events.iter().any(|e| {
+            matches!(&e.kind, EventKind::BotReply(reply) if reply.action == BotAction::Answered)
+        }))
+    }
+
+    pub(super) fn validate<'t>(&self, text: &'t str) -> Result<&'t str, ServiceError> {
         let limit = self.dialogue.max_text_bytes;
         if text.len() > limit {
             return Err(ServiceError::TextTooLong {
@@ -123,13 +182,23 @@ impl Switchboard {
     }
 
     /// Classifies and, when the plan calls for it, searches: on the blocking pool, behind the gate.
-    async fn understand(&self, text: String, lang: Lang) -> Result<Understanding, ServiceError> {
+    /// A rule that fired before the classifier (`forced`) decides the plan; the prediction is
+    /// still made, so agents see the intent.
+    async fn understand(
+        &self,
+        text: String,
+        lang: Lang,
+        forced: Option<Escalation>,
+    ) -> Result<Understanding, ServiceError> {
         let classifier = Arc::clone(&self.classifier);
         let kb = Arc::clone(&self.kb);
         let settings = Arc::clone(&self.dialogue);
         let job = move || -> Result<Understanding, ServiceError> {
             let prediction = classifier.classify(&text)?;
-            let plan = dialogue::plan(&prediction, &settings);
+            let plan = match forced {
+                Some(escalation) => Plan::Escalate(escalation),
+                None => dialogue::plan(&prediction, &settings),
+            };
             let hits = match &plan {
                 Plan::Lookup { intent } => {
                     let request = SearchRequest {
@@ -151,36 +220,103 @@ impl Switchboard {
         self.cpu.run(job).await?
     }
 
-    /// Appends the turn's events, updates the ticket header, and flushes before returning.
-    async fn commit(
+    /// Stores a turn the bot handled itself (answer, clarification, small talk), closing the
+    /// conversation when `closes`; flushes before returning.
+    async fn commit_bot_turn(
         &self,
-        id: Uuid,
-        events: Vec<EventKind>,
-        outcome: Option<Outcome>,
+        ticket: &Ticket,
+        mut events: Vec<EventKind>,
+        outcome: &Outcome,
+        closes: bool,
         reply: BotReply,
         started: Instant,
     ) -> Result<MessageReply, ServiceError> {
-        let ticket = self.store.append(id, events, |ticket| {
-            let Some(outcome) = &outcome else { return };
-            ticket.failed_turns = if outcome.failed {
-                ticket.failed_turns + 1
-            } else {
-                0
-            };
-            if let Some(escalation) = &outcome.escalation {
-                ticket.status = TicketStatus::Escalated;
-                ticket.escalation_reason = Some(escalation.reason);
+        if closes {
+            events.push(EventKind::Resolved {
+                by: "bot".into(),
+                tag: None,
+            });
+        }
+        let failed = outcome.failed;
+        let stored = self.append_and_publish(ticket.id, events, |t| {
+            t.failed_turns = if failed { t.failed_turns + 1 } else { 0 };
+            // A person may have claimed it meanwhile: leave their status alone.
+            if matches!(t.status, TicketStatus::Open | TicketStatus::Resolved) {
+                t.status = if closes {
+                    TicketStatus::Resolved
+                } else {
+                    TicketStatus::Open
+                };
             }
         })?;
         self.store.flush().await?;
         Ok(MessageReply {
-            conversation_id: id,
-            escalation_reason: outcome.and_then(|o| o.escalation).map(|e| e.reason),
+            conversation_id: ticket.id,
             reply,
-            ticket_status: ticket.status,
+            escalation_reason: None,
+            ticket_status: stored.status,
+            queue: None,
+            offline: false,
             latency_ms: elapsed_ms(started),
         })
     }
+
+    /// Stores an escalating turn: the ticket joins the queue at the rule's priority. Then offers
+    /// it to an online agent (auto-assignment) and tells every console the queue moved.
+    pub(super) async fn commit_escalation(
+        &self,
+        id: Uuid,
+        events: Vec<EventKind>,
+        escalation: Escalation,
+        reply: BotReply,
+        offline: bool,
+        started: Instant,
+    ) -> Result<MessageReply, ServiceError> {
+        let priority = escalation::priority(&escalation, &self.desk.escalation);
+        let reason = escalation.reason;
+        let stored = self.append_and_publish(id, events, |t| {
+            t.failed_turns = 0;
+            // A person may have claimed it meanwhile: never push it back into the queue.
+            if matches!(t.status, TicketStatus::Open | TicketStatus::Resolved) {
+                t.status = TicketStatus::Escalated;
+                t.escalation_reason = Some(reason);
+                t.priority = priority;
+            }
+        })?;
+        self.store.flush().await?;
+        if let Err(error) = self.auto_assign(&stored.tenant).await {
+            tracing::warn!(%error, "auto-assignment failed");
+        }
+        let queue = self.publish_queue(&stored.tenant).await;
+        let ticket_status = self.store.get(id)?.status;
+        Ok(MessageReply {
+            conversation_id: id,
+            reply,
+            escalation_reason: Some(reason),
+            ticket_status,
+            queue: queue.and_then(|q| q.status_of(id)),
+            offline,
+            latency_ms: elapsed_ms(started),
+        })
+    }
+}
+
+pub(super) fn escalated_event(escalation: &Escalation) -> EventKind {
+    EventKind::Escalated {
+        reason: escalation.reason,
+        evidence: escalation.evidence.clone(),
+    }
+}
+
+/// A message after the end reopens the conversation; the bot answers again.
+fn reopening(ticket: &Ticket) -> Vec<EventKind> {
+    if ticket.status != TicketStatus::Resolved {
+        return Vec::new();
+    }
+    vec![EventKind::StatusChanged {
+        from: TicketStatus::Resolved,
+        to: TicketStatus::Open,
+    }]
 }
 
 fn scored(s: &Scored) -> ScoredIntent {

@@ -1,12 +1,23 @@
 //! The Switchboard service: the message path from a customer's text to a stored, answered turn.
 //! It owns the components (classifier, knowledge base, ticket store) and knows nothing of HTTP.
-//! `messages` is the customer's path, `admin` the operator's.
+//! `messages` is the customer's path, `admin` the operator's. The human side (issue 5):
+//! `desk` (presence, queue, auto-assignment), `handling` (claim, reply, notes, hand back,
+//! resolve), `customer` (handoff button, end chat, rating), `people` (agents, sessions),
+//! `streams` (live updates for SSE).
 
 mod admin;
+mod customer;
+mod desk;
+mod handling;
 mod messages;
+mod people;
+mod streams;
 
 pub use admin::ModelSummary;
+pub use desk::{QueueItem, QueueStatus, QueueView};
+pub use handling::{CustomerView, HandlingError};
 pub use messages::{MessageReply, Transcript};
+pub use streams::Frame;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -29,6 +40,7 @@ pub struct Switchboard {
     store: TicketStore,
     dialogue: Arc<DialogueSettings>,
     cpu: CpuGate,
+    desk: desk::Desk,
 }
 
 impl Switchboard {
@@ -43,9 +55,10 @@ impl Switchboard {
             model_dir: settings.paths.model_dir.clone(),
             classifier,
             kb,
-            store,
             dialogue: Arc::new(settings.dialogue.clone()),
             cpu: CpuGate::new(settings.nlu.max_in_flight),
+            desk: desk::Desk::new(&store, settings),
+            store,
         }
     }
 

@@ -152,6 +152,39 @@ impl TicketStore {
         Ok(())
     }
 
+    /// Every ticket of `tenant` that `keep` selects. A full scan of the headers: fine at the scale
+    /// of one support desk (thousands of tickets); callers run it on the CPU gate.
+    pub fn tickets_of(
+        &self,
+        tenant: &str,
+        keep: impl Fn(&Ticket) -> bool,
+    ) -> Result<Vec<Ticket>, TicketError> {
+        let mut found = Vec::new();
+        for value in self.tickets.iter().values() {
+            let ticket: Ticket = serde_json::from_slice(&value?)?;
+            if ticket.tenant == tenant && keep(&ticket) {
+                found.push(ticket);
+            }
+        }
+        Ok(found)
+    }
+
+    /// Events with `seq > after` (all of them for `None`), oldest first.
+    pub fn events_after(&self, id: Uuid, after: Option<u64>) -> Result<Vec<Event>, TicketError> {
+        let start = after.map_or(0, |seq| seq.saturating_add(1));
+        self.events
+            .range(event_key(id, start)..=event_key(id, u64::MAX))
+            .values()
+            .map(|value| Ok(serde_json::from_slice(&value?)?))
+            .collect()
+    }
+
+    /// Another tree in the same database (agent accounts live beside the tickets, so one
+    /// process owns both).
+    pub fn tree(&self, name: &str) -> Result<sled::Tree, TicketError> {
+        Ok(self.db.open_tree(name)?)
+    }
+
     pub fn ticket_count(&self) -> usize {
         self.tickets.len()
     }

@@ -14,6 +14,8 @@ use switchboard::service::Switchboard;
 use switchboard::startup;
 use switchboard::tickets::TicketStore;
 
+pub mod desk;
+
 pub const DEFAULT_TRAINING_DATA: &str = "models/intents/train.yaml";
 
 struct Shared {

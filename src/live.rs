@@ -1,0 +1,58 @@
+//! The live hub: one `tokio::sync::broadcast` channel that the service publishes to after every
+//! committed (flushed) append, and whenever a tenant's queue changes. Widget streams keep the
+//! messages of their conversation, console streams those of their tenant. A subscriber that
+//! falls behind is told it lagged and catches up from the store (events carry their `seq`), so
+//! a slow or reconnecting client misses nothing.
+
+use std::sync::Arc;
+
+use tokio::sync::broadcast;
+use uuid::Uuid;
+
+use crate::service::QueueView;
+use crate::tickets::Event;
+
+/// Messages buffered per subscriber before it lags.
+const CAPACITY: usize = 1024;
+
+#[derive(Debug, Clone)]
+pub enum LiveMessage {
+    /// A new event in a conversation (internal notes included: streams filter by audience).
+    Event {
+        tenant: String,
+        conversation_id: Uuid,
+        event: Event,
+    },
+    /// The tenant's queue after a change.
+    Queue {
+        tenant: String,
+        queue: Arc<QueueView>,
+    },
+}
+
+#[derive(Clone)]
+pub struct Hub {
+    sender: broadcast::Sender<Arc<LiveMessage>>,
+}
+
+impl Default for Hub {
+    fn default() -> Hub {
+        Hub::new()
+    }
+}
+
+impl Hub {
+    pub fn new() -> Hub {
+        let (sender, _) = broadcast::channel(CAPACITY);
+        Hub { sender }
+    }
+
+    /// Sends to every current subscriber; with none, the message is simply dropped.
+    pub fn publish(&self, message: LiveMessage) {
+        let _no_subscribers_is_fine = self.sender.send(Arc::new(message));
+    }
+
+    pub fn subscribe(&self) -> broadcast::Receiver<Arc<LiveMessage>> {
+        self.sender.subscribe()
+    }
+}

@@ -1,0 +1,126 @@
+//! The customer's controls around the bot: the "talk to a person" button, ending the chat, and
+//! the 1-5 rating once the conversation is resolved.
+//!
+//! When the bot resolves on its own: when the customer says goodbye or thanks (the `goodbye` or
+//! `thanks` intent) after the bot has answered from the knowledge base in this conversation, or
+//! when the customer ends the chat in the widget. Either way the widget can then ask for a rating.
+//! A later message reopens the conversation and the bot answers again.
+
+use std::time::Instant;
+
+use super::messages::MessageReply;
+use super::{Switchboard, elapsed_ms, parse_id};
+use crate::dialogue::{Lang, replies};
+use crate::error::ServiceError;
+use crate::escalation::{self, Escalation};
+use crate::service::HandlingError;
+use crate::tickets::{BotAction, BotReply, EventKind, Ticket, TicketStatus};
+
+/// Longest rating comment, in characters.
+const MAX_COMMENT_CHARS: usize = 1000;
+
+/// Intents after which the bot closes a conversation it has answered.
+pub(super) const CLOSING_INTENTS: [&str; 2] = ["goodbye", "thanks"];
+
+impl Switchboard {
+    /// The widget's "talk to a person" button.
+    pub async fn handoff(&self, id: &str) -> Result<MessageReply, ServiceError> {
+        let started = Instant::now();
+        let ticket = self.store.get(parse_id(id)?)?;
+        match ticket.status {
+            TicketStatus::Escalated | TicketStatus::Assigned => {
+                return Err(HandlingError::AlreadyWithAgent.into());
+            }
+            TicketStatus::Resolved => return Err(HandlingError::ConversationResolved.into()),
+            TicketStatus::Open => {}
+        }
+        let lang = self.conversation_lang(&ticket)?;
+        let escalation = escalation::handoff_button();
+        let offline = !self.desk.available(&ticket.tenant);
+        let reply = escalated_reply(&escalation, lang, offline, started);
+        let events = vec![
+            EventKind::BotReply(reply.clone()),
+            super::messages::escalated_event(&escalation),
+        ];
+        self.commit_escalation(ticket.id, events, escalation, reply, offline, started)
+            .await
+    }
+
+    /// The language of the customer's last message (English if none).
+    fn conversation_lang(&self, ticket: &Ticket) -> Result<Lang, ServiceError> {
+        let events = self.store.events(ticket.id)?;
+        let last = super::desk::last_customer_text(&events);
+        Ok(Lang::detect(last.as_deref().unwrap_or("")))
+    }
+
+    /// The customer ends the chat (the widget's end control): resolved by the customer.
+    pub async fn end_chat(&self, id: &str) -> Result<Ticket, ServiceError> {
+        let guard = self.desk.handling.lock().await;
+        let ticket = self.store.get(parse_id(id)?)?;
+        if ticket.status == TicketStatus::Resolved {
+            return Err(HandlingError::ConversationResolved.into());
+        }
+        let was_queued = ticket.status != TicketStatus::Open;
+        let ticket = self.close(ticket.id, "customer", None).await?;
+        drop(guard);
+        if was_queued {
+            self.publish_queue(&ticket.tenant).await;
+        }
+        Ok(ticket)
+    }
+
+    /// Stores the customer's rating (1-5, optional comment) on a resolved conversation, once.
+    pub async fn rate(
+        &self,
+        id: &str,
+        score: i64,
+        comment: Option<&str>,
+    ) -> Result<Ticket, ServiceError> {
+        let score = u8::try_from(score)
+            .ok()
+            .filter(|s| (1..=5).contains(s))
+            .ok_or_else(|| HandlingError::InvalidRating("`score` must be 1 to 5".into()))?;
+        let comment = comment.map(str::trim).filter(|c| !c.is_empty());
+        if comment.is_some_and(|c| c.chars().count() > MAX_COMMENT_CHARS) {
+            let message = format!("`comment` is longer than {MAX_COMMENT_CHARS} characters");
+            return Err(HandlingError::InvalidRating(message).into());
+        }
+        let _guard = self.desk.handling.lock().await;
+        let ticket = self.store.get(parse_id(id)?)?;
+        if ticket.status != TicketStatus::Resolved {
+            return Err(HandlingError::NotResolved.into());
+        }
+        if ticket.rating.is_some() {
+            return Err(HandlingError::AlreadyRated.into());
+        }
+        let rated = EventKind::Rated {
+            score,
+            comment: comment.map(str::to_string),
+        };
+        let ticket = self.append_and_publish(ticket.id, vec![rated], |t| t.rating = Some(score))?;
+        self.store.flush().await?;
+        Ok(ticket)
+    }
+}
+
+/// The bot's reply when it hands over: the escalation text, plus the offline notice if nobody
+/// can take it now.
+pub(super) fn escalated_reply(
+    escalation: &Escalation,
+    lang: Lang,
+    offline: bool,
+    started: Instant,
+) -> BotReply {
+    let mut text = replies::escalated(escalation.reason, lang).to_string();
+    if offline {
+        text = format!("{text} {}", replies::offline(lang));
+    }
+    BotReply {
+        text: Some(text),
+        action: BotAction::Escalated,
+        intent: None,
+        runner_up: None,
+        sources: Vec::new(),
+        latency_ms: elapsed_ms(started),
+    }
+}
