@@ -3,6 +3,7 @@
 
 use crate::kb::KbError;
 use crate::nlu::NluError;
+use crate::tenants::TenantError;
 use crate::tickets::TicketError;
 use crate::workers::JobError;
 
@@ -20,6 +21,14 @@ pub enum ServiceError {
     Unauthorized,
     #[error("the new model was not loaded (the current one keeps serving): {0}")]
     ModelRejected(NluError),
+    #[error("too many requests; retry in {retry_after_seconds} s")]
+    RateLimited { retry_after_seconds: u64 },
+    #[error("{0}")]
+    InvalidParameter(String),
+    #[error("the conversation is resolved")]
+    ConversationResolved,
+    #[error(transparent)]
+    Tenant(#[from] TenantError),
     #[error(transparent)]
     Nlu(#[from] NluError),
     #[error(transparent)]

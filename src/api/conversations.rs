@@ -6,14 +6,14 @@ use serde::Deserialize;
 use super::error::ApiError;
 use super::{State, body};
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct NewConversation {
     tenant: Option<String>,
     channel: Option<String>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 struct NewMessage {
     text: String,
 }
@@ -29,6 +29,11 @@ fn valid_name(name: &str) -> bool {
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-')
 }
 
+#[utoipa::path(post, path = "/v1/conversations", tag = "public",
+    request_body(content = NewConversation, description = "Optional: tenant (default `demo`), channel (default `web`)"),
+    responses((status = 201, description = "The new conversation", body = crate::tickets::Ticket),
+        (status = 404, description = "Unknown tenant (`tenant_not_found`)", body = super::openapi::ErrorBody),
+        (status = 429, description = "Rate limited (see Retry-After)", body = super::openapi::ErrorBody)))]
 pub async fn create(
     state: web::Data<State>,
     request: HttpRequest,
@@ -53,6 +58,11 @@ pub async fn create(
     Ok(HttpResponse::Created().json(ticket))
 }
 
+#[utoipa::path(post, path = "/v1/conversations/{id}/messages", tag = "public",
+    params(("id" = String, Path, description = "Conversation id")),
+    request_body = NewMessage,
+    responses((status = 200, description = "The bot's reply", body = crate::service::MessageReply),
+        (status = 404, description = "No such conversation", body = super::openapi::ErrorBody)))]
 pub async fn post_message(
     state: web::Data<State>,
     id: web::Path<String>,
@@ -64,6 +74,10 @@ pub async fn post_message(
     Ok(HttpResponse::Ok().json(reply))
 }
 
+#[utoipa::path(get, path = "/v1/conversations/{id}", tag = "public",
+    params(("id" = String, Path, description = "Conversation id")),
+    responses((status = 200, description = "The transcript", body = crate::service::Transcript),
+        (status = 404, description = "No such conversation", body = super::openapi::ErrorBody)))]
 pub async fn get(state: web::Data<State>, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let transcript = state.service.transcript(&id)?;
     Ok(HttpResponse::Ok().json(transcript))

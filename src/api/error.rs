@@ -7,6 +7,7 @@ use actix_web::{HttpResponse, ResponseError};
 use serde_json::json;
 
 use crate::error::ServiceError;
+use crate::tenants::TenantError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -58,10 +59,30 @@ fn service_status_and_code(error: &ServiceError) -> (StatusCode, &'static str) {
         ServiceError::Unauthorized => (StatusCode::UNAUTHORIZED, "unauthorized"),
         ServiceError::ModelRejected(_) => (StatusCode::UNPROCESSABLE_ENTITY, "model_rejected"),
         ServiceError::Overloaded => (StatusCode::SERVICE_UNAVAILABLE, "overloaded"),
+        ServiceError::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
+        ServiceError::InvalidParameter(_) => {
+            (StatusCode::UNPROCESSABLE_ENTITY, "invalid_parameter")
+        }
+        ServiceError::ConversationResolved => (StatusCode::CONFLICT, "conversation_resolved"),
+        ServiceError::Tenant(error) => tenant_status_and_code(error),
         ServiceError::Nlu(_) => (StatusCode::INTERNAL_SERVER_ERROR, "classifier_failed"),
         ServiceError::Kb(_) => (StatusCode::INTERNAL_SERVER_ERROR, "search_failed"),
         ServiceError::Tickets(_) => (StatusCode::INTERNAL_SERVER_ERROR, "storage_failed"),
         ServiceError::Task(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal_error"),
+    }
+}
+
+fn tenant_status_and_code(error: &TenantError) -> (StatusCode, &'static str) {
+    match error {
+        TenantError::NotFound => (StatusCode::NOT_FOUND, "tenant_not_found"),
+        TenantError::AlreadyExists => (StatusCode::CONFLICT, "tenant_exists"),
+        TenantError::KeyNotFound => (StatusCode::NOT_FOUND, "key_not_found"),
+        TenantError::InvalidKey => (StatusCode::UNAUTHORIZED, "invalid_api_key"),
+        TenantError::Invalid(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_tenant"),
+        TenantError::Storage(_) | TenantError::Corrupt(_) => {
+            (StatusCode::INTERNAL_SERVER_ERROR, "storage_failed")
+        }
+        TenantError::Random(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal_error"),
     }
 }
 
@@ -84,6 +105,12 @@ impl ResponseError for ApiError {
                 header::RETRY_AFTER,
                 HeaderValue::from_static(RETRY_AFTER_SECONDS),
             ));
+        }
+        if let ApiError::Service(ServiceError::RateLimited {
+            retry_after_seconds,
+        }) = self
+        {
+            response.insert_header((header::RETRY_AFTER, retry_after_seconds.to_string()));
         }
         response.json(json!({ "error": { "code": code, "message": message } }))
     }

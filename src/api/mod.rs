@@ -5,6 +5,10 @@ mod admin;
 mod body;
 mod conversations;
 pub mod error;
+mod limits;
+mod openapi;
+mod partner;
+mod tenants;
 
 use std::net::TcpListener;
 use std::sync::Arc;
@@ -21,6 +25,7 @@ use error::ApiError;
 struct State {
     service: Arc<Switchboard>,
     max_body_bytes: usize,
+    trust_forwarded_for: bool,
 }
 
 async fn health(state: web::Data<State>) -> HttpResponse {
@@ -54,7 +59,58 @@ fn routes(config: &mut web::ServiceConfig) {
         .route(
             "/v1/conversations/{id}/messages",
             web::post().to(conversations::post_message),
-        );
+        )
+        .configure(partner_routes);
+}
+
+/// The partner API, the tenant admin API, and the API's own documentation.
+fn partner_routes(config: &mut web::ServiceConfig) {
+    config
+        .route("/openapi.json", web::get().to(openapi::openapi_json))
+        .route("/docs", web::get().to(openapi::docs_page))
+        .route("/docs/docs.js", web::get().to(openapi::docs_js))
+        .route("/docs/docs.css", web::get().to(openapi::docs_css))
+        .route("/v1/admin/tenants", web::post().to(tenants::create))
+        .route("/v1/admin/tenants", web::get().to(tenants::list))
+        .route("/v1/admin/tenants/{id}/keys", web::get().to(tenants::keys))
+        .route(
+            "/v1/admin/tenants/{id}/keys",
+            web::post().to(tenants::issue_key),
+        )
+        .route(
+            "/v1/admin/tenants/{id}/keys/{key_id}",
+            web::delete().to(tenants::revoke_key),
+        )
+        .route(
+            "/v1/partner/conversations",
+            web::post().to(partner::create_conversation),
+        )
+        .route(
+            "/v1/partner/conversations/{id}",
+            web::get().to(partner::transcript),
+        )
+        .route(
+            "/v1/partner/conversations/{id}/messages",
+            web::post().to(partner::post_message),
+        )
+        .route(
+            "/v1/partner/conversations/{id}/replies",
+            web::post().to(partner::agent_reply),
+        )
+        .route("/v1/partner/tickets", web::get().to(partner::list_tickets))
+        .route(
+            "/v1/partner/tickets/{id}",
+            web::get().to(partner::get_ticket),
+        )
+        .route(
+            "/v1/partner/tickets/{id}",
+            web::patch().to(partner::update_ticket),
+        )
+        .route(
+            "/v1/partner/tickets/{id}/close",
+            web::post().to(partner::close_ticket),
+        )
+        .route("/v1/partner/kb/search", web::get().to(partner::search_kb));
 }
 
 /// Builds the HTTP server on an already-bound listener (port 0 in tests).
@@ -66,12 +122,14 @@ pub fn server(
     let state = web::Data::new(State {
         service,
         max_body_bytes: settings.server.max_body_bytes,
+        trust_forwarded_for: settings.limits.trust_forwarded_for,
     });
     let server = HttpServer::new(move || {
         App::new()
             .app_data(state.clone())
             .configure(routes)
             .default_service(web::to(not_found))
+            .wrap(actix_web::middleware::from_fn(limits::limit_by_ip))
     })
     .workers(settings.server.workers.max(1))
     .listen(listener)?

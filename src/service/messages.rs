@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use serde::Serialize;
+use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::{Switchboard, elapsed_ms, parse_id};
@@ -20,7 +21,7 @@ use crate::tickets::{
 const SOURCES_PER_ANSWER: usize = 3;
 
 /// The reply to one customer message, as the API returns it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct MessageReply {
     pub conversation_id: Uuid,
     #[serde(flatten)]
@@ -31,7 +32,7 @@ pub struct MessageReply {
     pub latency_ms: f64,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Transcript {
     #[serde(flatten)]
     pub ticket: Ticket,
@@ -51,6 +52,9 @@ impl Switchboard {
         tenant: &str,
         channel: &str,
     ) -> Result<Ticket, ServiceError> {
+        // Unknown tenants are refused (404 `tenant_not_found`); known ones pay their rate limit.
+        self.tenants.get(tenant)?;
+        self.limits.check_tenant(tenant)?;
         let ticket = self.store.create(tenant, channel)?;
         self.store.flush().await?;
         Ok(ticket)
@@ -107,7 +111,7 @@ impl Switchboard {
         self.commit(id, events, Some(outcome), reply, started).await
     }
 
-    fn validate<'t>(&self, text: &'t str) -> Result<&'t str, ServiceError> {
+    pub(super) fn validate<'t>(&self, text: &'t str) -> Result<&'t str, ServiceError> {
         let limit = self.dialogue.max_text_bytes;
         if text.len() > limit {
             return Err(ServiceError::TextTooLong {

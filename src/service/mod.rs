@@ -4,9 +4,15 @@
 
 mod admin;
 mod messages;
+mod partner;
+mod partner_tickets;
+mod tenants;
 
 pub use admin::ModelSummary;
 pub use messages::{MessageReply, Transcript};
+pub use partner::{AgentReply, KbHit, KbQuery, PartnerConversation};
+pub use partner_tickets::{CloseTicket, TicketPage, TicketQuery, TicketUpdate};
+pub use tenants::{CreatedTenant, NewKey, RotatedKey};
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -17,7 +23,9 @@ use uuid::Uuid;
 use crate::config::{DialogueSettings, Settings};
 use crate::error::ServiceError;
 use crate::kb::KnowledgeBase;
+use crate::limits::RateLimits;
 use crate::nlu::Classifier;
+use crate::tenants::TenantRegistry;
 use crate::tickets::TicketStore;
 use crate::workers::CpuGate;
 
@@ -29,6 +37,8 @@ pub struct Switchboard {
     store: TicketStore,
     dialogue: Arc<DialogueSettings>,
     cpu: CpuGate,
+    tenants: TenantRegistry,
+    limits: RateLimits,
 }
 
 impl Switchboard {
@@ -37,8 +47,11 @@ impl Switchboard {
         kb: Arc<KnowledgeBase>,
         store: TicketStore,
         settings: &Settings,
-    ) -> Switchboard {
-        Switchboard {
+    ) -> Result<Switchboard, ServiceError> {
+        // Tenants live in the ticket store's database; the default one exists from the start.
+        let tenants = TenantRegistry::open(store.db())?;
+        tenants.ensure_default()?;
+        Ok(Switchboard {
             admin_token: settings.admin.token.clone(),
             model_dir: settings.paths.model_dir.clone(),
             classifier,
@@ -46,11 +59,21 @@ impl Switchboard {
             store,
             dialogue: Arc::new(settings.dialogue.clone()),
             cpu: CpuGate::new(settings.nlu.max_in_flight),
-        }
+            tenants,
+            limits: RateLimits::new(&settings.limits),
+        })
     }
 
     pub fn store(&self) -> &TicketStore {
         &self.store
+    }
+
+    pub fn tenants(&self) -> &TenantRegistry {
+        &self.tenants
+    }
+
+    pub fn limits(&self) -> &RateLimits {
+        &self.limits
     }
 }
 

@@ -63,6 +63,17 @@ impl TicketStore {
 
     /// Creates a ticket with its `created` event. Call [`TicketStore::flush`] before acknowledging.
     pub fn create(&self, tenant: &str, channel: &str) -> Result<Ticket, TicketError> {
+        self.create_for_customer(tenant, channel, None, Default::default())
+    }
+
+    /// As [`TicketStore::create`], for a partner's customer: their own id and metadata.
+    pub fn create_for_customer(
+        &self,
+        tenant: &str,
+        channel: &str,
+        customer_id: Option<String>,
+        metadata: std::collections::BTreeMap<String, String>,
+    ) -> Result<Ticket, TicketError> {
         let now = now_ms();
         let ticket = Ticket {
             id: Uuid::new_v4(),
@@ -78,8 +89,8 @@ impl TicketStore {
             priority: 0,
             tags: Vec::new(),
             rating: None,
-            customer_id: None,
-            metadata: Default::default(),
+            customer_id,
+            metadata,
         };
         let created = EventKind::Created {
             channel: channel.to_string(),
@@ -150,6 +161,27 @@ impl TicketStore {
     pub async fn flush(&self) -> Result<(), TicketError> {
         self.db.flush_async().await?;
         Ok(())
+    }
+
+    /// Ticket headers in id order, starting after `after` (a page cursor) when given.
+    pub fn tickets_after(
+        &self,
+        after: Option<Uuid>,
+    ) -> impl Iterator<Item = Result<Ticket, TicketError>> + '_ {
+        use std::ops::Bound;
+        let start = match after {
+            Some(id) => Bound::Excluded(*id.as_bytes()),
+            None => Bound::Unbounded,
+        };
+        self.tickets
+            .range::<[u8; 16], _>((start, Bound::Unbounded))
+            .values()
+            .map(|value| Ok(serde_json::from_slice(&value?)?))
+    }
+
+    /// The sled database, for other stores that keep their trees beside the tickets (tenants).
+    pub fn db(&self) -> &sled::Db {
+        &self.db
     }
 
     pub fn ticket_count(&self) -> usize {
