@@ -5,6 +5,7 @@ use crate::kb::KbError;
 use crate::nlu::NluError;
 use crate::tenants::TenantError;
 use crate::tickets::TicketError;
+use crate::webhooks::WebhookError;
 use crate::workers::JobError;
 
 #[derive(Debug, thiserror::Error)]
@@ -29,6 +30,8 @@ pub enum ServiceError {
     ConversationResolved,
     #[error(transparent)]
     Tenant(#[from] TenantError),
+    #[error(transparent)]
+    Webhook(#[from] WebhookError),
     #[error(transparent)]
     Nlu(#[from] NluError),
     #[error(transparent)]

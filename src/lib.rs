@@ -5,6 +5,7 @@
 
 #![warn(clippy::wildcard_enum_match_arm)]
 
+pub mod analytics;
 pub mod api;
 pub mod config;
 pub mod dialogue;
@@ -12,9 +13,11 @@ pub mod error;
 pub mod escalation;
 pub mod kb;
 pub mod limits;
+pub mod metrics;
 pub mod nlu;
 pub mod service;
 pub mod startup;
 pub mod tenants;
 pub mod tickets;
+pub mod webhooks;
 pub mod workers;

@@ -104,6 +104,11 @@ pub fn bind(service: Arc<Switchboard>, settings: &Settings) -> Result<Applicatio
     };
     let listener = TcpListener::bind(&address).map_err(bind_error)?;
     let port = listener.local_addr().map_err(bind_error)?.port();
+    crate::webhooks::worker::spawn(
+        service.store().webhooks().clone(),
+        settings.webhooks.clone(),
+        Arc::clone(service.metrics()),
+    );
     let server = crate::api::server(listener, service, settings).map_err(bind_error)?;
     Ok(Application { port, server })
 }

@@ -46,7 +46,10 @@ struct Lcg(u64);
 
 impl Lcg {
     fn next(&mut self, n: u64) -> u64 {
-        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         (self.0 >> 33) % n
     }
 }
@@ -61,16 +64,21 @@ fn plans() -> Vec<Plan> {
             let escalation =
                 escalated.then(|| (start + 20_000 + rng.next(600_000), rng.next(3) as usize));
             let agent = match escalation {
-                Some((at, _)) if rng.next(100) < 80 => {
-                    Some((["alice", "bob"][rng.next(2) as usize], at + rng.next(60_000)))
-                }
+                Some((at, _)) if rng.next(100) < 80 => Some((
+                    ["alice", "bob"][rng.next(2) as usize],
+                    at + rng.next(60_000),
+                )),
                 _ => None,
             };
             let agent_reply = agent.map(|(_, at)| at + rng.next(300_000));
             let resolves = rng.next(100) < 70 && (escalation.is_none() || agent_reply.is_some());
-            let last = agent_reply.or(escalation.map(|(at, _)| at)).unwrap_or(start);
+            let last = agent_reply
+                .or(escalation.map(|(at, _)| at))
+                .unwrap_or(start);
             let resolved = resolves.then(|| last + 1_000 + rng.next(7_200_000));
-            let rating = resolved.filter(|_| rng.next(100) < 75).map(|_| 1 + rng.next(5) as u8);
+            let rating = resolved
+                .filter(|_| rng.next(100) < 75)
+                .map(|_| 1 + rng.next(5) as u8);
             Plan {
                 tenant: ["acme", "globex"][rng.next(2) as usize],
                 channel: ["web", "sms"][rng.next(2) as usize],
@@ -110,31 +118,76 @@ fn customer(text: &str) -> EventKind {
 /// Writes a plan's timeline into the store with its own timestamps.
 fn seed(app: &TestApp, plan: &Plan) -> Uuid {
     let store = &app.store;
-    let id = store.create_at(plan.tenant, plan.channel, plan.created).unwrap().id;
+    let id = store
+        .create_at(plan.tenant, plan.channel, plan.created)
+        .unwrap()
+        .id;
     store
-        .append_at(id, plan.start, vec![customer("first"), bot_reply(plan.intent, plan.bot_latency)])
+        .append_at(
+            id,
+            plan.start,
+            vec![customer("first"), bot_reply(plan.intent, plan.bot_latency)],
+        )
         .unwrap();
     for turn in 1..plan.turns {
         // Later turns carry a different intent and a slow reply: only the first counts.
         let at = plan.start + 5_000 * u64::from(turn);
-        store.append_at(id, at, vec![customer("more"), bot_reply("greeting", 9_999.0)]).unwrap();
+        store
+            .append_at(
+                id,
+                at,
+                vec![customer("more"), bot_reply("greeting", 9_999.0)],
+            )
+            .unwrap();
     }
     if let Some((at, reason)) = plan.escalation {
-        let kind = EventKind::Escalated { reason: REASONS[reason].0, evidence: "seeded".into() };
+        let kind = EventKind::Escalated {
+            reason: REASONS[reason].0,
+            evidence: "seeded".into(),
+        };
         store.append_at(id, at, vec![kind]).unwrap();
     }
     if let Some((agent, at)) = plan.agent {
-        store.append_at(id, at, vec![EventKind::Assigned { agent: agent.into() }]).unwrap();
+        store
+            .append_at(
+                id,
+                at,
+                vec![EventKind::Assigned {
+                    agent: agent.into(),
+                }],
+            )
+            .unwrap();
     }
     if let (Some((agent, _)), Some(at)) = (plan.agent, plan.agent_reply) {
-        let reply = EventKind::AgentMessage { agent: agent.into(), text: "hi".into() };
+        let reply = EventKind::AgentMessage {
+            agent: agent.into(),
+            text: "hi".into(),
+        };
         store.append_at(id, at, vec![reply]).unwrap();
     }
     if let Some(at) = plan.resolved {
         let by = plan.agent.map_or("bot", |(agent, _)| agent);
-        store.append_at(id, at, vec![EventKind::Resolved { by: by.into(), tag: None }]).unwrap();
+        store
+            .append_at(
+                id,
+                at,
+                vec![EventKind::Resolved {
+                    by: by.into(),
+                    tag: None,
+                }],
+            )
+            .unwrap();
         if let Some(score) = plan.rating {
-            store.append_at(id, at + 1_000, vec![EventKind::Rated { score, comment: None }]).unwrap();
+            store
+                .append_at(
+                    id,
+                    at + 1_000,
+                    vec![EventKind::Rated {
+                        score,
+                        comment: None,
+                    }],
+                )
+                .unwrap();
         }
     }
     id
@@ -173,17 +226,29 @@ fn expected_summary(plans: &[&Plan]) -> BTreeMap<&'static str, Value> {
         })
     };
     let csat = |keep: &dyn Fn(&Plan) -> bool| -> Value {
-        let ratings: Vec<f64> = plans.iter().filter(|p| keep(p)).filter_map(|p| p.rating).map(f64::from).collect();
+        let ratings: Vec<f64> = plans
+            .iter()
+            .filter(|p| keep(p))
+            .filter_map(|p| p.rating)
+            .map(f64::from)
+            .collect();
         let count = ratings.len() as f64;
         let mean = (count > 0.0).then(|| ratings.iter().sum::<f64>() / count);
-        let happy = (count > 0.0).then(|| ratings.iter().filter(|&&r| r >= 4.0).count() as f64 / count);
+        let happy =
+            (count > 0.0).then(|| ratings.iter().filter(|&&r| r >= 4.0).count() as f64 / count);
         serde_json::json!({ "responses": ratings.len(), "mean": mean, "share_4_5": happy })
     };
     let mut by_reason = serde_json::Map::new();
     for (index, (_, name)) in REASONS.iter().enumerate() {
-        let count = plans.iter().filter(|p| p.escalation.is_some_and(|(_, r)| r == index)).count();
+        let count = plans
+            .iter()
+            .filter(|p| p.escalation.is_some_and(|(_, r)| r == index))
+            .count();
         if count > 0 {
-            by_reason.insert(name.to_string(), serde_json::json!({ "count": count, "rate": count as f64 / n }));
+            by_reason.insert(
+                name.to_string(),
+                serde_json::json!({ "count": count, "rate": count as f64 / n }),
+            );
         }
     }
     let human_wait_breach = |p: &Plan| match (p.escalation, p.agent_reply) {
@@ -200,12 +265,22 @@ fn expected_summary(plans: &[&Plan]) -> BTreeMap<&'static str, Value> {
         ("escalation_rate", rate(escalated)),
         ("escalations_by_reason", Value::Object(by_reason)),
         ("bot_first_response_ms", durations(&|p| Some(p.bot_latency))),
-        ("time_to_escalation_ms", durations(&|p| p.escalation.map(|(at, _)| (at - p.start) as f64))),
+        (
+            "time_to_escalation_ms",
+            durations(&|p| p.escalation.map(|(at, _)| (at - p.start) as f64)),
+        ),
         (
             "human_first_response_ms",
-            durations(&|p| p.escalation.zip(p.agent_reply).map(|((at, _), reply)| (reply - at) as f64)),
+            durations(&|p| {
+                p.escalation
+                    .zip(p.agent_reply)
+                    .map(|((at, _), reply)| (reply - at) as f64)
+            }),
         ),
-        ("resolution_ms", durations(&|p| p.resolved.map(|at| (at - p.start) as f64))),
+        (
+            "resolution_ms",
+            durations(&|p| p.resolved.map(|at| (at - p.start) as f64)),
+        ),
         (
             "csat",
             serde_json::json!({
@@ -233,7 +308,11 @@ fn assert_close(actual: &Value, expected: &Value, path: &str) {
             assert!((a - e).abs() < 1e-9, "{path}: {a} != {e}");
         }
         (Value::Object(a), Value::Object(e)) => {
-            assert_eq!(a.keys().collect::<Vec<_>>(), e.keys().collect::<Vec<_>>(), "{path}");
+            assert_eq!(
+                a.keys().collect::<Vec<_>>(),
+                e.keys().collect::<Vec<_>>(),
+                "{path}"
+            );
             for (key, value) in e {
                 assert_close(&a[key], value, &format!("{path}.{key}"));
             }
@@ -256,7 +335,10 @@ async fn seeded_app() -> (TestApp, Vec<(Uuid, Plan)>) {
         settings.sla.resolution_ms = SLA_RESOLUTION_MS;
     })
     .await;
-    let seeded = plans().into_iter().map(|plan| (seed(&app, &plan), plan)).collect();
+    let seeded = plans()
+        .into_iter()
+        .map(|plan| (seed(&app, &plan), plan))
+        .collect();
     (app, seeded)
 }
 
@@ -274,7 +356,11 @@ async fn aggregates_per_intent_equal_values_computed_from_the_seeded_timelines()
     let (app, seeded) = seeded_app().await;
     // Tickets 4..40 of the 48, and only acme's.
     let (from, to) = (BASE_MS + 4 * 600_000, BASE_MS + 40 * 600_000);
-    let response = get(&app, &format!("/v1/admin/analytics?from={from}&to={to}&tenant=acme&group_by=intent")).await;
+    let response = get(
+        &app,
+        &format!("/v1/admin/analytics?from={from}&to={to}&tenant=acme&group_by=intent"),
+    )
+    .await;
     assert_eq!(response.status(), 200);
     let report: Value = response.json().await.unwrap();
     let chosen: Vec<&Plan> = seeded
@@ -287,7 +373,11 @@ async fn aggregates_per_intent_equal_values_computed_from_the_seeded_timelines()
     let groups = report["groups"].as_array().unwrap();
     let mut seen = 0;
     for intent in INTENTS {
-        let members: Vec<&Plan> = chosen.iter().copied().filter(|p| p.intent == intent).collect();
+        let members: Vec<&Plan> = chosen
+            .iter()
+            .copied()
+            .filter(|p| p.intent == intent)
+            .collect();
         let Some(group) = groups.iter().find(|g| g["key"] == intent) else {
             assert!(members.is_empty(), "{intent} is missing");
             continue;
@@ -302,21 +392,56 @@ async fn aggregates_per_intent_equal_values_computed_from_the_seeded_timelines()
 async fn aggregates_per_agent_and_tenant_cover_every_ticket() {
     let (app, seeded) = seeded_app().await;
     let plans: Vec<&Plan> = seeded.iter().map(|(_, p)| p).collect();
-    let report: Value = get(&app, "/v1/admin/analytics?group_by=agent").await.json().await.unwrap();
+    let report: Value = get(&app, "/v1/admin/analytics?group_by=agent")
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_summary(&report["total"], &plans, "total");
     for agent in ["alice", "bob"] {
-        let members: Vec<&Plan> = plans.iter().copied().filter(|p| p.agent.is_some_and(|(a, _)| a == agent)).collect();
-        let group = report["groups"].as_array().unwrap().iter().find(|g| g["key"] == agent).unwrap();
+        let members: Vec<&Plan> = plans
+            .iter()
+            .copied()
+            .filter(|p| p.agent.is_some_and(|(a, _)| a == agent))
+            .collect();
+        let group = report["groups"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|g| g["key"] == agent)
+            .unwrap();
         assert_summary(group, &members, agent);
     }
-    let nobody: Vec<&Plan> = plans.iter().copied().filter(|p| p.agent.is_none()).collect();
-    let group = report["groups"].as_array().unwrap().iter().find(|g| g["key"] == "(none)").unwrap();
+    let nobody: Vec<&Plan> = plans
+        .iter()
+        .copied()
+        .filter(|p| p.agent.is_none())
+        .collect();
+    let group = report["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["key"] == "(none)")
+        .unwrap();
     assert_summary(group, &nobody, "(none)");
 
-    let report: Value = get(&app, "/v1/admin/analytics?group_by=tenant").await.json().await.unwrap();
+    let report: Value = get(&app, "/v1/admin/analytics?group_by=tenant")
+        .await
+        .json()
+        .await
+        .unwrap();
     for tenant in ["acme", "globex"] {
-        let members: Vec<&Plan> = plans.iter().copied().filter(|p| p.tenant == tenant).collect();
-        let group = report["groups"].as_array().unwrap().iter().find(|g| g["key"] == tenant).unwrap();
+        let members: Vec<&Plan> = plans
+            .iter()
+            .copied()
+            .filter(|p| p.tenant == tenant)
+            .collect();
+        let group = report["groups"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|g| g["key"] == tenant)
+            .unwrap();
         assert_summary(group, &members, tenant);
     }
 }
@@ -326,43 +451,84 @@ async fn the_csv_export_has_one_row_per_ticket_with_its_scores() {
     let (app, seeded) = seeded_app().await;
     let response = get(&app, "/v1/admin/analytics/tickets.csv?tenant=globex").await;
     assert_eq!(response.status(), 200);
-    assert!(response.headers()["content-type"].to_str().unwrap().starts_with("text/csv"));
+    assert!(
+        response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/csv")
+    );
     let text = response.text().await.unwrap();
     let mut reader = csv::Reader::from_reader(text.as_bytes());
     let header = reader.headers().unwrap().clone();
     let column = |name: &str| header.iter().position(|h| h == name).unwrap();
     let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
-    let globex: Vec<&(Uuid, Plan)> = seeded.iter().filter(|(_, p)| p.tenant == "globex").collect();
+    let globex: Vec<&(Uuid, Plan)> = seeded
+        .iter()
+        .filter(|(_, p)| p.tenant == "globex")
+        .collect();
     assert_eq!(rows.len(), globex.len());
     for (id, plan) in globex {
-        let row = rows.iter().find(|r| r[column("ticket_id")] == id.to_string()).unwrap();
+        let row = rows
+            .iter()
+            .find(|r| r[column("ticket_id")] == id.to_string())
+            .unwrap();
         let cell = |name: &str| row[column(name)].to_string();
         let optional = |value: Option<u64>| value.map(|v| v.to_string()).unwrap_or_default();
         assert_eq!(cell("intent"), plan.intent);
         assert_eq!(cell("turns"), plan.turns.to_string());
         assert_eq!(cell("bot_first_response_ms"), plan.bot_latency.to_string());
-        assert_eq!(cell("resolution_ms"), optional(plan.resolved.map(|at| at - plan.start)));
+        assert_eq!(
+            cell("resolution_ms"),
+            optional(plan.resolved.map(|at| at - plan.start))
+        );
         assert_eq!(
             cell("human_first_response_ms"),
-            optional(plan.escalation.zip(plan.agent_reply).map(|((at, _), reply)| reply - at))
+            optional(
+                plan.escalation
+                    .zip(plan.agent_reply)
+                    .map(|((at, _), reply)| reply - at)
+            )
         );
-        assert_eq!(cell("escalation_reason"), plan.escalation.map_or("", |(_, r)| REASONS[r].1));
-        assert_eq!(cell("rating"), plan.rating.map(|r| r.to_string()).unwrap_or_default());
+        assert_eq!(
+            cell("escalation_reason"),
+            plan.escalation.map_or("", |(_, r)| REASONS[r].1)
+        );
+        assert_eq!(
+            cell("rating"),
+            plan.rating.map(|r| r.to_string()).unwrap_or_default()
+        );
         assert_eq!(cell("contained"), contained(plan).to_string());
-        assert_eq!(cell("handled_by"), if human(plan) { "human" } else { "bot" });
+        assert_eq!(
+            cell("handled_by"),
+            if human(plan) { "human" } else { "bot" }
+        );
     }
 }
 
 #[tokio::test]
 async fn analytics_refuses_bad_filters_and_missing_tokens() {
     let (app, _) = seeded_app().await;
-    let anonymous = app.client.get(format!("{}/v1/admin/analytics", app.address)).send().await.unwrap();
+    let anonymous = app
+        .client
+        .get(format!("{}/v1/admin/analytics", app.address))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(anonymous.status(), 401);
-    for query in ["group_by=colour", "from=yesterday", "from=20&to=10", "tenant=ACME!", "to=2026-13-40"] {
+    for query in [
+        "group_by=colour",
+        "from=yesterday",
+        "from=20&to=10",
+        "tenant=ACME!",
+        "to=2026-13-40",
+    ] {
         let response = get(&app, &format!("/v1/admin/analytics?{query}")).await;
         assert_eq!(response.status(), 422, "{query}");
         let body: Value = response.json().await.unwrap();
-        assert_eq!(body["error"]["code"], "invalid_parameter", "{query}: {body}");
+        assert_eq!(
+            body["error"]["code"], "invalid_parameter",
+            "{query}: {body}"
+        );
     }
     let unknown = get(&app, "/v1/admin/analytics?colour=red").await;
     assert_eq!(unknown.status(), 422);
@@ -373,12 +539,40 @@ async fn analytics_refuses_bad_filters_and_missing_tokens() {
 #[tokio::test]
 async fn the_dashboard_is_served_with_a_strict_content_policy() {
     let (app, _) = seeded_app().await;
-    for (path, kind) in [("/dashboard", "text/html"), ("/dashboard/dashboard.js", "text/javascript"), ("/dashboard/dashboard.css", "text/css")] {
-        let response = app.client.get(format!("{}{path}", app.address)).send().await.unwrap();
+    for (path, kind) in [
+        ("/dashboard", "text/html"),
+        ("/dashboard/dashboard.js", "text/javascript"),
+        ("/dashboard/dashboard.css", "text/css"),
+    ] {
+        let response = app
+            .client
+            .get(format!("{}{path}", app.address))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(response.status(), 200, "{path}");
-        assert!(response.headers()["content-type"].to_str().unwrap().starts_with(kind));
-        assert_eq!(response.headers()["content-security-policy"], "default-src 'self'");
+        assert!(
+            response.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with(kind)
+        );
+        assert_eq!(
+            response.headers()["content-security-policy"],
+            "default-src 'self'"
+        );
     }
-    let script = app.client.get(format!("{}/dashboard/dashboard.js", app.address)).send().await.unwrap().text().await.unwrap();
-    assert!(!script.contains("innerHTML"), "data goes in with textContent");
+    let script = app
+        .client
+        .get(format!("{}/dashboard/dashboard.js", app.address))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        !script.contains("innerHTML"),
+        "data goes in with textContent"
+    );
 }

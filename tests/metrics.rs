@@ -80,7 +80,10 @@ fn parse_exposition(text: &str) -> Vec<Sample> {
             match kind {
                 Some("HELP") => assert!(rest.is_some(), "{line}"),
                 Some("TYPE") => assert!(
-                    matches!(rest, Some("counter" | "gauge" | "histogram" | "summary" | "untyped")),
+                    matches!(
+                        rest,
+                        Some("counter" | "gauge" | "histogram" | "summary" | "untyped")
+                    ),
                     "{line}"
                 ),
                 _ => panic!("unknown comment line {line:?}"),
@@ -96,12 +99,17 @@ fn parse_exposition(text: &str) -> Vec<Sample> {
             (HashMap::new(), &line[name_end..])
         };
         let mut fields = rest.trim_start().split(' ');
-        let value = parse_value(fields.next().expect(line)).unwrap_or_else(|e| panic!("{e}: {line}"));
+        let value =
+            parse_value(fields.next().expect(line)).unwrap_or_else(|e| panic!("{e}: {line}"));
         if let Some(timestamp) = fields.next() {
             timestamp.parse::<i64>().expect(line);
         }
         assert!(fields.next().is_none(), "{line}");
-        samples.push(Sample { name: name.to_string(), labels, value });
+        samples.push(Sample {
+            name: name.to_string(),
+            labels,
+            value,
+        });
     }
     samples
 }
@@ -109,7 +117,12 @@ fn parse_exposition(text: &str) -> Vec<Sample> {
 fn value(samples: &[Sample], name: &str, labels: &[(&str, &str)]) -> Option<f64> {
     samples
         .iter()
-        .find(|s| s.name == name && labels.iter().all(|(k, v)| s.labels.get(*k).map(String::as_str) == Some(*v)))
+        .find(|s| {
+            s.name == name
+                && labels
+                    .iter()
+                    .all(|(k, v)| s.labels.get(*k).map(String::as_str) == Some(*v))
+        })
         .map(|s| s.value)
 }
 
@@ -123,13 +136,19 @@ async fn metrics_are_valid_exposition_text_with_the_expected_series_after_traffi
     })
     .await;
     // Webhooks to a port nobody listens on: every attempt fails.
-    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let subscribe = app
         .client
         .put(format!("{}/v1/admin/tenants/demo/webhooks", app.address))
         .bearer_auth(ADMIN)
-        .json(&json!({ "endpoints": [{ "url": format!("http://127.0.0.1:{port}/"),
-            "secret": "0123456789abcdef", "events": ["message.created"] }] }))
+        .json(
+            &json!({ "endpoints": [{ "url": format!("http://127.0.0.1:{port}/"),
+            "secret": "0123456789abcdef", "events": ["message.created"] }] }),
+        )
         .send()
         .await
         .unwrap();
@@ -139,38 +158,108 @@ async fn metrics_are_valid_exposition_text_with_the_expected_series_after_traffi
     app.say(&id, "how do I turn on roaming on my phone?").await;
     app.say(&id, "hello there").await;
     let other = app.new_conversation().await;
-    app.say(&other, "I want to talk to a real person please").await;
+    app.say(&other, "I want to talk to a real person please")
+        .await;
     app.transcript(&id).await;
-    let missing = app.client.get(format!("{}/no/such/route/{id}", app.address)).send().await.unwrap();
+    let missing = app
+        .client
+        .get(format!("{}/no/such/route/{id}", app.address))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(missing.status(), 404);
     tokio::time::sleep(Duration::from_millis(300)).await;
 
-    let response = app.client.get(format!("{}/metrics", app.address)).send().await.unwrap();
+    let response = app
+        .client
+        .get(format!("{}/metrics", app.address))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), 200);
-    assert!(response.headers()["content-type"].to_str().unwrap().starts_with("text/plain"));
+    assert!(
+        response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/plain")
+    );
     let text = response.text().await.unwrap();
     let samples = parse_exposition(&text);
-    assert!(!text.contains(&id) && !text.contains(&other), "ids never become labels");
+    assert!(
+        !text.contains(&id) && !text.contains(&other),
+        "ids never become labels"
+    );
 
-    let messages = [("method", "POST"), ("route", "/v1/conversations/{id}/messages"), ("status", "200")];
-    assert_eq!(value(&samples, "switchboard_http_requests_total", &messages), Some(3.0));
+    let messages = [
+        ("method", "POST"),
+        ("route", "/v1/conversations/{id}/messages"),
+        ("status", "200"),
+    ];
+    assert_eq!(
+        value(&samples, "switchboard_http_requests_total", &messages),
+        Some(3.0)
+    );
     let unmatched = [("route", "unmatched"), ("status", "404")];
-    assert_eq!(value(&samples, "switchboard_http_requests_total", &unmatched), Some(1.0));
-    let latency = [("method", "POST"), ("route", "/v1/conversations/{id}/messages")];
-    assert_eq!(value(&samples, "switchboard_http_request_duration_seconds_count", &latency), Some(3.0));
-    let latency_sum = value(&samples, "switchboard_http_request_duration_seconds_sum", &latency).unwrap();
+    assert_eq!(
+        value(&samples, "switchboard_http_requests_total", &unmatched),
+        Some(1.0)
+    );
+    let latency = [
+        ("method", "POST"),
+        ("route", "/v1/conversations/{id}/messages"),
+    ];
+    assert_eq!(
+        value(
+            &samples,
+            "switchboard_http_request_duration_seconds_count",
+            &latency
+        ),
+        Some(3.0)
+    );
+    let latency_sum = value(
+        &samples,
+        "switchboard_http_request_duration_seconds_sum",
+        &latency,
+    )
+    .unwrap();
     assert!(latency_sum > 0.0 && latency_sum < 60.0, "{latency_sum}");
-    let stage = |name| value(&samples, "switchboard_stage_duration_seconds_count", &[("stage", name)]);
+    let stage = |name| {
+        value(
+            &samples,
+            "switchboard_stage_duration_seconds_count",
+            &[("stage", name)],
+        )
+    };
     assert_eq!(stage("classify"), Some(3.0));
     assert_eq!(stage("store"), Some(3.0));
     assert!(stage("retrieve").is_some_and(|n| n >= 1.0));
     let infinite_bucket = [("stage", "classify"), ("le", "+Inf")];
-    assert_eq!(value(&samples, "switchboard_stage_duration_seconds_bucket", &infinite_bucket), Some(3.0));
+    assert_eq!(
+        value(
+            &samples,
+            "switchboard_stage_duration_seconds_bucket",
+            &infinite_bucket
+        ),
+        Some(3.0)
+    );
     let escalations = [("reason", "explicit_request")];
-    assert_eq!(value(&samples, "switchboard_escalations_total", &escalations), Some(1.0));
-    assert_eq!(value(&samples, "switchboard_escalation_queue_depth", &[]), Some(1.0));
-    let failed = value(&samples, "switchboard_webhook_deliveries_total", &[("outcome", "failed_attempt")]);
+    assert_eq!(
+        value(&samples, "switchboard_escalations_total", &escalations),
+        Some(1.0)
+    );
+    assert_eq!(
+        value(&samples, "switchboard_escalation_queue_depth", &[]),
+        Some(1.0)
+    );
+    let failed = value(
+        &samples,
+        "switchboard_webhook_deliveries_total",
+        &[("outcome", "failed_attempt")],
+    );
     assert!(failed.is_some_and(|n| n >= 2.0), "{failed:?}");
     let pending = value(&samples, "switchboard_webhook_outbox_pending", &[]).unwrap();
-    assert!(pending >= 5.0, "customer and bot messages wait in the outbox: {pending}");
+    assert!(
+        pending >= 5.0,
+        "customer and bot messages wait in the outbox: {pending}"
+    );
 }

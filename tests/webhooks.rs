@@ -64,7 +64,10 @@ fn signature_is_valid(request: &HttpRequest, body: &[u8]) -> Result<(), String> 
     };
     let timestamp = header("X-Switchboard-Timestamp")?;
     let signature = header("X-Switchboard-Signature")?;
-    let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs() as i64;
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
     let sent: i64 = timestamp.parse().map_err(|_| "timestamp not a number")?;
     if (now - sent).abs() > REPLAY_WINDOW_SECONDS {
         return Err(format!("stale timestamp {sent}"));
@@ -75,7 +78,8 @@ fn signature_is_valid(request: &HttpRequest, body: &[u8]) -> Result<(), String> 
     mac.update(body);
     let given = signature.strip_prefix("v1=").ok_or("no v1= prefix")?;
     let given = hex::decode(given).map_err(|_| "signature not hex")?;
-    mac.verify_slice(&given).map_err(|_| "signature mismatch".to_string())
+    mac.verify_slice(&given)
+        .map_err(|_| "signature mismatch".to_string())
 }
 
 async fn hook(state: web::Data<Receiver>, request: HttpRequest, body: web::Bytes) -> HttpResponse {
@@ -204,7 +208,10 @@ async fn every_delivery_is_signed_and_the_receiver_verifies_it() {
     let app = spawn_webhook_app().await;
     let receiver = Arc::new(Receiver::default());
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://127.0.0.1:{}/hook", listener.local_addr().unwrap().port());
+    let url = format!(
+        "http://127.0.0.1:{}/hook",
+        listener.local_addr().unwrap().port()
+    );
     serve_receiver(listener, Arc::clone(&receiver));
     subscribe(&app, &url).await;
 
@@ -219,7 +226,12 @@ async fn every_delivery_is_signed_and_the_receiver_verifies_it() {
     let got: Vec<(String, String)> = receiver
         .accepted()
         .iter()
-        .map(|r| (r.body["id"].as_str().unwrap().to_string(), r.body["type"].as_str().unwrap().to_string()))
+        .map(|r| {
+            (
+                r.body["id"].as_str().unwrap().to_string(),
+                r.body["type"].as_str().unwrap().to_string(),
+            )
+        })
         .collect();
     assert_eq!(got, expected);
     let first = &receiver.accepted()[1].body;
@@ -243,7 +255,10 @@ async fn redeliver_sends_the_same_event_again_under_a_new_delivery() {
     let app = spawn_webhook_app().await;
     let receiver = Arc::new(Receiver::default());
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://127.0.0.1:{}/hook", listener.local_addr().unwrap().port());
+    let url = format!(
+        "http://127.0.0.1:{}/hook",
+        listener.local_addr().unwrap().port()
+    );
     serve_receiver(listener, Arc::clone(&receiver));
     subscribe(&app, &url).await;
     app.new_conversation().await;
@@ -282,20 +297,46 @@ async fn webhook_admin_refuses_bad_tokens_configs_and_unknown_deliveries() {
         json!({ "endpoints": [{ "url": "http://x.example/h", "secret": SECRET, "events": [] }] }),
     ];
     for body in cases {
-        let response = app.client.put(&url).bearer_auth(ADMIN).json(&body).send().await.unwrap();
+        let response = app
+            .client
+            .put(&url)
+            .bearer_auth(ADMIN)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
         assert_eq!(response.status(), 422, "{body}");
         let error: Value = response.json().await.unwrap();
         assert_eq!(error["error"]["code"], "invalid_webhook", "{error}");
     }
     let unknown_event = json!({ "endpoints": [{ "url": "http://x.example/h", "secret": SECRET, "events": ["ticket.exploded"] }] });
-    let response = app.client.put(&url).bearer_auth(ADMIN).json(&unknown_event).send().await.unwrap();
+    let response = app
+        .client
+        .put(&url)
+        .bearer_auth(ADMIN)
+        .json(&unknown_event)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), 422);
-    let listed: Value = app.client.get(&url).bearer_auth(ADMIN).send().await.unwrap().json().await.unwrap();
+    let listed: Value = app
+        .client
+        .get(&url)
+        .bearer_auth(ADMIN)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(listed["endpoints"], json!([]), "nothing was stored");
     for id in ["999999", "not-a-number"] {
         let response = app
             .client
-            .post(format!("{}/v1/admin/webhooks/deliveries/{id}/redeliver", app.address))
+            .post(format!(
+                "{}/v1/admin/webhooks/deliveries/{id}/redeliver",
+                app.address
+            ))
             .bearer_auth(ADMIN)
             .send()
             .await
@@ -310,7 +351,11 @@ async fn webhook_admin_refuses_bad_tokens_configs_and_unknown_deliveries() {
 async fn a_receiver_that_was_down_gets_every_event_once_in_order_per_conversation() {
     let app = spawn_webhook_app().await;
     // A port nobody listens on: connections are refused until the receiver starts there.
-    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     subscribe(&app, &format!("http://127.0.0.1:{port}/hook")).await;
 
     let mut ids = Vec::new();
@@ -327,7 +372,10 @@ async fn a_receiver_that_was_down_gets_every_event_once_in_order_per_conversatio
     tokio::time::sleep(Duration::from_millis(500)).await;
     let log = deliveries(&app).await;
     assert_eq!(log.len(), expected.len());
-    assert!(log.iter().all(|d| d["status"] == "pending"), "nothing can be delivered yet");
+    assert!(
+        log.iter().all(|d| d["status"] == "pending"),
+        "nothing can be delivered yet"
+    );
     assert!(
         log.iter().any(|d| d["attempts"].as_u64().unwrap() >= 2
             && d["last_error"].as_str().is_some_and(|e| !e.is_empty())),
@@ -337,7 +385,10 @@ async fn a_receiver_that_was_down_gets_every_event_once_in_order_per_conversatio
     // Back, but failing with 500s for a while.
     let receiver = Arc::new(Receiver::default());
     receiver.failing.store(true, Ordering::SeqCst);
-    serve_receiver(TcpListener::bind(("127.0.0.1", port)).unwrap(), Arc::clone(&receiver));
+    serve_receiver(
+        TcpListener::bind(("127.0.0.1", port)).unwrap(),
+        Arc::clone(&receiver),
+    );
     tokio::time::sleep(Duration::from_millis(800)).await;
     assert!(*receiver.failures_served.lock().unwrap() >= 3);
     assert!(receiver.accepted().is_empty());
@@ -348,15 +399,25 @@ async fn a_receiver_that_was_down_gets_every_event_once_in_order_per_conversatio
 
     let accepted = receiver.accepted();
     assert!(receiver.bad_signatures.lock().unwrap().is_empty());
-    let ids_seen: Vec<String> = accepted.iter().map(|r| r.body["id"].as_str().unwrap().to_string()).collect();
-    assert_eq!(ids_seen.len(), expected.len(), "no duplicates arrived later");
+    let ids_seen: Vec<String> = accepted
+        .iter()
+        .map(|r| r.body["id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        ids_seen.len(),
+        expected.len(),
+        "no duplicates arrived later"
+    );
     let unique: HashSet<&String> = ids_seen.iter().collect();
     assert_eq!(unique.len(), ids_seen.len(), "every event exactly once");
     let expected_ids: HashSet<&String> = expected.iter().map(|(id, _)| id).collect();
     assert_eq!(unique, expected_ids);
     let mut last_seq: HashMap<String, u64> = HashMap::new();
     for received in &accepted {
-        let conversation = received.body["conversation_id"].as_str().unwrap().to_string();
+        let conversation = received.body["conversation_id"]
+            .as_str()
+            .unwrap()
+            .to_string();
         let seq = received.body["event"]["seq"].as_u64().unwrap();
         if let Some(previous) = last_seq.insert(conversation, seq) {
             assert!(seq > previous, "out of order: {seq} after {previous}");

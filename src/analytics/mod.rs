@@ -114,8 +114,9 @@ fn moments(events: &[Event]) -> Moments<'_> {
 pub fn score(ticket: &Ticket, events: &[Event], sla: &SlaSettings, now_ms: u64) -> TicketScore {
     let m = moments(events);
     let started = m.first_customer_at.unwrap_or(ticket.created_at_ms);
-    let human_involved =
-        m.first_escalation.is_some() || m.first_assigned_at.is_some() || !m.agent_messages.is_empty();
+    let human_involved = m.first_escalation.is_some()
+        || m.first_assigned_at.is_some()
+        || !m.agent_messages.is_empty();
     let human_from = m
         .first_escalation
         .map(|(at, _)| at)

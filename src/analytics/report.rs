@@ -175,14 +175,22 @@ pub fn summarize(key: &str, scores: &[&TicketScore]) -> Summary {
         turns_mean: share(turns as usize, tickets),
         bot_first_response_ms: durations(scores, |s| s.bot_first_response_ms),
         time_to_escalation_ms: durations(scores, |s| s.time_to_escalation_ms.map(|v| v as f64)),
-        human_first_response_ms: durations(scores, |s| {
-            s.human_first_response_ms.map(|v| v as f64)
-        }),
+        human_first_response_ms: durations(scores, |s| s.human_first_response_ms.map(|v| v as f64)),
         resolution_ms: durations(scores, |s| s.resolution_ms.map(|v| v as f64)),
         csat: CsatSplit {
             all: csat(scores.iter().copied()),
-            bot: csat(scores.iter().copied().filter(|s| s.handled_by == Handler::Bot)),
-            human: csat(scores.iter().copied().filter(|s| s.handled_by == Handler::Human)),
+            bot: csat(
+                scores
+                    .iter()
+                    .copied()
+                    .filter(|s| s.handled_by == Handler::Bot),
+            ),
+            human: csat(
+                scores
+                    .iter()
+                    .copied()
+                    .filter(|s| s.handled_by == Handler::Human),
+            ),
         },
         sla_breaches: SlaCounts {
             bot_first_response: count(&|s| s.sla_breaches.bot_first_response),

@@ -15,7 +15,10 @@ const DASHBOARD_CSS: &str = include_str!("../../web/dashboard/dashboard.css");
 pub fn routes(config: &mut web::ServiceConfig) {
     config
         .route("/v1/admin/analytics", web::get().to(report))
-        .route("/v1/admin/analytics/tickets.csv", web::get().to(tickets_csv))
+        .route(
+            "/v1/admin/analytics/tickets.csv",
+            web::get().to(tickets_csv),
+        )
         .route("/dashboard", web::get().to(dashboard_page))
         .route("/dashboard/dashboard.js", web::get().to(dashboard_js))
         .route("/dashboard/dashboard.css", web::get().to(dashboard_css));

@@ -8,6 +8,7 @@ use serde_json::json;
 
 use crate::error::ServiceError;
 use crate::tenants::TenantError;
+use crate::webhooks::WebhookError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -65,6 +66,7 @@ fn service_status_and_code(error: &ServiceError) -> (StatusCode, &'static str) {
         }
         ServiceError::ConversationResolved => (StatusCode::CONFLICT, "conversation_resolved"),
         ServiceError::Tenant(error) => tenant_status_and_code(error),
+        ServiceError::Webhook(error) => webhook_status_and_code(error),
         ServiceError::Nlu(_) => (StatusCode::INTERNAL_SERVER_ERROR, "classifier_failed"),
         ServiceError::Kb(_) => (StatusCode::INTERNAL_SERVER_ERROR, "search_failed"),
         ServiceError::Tickets(_) => (StatusCode::INTERNAL_SERVER_ERROR, "storage_failed"),
@@ -83,6 +85,16 @@ fn tenant_status_and_code(error: &TenantError) -> (StatusCode, &'static str) {
             (StatusCode::INTERNAL_SERVER_ERROR, "storage_failed")
         }
         TenantError::Random(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal_error"),
+    }
+}
+
+fn webhook_status_and_code(error: &WebhookError) -> (StatusCode, &'static str) {
+    match error {
+        WebhookError::InvalidConfig(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_webhook"),
+        WebhookError::DeliveryNotFound(_) => (StatusCode::NOT_FOUND, "delivery_not_found"),
+        WebhookError::Storage(_) | WebhookError::Corrupt(_) => {
+            (StatusCode::INTERNAL_SERVER_ERROR, "storage_failed")
+        }
     }
 }
 

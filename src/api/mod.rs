@@ -2,13 +2,16 @@
 //! result, and the error table. Nothing below this module sees an actix type.
 
 mod admin;
+mod analytics;
 mod body;
 mod conversations;
 pub mod error;
 mod limits;
+mod metrics;
 mod openapi;
 mod partner;
 mod tenants;
+mod webhooks;
 
 use std::net::TcpListener;
 use std::sync::Arc;
@@ -60,7 +63,10 @@ fn routes(config: &mut web::ServiceConfig) {
             "/v1/conversations/{id}/messages",
             web::post().to(conversations::post_message),
         )
-        .configure(partner_routes);
+        .configure(partner_routes)
+        .route("/metrics", web::get().to(metrics::scrape))
+        .configure(webhooks::routes)
+        .configure(analytics::routes);
 }
 
 /// The partner API, the tenant admin API, and the API's own documentation.
@@ -130,6 +136,7 @@ pub fn server(
             .configure(routes)
             .default_service(web::to(not_found))
             .wrap(actix_web::middleware::from_fn(limits::limit_by_ip))
+            .wrap(actix_web::middleware::from_fn(metrics::record))
     })
     .workers(settings.server.workers.max(1))
     .listen(listener)?

@@ -96,10 +96,9 @@ impl Switchboard {
     async fn scores(&self, filter: Filter) -> Result<Vec<TicketScore>, ServiceError> {
         let store = self.store.clone();
         let sla = self.sla;
-        Ok(self
-            .cpu
+        self.cpu
             .run(move || score_all(&store, &filter, &sla))
-            .await??)
+            .await?
     }
 }
 
@@ -151,8 +150,9 @@ fn parse_filter(query: &AnalyticsQuery) -> Result<Filter, ServiceError> {
     let tenant = match query.tenant.as_deref() {
         None | Some("") => None,
         Some(name) => {
-            crate::webhooks::validate_tenant(name)
-                .map_err(|_| ServiceError::InvalidParameter("`tenant` is not a tenant name".into()))?;
+            crate::webhooks::validate_tenant(name).map_err(|_| {
+                ServiceError::InvalidParameter("`tenant` is not a tenant name".into())
+            })?;
             Some(name.to_string())
         }
     };
@@ -178,8 +178,11 @@ fn parse_time(field: &str, text: &str) -> Result<u64, ServiceError> {
     let [year, month, day] = parts.as_slice() else {
         return Err(invalid());
     };
-    let (Ok(year), Ok(month), Ok(day)) = (year.parse::<i64>(), month.parse::<i64>(), day.parse::<i64>())
-    else {
+    let (Ok(year), Ok(month), Ok(day)) = (
+        year.parse::<i64>(),
+        month.parse::<i64>(),
+        day.parse::<i64>(),
+    ) else {
         return Err(invalid());
     };
     if !(1970..=9999).contains(&year) || !(1..=12).contains(&month) || !(1..=31).contains(&day) {

@@ -12,6 +12,7 @@ use super::{Switchboard, elapsed_ms, parse_id};
 use crate::dialogue::{self, Lang, Outcome, Plan};
 use crate::error::ServiceError;
 use crate::kb::{Hit, SearchRequest};
+use crate::metrics::Stage;
 use crate::nlu::{Prediction, Scored};
 use crate::tickets::{
     BotAction, BotReply, Event, EventKind, ScoredIntent, Source, Ticket, TicketStatus,
@@ -131,8 +132,11 @@ impl Switchboard {
         let classifier = Arc::clone(&self.classifier);
         let kb = Arc::clone(&self.kb);
         let settings = Arc::clone(&self.dialogue);
+        let metrics = Arc::clone(&self.metrics);
         let job = move || -> Result<Understanding, ServiceError> {
+            let classify_started = Instant::now();
             let prediction = classifier.classify(&text)?;
+            metrics.observe_stage(Stage::Classify, classify_started.elapsed().as_secs_f64());
             let plan = dialogue::plan(&prediction, &settings);
             let hits = match &plan {
                 Plan::Lookup { intent } => {
@@ -142,7 +146,10 @@ impl Switchboard {
                         lang: lang.code(),
                         limit: SOURCES_PER_ANSWER,
                     };
-                    kb.search(&request)?
+                    let search_started = Instant::now();
+                    let hits = kb.search(&request)?;
+                    metrics.observe_stage(Stage::Retrieve, search_started.elapsed().as_secs_f64());
+                    hits
                 }
                 Plan::Smalltalk { .. } | Plan::Escalate(_) | Plan::Clarify { .. } => Vec::new(),
             };
@@ -164,6 +171,7 @@ impl Switchboard {
         reply: BotReply,
         started: Instant,
     ) -> Result<MessageReply, ServiceError> {
+        let store_started = Instant::now();
         let ticket = self.store.append(id, events, |ticket| {
             let Some(outcome) = &outcome else { return };
             ticket.failed_turns = if outcome.failed {
@@ -177,6 +185,11 @@ impl Switchboard {
             }
         })?;
         self.store.flush().await?;
+        self.metrics
+            .observe_stage(Stage::Store, store_started.elapsed().as_secs_f64());
+        if let Some(escalation) = outcome.as_ref().and_then(|o| o.escalation.as_ref()) {
+            self.metrics.record_escalation(escalation.reason);
+        }
         Ok(MessageReply {
             conversation_id: id,
             escalation_reason: outcome.and_then(|o| o.escalation).map(|e| e.reason),

@@ -3,12 +3,15 @@
 //! `messages` is the customer's path, `admin` the operator's.
 
 mod admin;
+mod analytics;
 mod messages;
 mod partner;
 mod partner_tickets;
 mod tenants;
+mod webhooks;
 
 pub use admin::ModelSummary;
+pub use analytics::AnalyticsQuery;
 pub use messages::{MessageReply, Transcript};
 pub use partner::{AgentReply, KbHit, KbQuery, PartnerConversation};
 pub use partner_tickets::{CloseTicket, TicketPage, TicketQuery, TicketUpdate};
@@ -20,13 +23,15 @@ use std::time::Instant;
 
 use uuid::Uuid;
 
-use crate::config::{DialogueSettings, Settings};
+use crate::config::{DialogueSettings, Settings, SlaSettings};
 use crate::error::ServiceError;
 use crate::kb::KnowledgeBase;
 use crate::limits::RateLimits;
+use crate::metrics::Metrics;
 use crate::nlu::Classifier;
 use crate::tenants::TenantRegistry;
 use crate::tickets::TicketStore;
+use crate::webhooks::EndpointLimits;
 use crate::workers::CpuGate;
 
 pub struct Switchboard {
@@ -39,6 +44,9 @@ pub struct Switchboard {
     cpu: CpuGate,
     tenants: TenantRegistry,
     limits: RateLimits,
+    metrics: Arc<Metrics>,
+    sla: SlaSettings,
+    webhook_limits: EndpointLimits,
 }
 
 impl Switchboard {
@@ -61,6 +69,11 @@ impl Switchboard {
             cpu: CpuGate::new(settings.nlu.max_in_flight),
             tenants,
             limits: RateLimits::new(&settings.limits),
+            metrics: Arc::new(Metrics::new()),
+            sla: settings.sla,
+            webhook_limits: EndpointLimits {
+                max_endpoints: settings.webhooks.max_endpoints,
+            },
         })
     }
 
@@ -74,6 +87,10 @@ impl Switchboard {
 
     pub fn limits(&self) -> &RateLimits {
         &self.limits
+    }
+
+    pub fn metrics(&self) -> &Arc<Metrics> {
+        &self.metrics
     }
 }
 

@@ -135,7 +135,8 @@ pub fn enqueue(
                 redelivery_of: None,
                 body: body.clone(),
             };
-            let value = serde_json::to_vec(&delivery).map_err(|e| abort(TicketError::Corrupt(e)))?;
+            let value =
+                serde_json::to_vec(&delivery).map_err(|e| abort(TicketError::Corrupt(e)))?;
             tx.deliveries.insert(&delivery.id.to_be_bytes(), value)?;
             tx.queue.insert(
                 &queue_key(endpoint.id, ticket.id, delivery.id)[..],

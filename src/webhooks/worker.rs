@@ -45,7 +45,10 @@ async fn run(store: WebhookStore, settings: WebhookSettings, metrics: Arc<Metric
     };
     loop {
         worker.tick().await;
-        tokio::time::sleep(Duration::from_millis(worker.settings.poll_interval_ms.max(1))).await;
+        tokio::time::sleep(Duration::from_millis(
+            worker.settings.poll_interval_ms.max(1),
+        ))
+        .await;
     }
 }
 
@@ -60,7 +63,10 @@ struct Worker {
 impl Worker {
     /// Sends every due queue head (at most `max_concurrent`) at once and waits for all of them.
     async fn tick(&self) {
-        let due = match self.store.due(now_ms(), self.settings.max_concurrent.max(1)) {
+        let due = match self
+            .store
+            .due(now_ms(), self.settings.max_concurrent.max(1))
+        {
             Ok(due) => due,
             Err(error) => {
                 tracing::error!(%error, "webhook outbox unreadable");
@@ -77,9 +83,7 @@ impl Worker {
 
     async fn attempt(&self, mut delivery: Delivery) {
         let endpoint = match self.store.endpoints(&delivery.tenant) {
-            Ok(endpoints) => endpoints
-                .into_iter()
-                .find(|e| e.id == delivery.endpoint_id),
+            Ok(endpoints) => endpoints.into_iter().find(|e| e.id == delivery.endpoint_id),
             Err(error) => {
                 tracing::error!(%error, tenant = %delivery.tenant, "webhook endpoints unreadable");
                 return;
