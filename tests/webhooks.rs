@@ -44,6 +44,9 @@ struct Receiver {
     failures_served: Mutex<usize>,
     /// While set, every request gets a 500 (after its signature was checked).
     failing: AtomicBool,
+    /// While set, the first conversation seen is answered only after a long pause.
+    slow_first_conversation: AtomicBool,
+    first_conversation: Mutex<Option<String>>,
 }
 
 impl Receiver {
@@ -98,6 +101,18 @@ async fn hook(state: web::Data<Receiver>, request: HttpRequest, body: web::Bytes
         .unwrap_or("")
         .to_string();
     let body: Value = serde_json::from_slice(&body).expect("JSON body");
+    if state.slow_first_conversation.load(Ordering::SeqCst) {
+        let conversation = body["conversation_id"].as_str().unwrap_or("").to_string();
+        let first = state
+            .first_conversation
+            .lock()
+            .unwrap()
+            .get_or_insert(conversation.clone())
+            .clone();
+        if first == conversation {
+            tokio::time::sleep(Duration::from_millis(1500)).await;
+        }
+    }
     state
         .accepted
         .lock()
@@ -425,4 +440,31 @@ async fn a_receiver_that_was_down_gets_every_event_once_in_order_per_conversatio
     }
     let log = deliveries(&app).await;
     assert!(log.iter().all(|d| d["status"] == "delivered"));
+}
+
+#[tokio::test]
+async fn a_slow_receiver_for_one_conversation_does_not_hold_up_another() {
+    let app = spawn_webhook_app().await;
+    let receiver = Arc::new(Receiver::default());
+    receiver
+        .slow_first_conversation
+        .store(true, Ordering::SeqCst);
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!(
+        "http://127.0.0.1:{}/hook",
+        listener.local_addr().unwrap().port()
+    );
+    serve_receiver(listener, Arc::clone(&receiver));
+    subscribe(&app, &url).await;
+
+    let slow = app.new_conversation().await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let fast = app.new_conversation().await;
+    wait_for(&receiver, 2, Duration::from_secs(20)).await;
+    let order: Vec<String> = receiver
+        .accepted()
+        .iter()
+        .map(|r| r.body["conversation_id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(order, [fast, slow], "the fast conversation did not wait");
 }

@@ -1,13 +1,15 @@
-//! The delivery worker: a tokio task that, every `poll_interval_ms`, sends the due head of each
-//! (endpoint, conversation) queue as a signed JSON POST, records the attempt in the delivery log,
-//! and on failure schedules the next attempt with capped exponential backoff and jitter.
-//! A delivery still failing `give_up_after_ms` after it was queued is marked failed.
+//! The delivery worker: a tokio task that, every `poll_interval_ms`, starts sending the due head of
+//! each (endpoint, conversation) queue as a signed JSON POST (each in its own task, at most
+//! `max_concurrent` in flight, so a slow receiver holds up only its own queues), records the
+//! attempt in the delivery log, and on failure schedules the next attempt with capped exponential
+//! backoff and jitter. A delivery still failing `give_up_after_ms` after it was queued is marked
+//! failed.
 
-use std::sync::Arc;
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use reqwest::header::CONTENT_TYPE;
-use tokio::task::JoinSet;
 
 use super::signature::{SIGNATURE_HEADER, TIMESTAMP_HEADER, sign};
 use super::{Delivery, DeliveryStatus, WebhookStore};
@@ -42,9 +44,10 @@ async fn run(store: WebhookStore, settings: WebhookSettings, metrics: Arc<Metric
         client,
         settings,
         metrics,
+        in_flight: Arc::new(Mutex::new(HashSet::new())),
     };
     loop {
-        worker.tick().await;
+        worker.tick();
         tokio::time::sleep(Duration::from_millis(
             worker.settings.poll_interval_ms.max(1),
         ))
@@ -58,27 +61,45 @@ struct Worker {
     client: reqwest::Client,
     settings: WebhookSettings,
     metrics: Arc<Metrics>,
+    /// Deliveries being sent now: still at the head of their queue, so `due` lists them again.
+    in_flight: Arc<Mutex<HashSet<u64>>>,
 }
 
 impl Worker {
-    /// Sends every due queue head (at most `max_concurrent`) at once and waits for all of them.
-    async fn tick(&self) {
-        let due = match self
-            .store
-            .due(now_ms(), self.settings.max_concurrent.max(1))
-        {
+    fn in_flight(&self) -> MutexGuard<'_, HashSet<u64>> {
+        self.in_flight
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Starts an attempt for each due queue head not already in flight, up to `max_concurrent`.
+    fn tick(&self) {
+        let limit = self.settings.max_concurrent.max(1);
+        let busy = self.in_flight().len();
+        if busy >= limit {
+            return;
+        }
+        let due = match self.store.due(now_ms(), limit + busy) {
             Ok(due) => due,
             Err(error) => {
                 tracing::error!(%error, "webhook outbox unreadable");
                 return;
             }
         };
-        let mut attempts = JoinSet::new();
+        let mut started = busy;
         for delivery in due {
+            if started >= limit || !self.in_flight().insert(delivery.id) {
+                continue;
+            }
+            started += 1;
             let worker = self.clone();
-            attempts.spawn(async move { worker.attempt(delivery).await });
+            tokio::spawn(async move {
+                let id = delivery.id;
+                worker.attempt(delivery).await;
+                // Saved first, released second: the next tick sees the new state, never a repeat.
+                worker.in_flight().remove(&id);
+            });
         }
-        while attempts.join_next().await.is_some() {}
     }
 
     async fn attempt(&self, mut delivery: Delivery) {
