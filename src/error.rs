@@ -28,6 +28,8 @@ pub enum ServiceError {
     InvalidParameter(String),
     #[error("the conversation is resolved")]
     ConversationResolved,
+    #[error("this page's origin is not allowed to use the tenant's widget")]
+    OriginNotAllowed,
     #[error(transparent)]
     Tenant(#[from] TenantError),
     #[error(transparent)]

@@ -102,6 +102,36 @@ async fn admin_creates_tenants_with_settings_and_refuses_bad_ones() {
 }
 
 #[tokio::test]
+async fn the_widget_works_only_from_the_tenants_allowed_origins() {
+    let app = spawn_admin_app(|_| {}).await;
+    let widget = json!({ "widget": { "allowed_origins": ["https://acme.example"] } });
+    create_tenant(&app, "acme", widget).await;
+    let start = |origin: Option<&'static str>| {
+        let mut request = app
+            .client
+            .post(format!("{}/v1/conversations", app.address))
+            .json(&json!({ "tenant": "acme" }));
+        if let Some(origin) = origin {
+            request = request.header("origin", origin);
+        }
+        request.send()
+    };
+    let before = app.store_counts();
+    for origin in ["https://evil.example", "https://acme.example.evil", "null"] {
+        let response = start(Some(origin)).await.unwrap();
+        assert_eq!(response.status(), 403, "{origin}");
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(body["error"]["code"], "origin_not_allowed");
+    }
+    assert_eq!(app.store_counts(), before);
+    assert_eq!(
+        start(Some("https://acme.example")).await.unwrap().status(),
+        201
+    );
+    assert_eq!(start(None).await.unwrap().status(), 201);
+}
+
+#[tokio::test]
 async fn a_key_is_shown_once_and_stored_only_as_a_hash() {
     let app = spawn_admin_app(|_| {}).await;
     let key = create_tenant(&app, "acme", json!({})).await;

@@ -32,6 +32,7 @@ fn valid_name(name: &str) -> bool {
 #[utoipa::path(post, path = "/v1/conversations", tag = "public",
     request_body(content = NewConversation, description = "Optional: tenant (default `demo`), channel (default `web`)"),
     responses((status = 201, description = "The new conversation", body = crate::tickets::Ticket),
+        (status = 403, description = "The page's Origin is not in the tenant's `widget.allowed_origins`", body = super::openapi::ErrorBody),
         (status = 404, description = "Unknown tenant (`tenant_not_found`)", body = super::openapi::ErrorBody),
         (status = 429, description = "Rate limited (see Retry-After)", body = super::openapi::ErrorBody)))]
 pub async fn create(
@@ -54,6 +55,11 @@ pub async fn create(
             )));
         }
     }
+    let origin = request
+        .headers()
+        .get(actix_web::http::header::ORIGIN)
+        .and_then(|o| o.to_str().ok());
+    state.service.check_widget_origin(tenant, origin)?;
     let ticket = state.service.start_conversation(tenant, channel).await?;
     Ok(HttpResponse::Created().json(ticket))
 }

@@ -65,6 +65,7 @@ fn service_status_and_code(error: &ServiceError) -> (StatusCode, &'static str) {
             (StatusCode::UNPROCESSABLE_ENTITY, "invalid_parameter")
         }
         ServiceError::ConversationResolved => (StatusCode::CONFLICT, "conversation_resolved"),
+        ServiceError::OriginNotAllowed => (StatusCode::FORBIDDEN, "origin_not_allowed"),
         ServiceError::Tenant(error) => tenant_status_and_code(error),
         ServiceError::Webhook(error) => webhook_status_and_code(error),
         ServiceError::Nlu(_) => (StatusCode::INTERNAL_SERVER_ERROR, "classifier_failed"),

@@ -77,6 +77,23 @@ impl Switchboard {
         Ok(info)
     }
 
+    /// Refuses a widget conversation from a page the tenant has not allowed. Requests without an
+    /// `Origin` (not from a browser page) pass: the check protects the tenant's widget from being
+    /// embedded elsewhere, it is not authentication.
+    pub fn check_widget_origin(
+        &self,
+        tenant: &str,
+        origin: Option<&str>,
+    ) -> Result<(), ServiceError> {
+        let tenant = self.tenants.get(tenant)?;
+        match origin {
+            Some(origin) if !tenant.widget.allows_origin(origin) => {
+                Err(ServiceError::OriginNotAllowed)
+            }
+            Some(_) | None => Ok(()),
+        }
+    }
+
     pub fn tenant_keys(&self, tenant: &str) -> Result<Vec<KeyInfo>, ServiceError> {
         Ok(self.tenants.keys_of(tenant)?)
     }

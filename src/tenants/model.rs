@@ -104,6 +104,15 @@ fn default_language() -> String {
     "en".to_string()
 }
 
+impl WidgetSettings {
+    /// Whether a page at `origin` may start conversations for this tenant (`*` = any page).
+    pub fn allows_origin(&self, origin: &str) -> bool {
+        self.allowed_origins
+            .iter()
+            .any(|allowed| allowed == "*" || allowed.eq_ignore_ascii_case(origin))
+    }
+}
+
 impl Default for WidgetSettings {
     fn default() -> WidgetSettings {
         WidgetSettings {
@@ -246,6 +255,16 @@ mod tests {
             ..WidgetSettings::default()
         });
         assert!(tenant.into_tenant(0).is_err());
+    }
+
+    #[test]
+    fn only_listed_origins_are_allowed_unless_any_is() {
+        let mut widget = WidgetSettings::default();
+        assert!(widget.allows_origin("https://anywhere.example"));
+        widget.allowed_origins = vec!["https://acme.example".into()];
+        assert!(widget.allows_origin("https://ACME.example"));
+        assert!(!widget.allows_origin("https://acme.example.evil"));
+        assert!(!widget.allows_origin("null"));
     }
 
     #[test]
