@@ -97,54 +97,67 @@ pub fn enqueue(
     let Some(bytes) = tx.endpoints.get(ticket.tenant.as_bytes())? else {
         return Ok(());
     };
-    let endpoints: Vec<Endpoint> =
-        serde_json::from_slice(&bytes).map_err(|e| abort(TicketError::Corrupt(e)))?;
+    let corrupt = |e| abort(TicketError::Corrupt(e));
+    let endpoints: Vec<Endpoint> = serde_json::from_slice(&bytes).map_err(corrupt)?;
     for event in events {
         let Some(event_type) = event_type(&event.kind) else {
             continue;
         };
-        let payload = Payload {
-            id: format!("{}:{}", ticket.id, event.seq),
-            event_type,
-            created_at_ms: event.at_ms,
-            tenant: &ticket.tenant,
-            conversation_id: ticket.id,
-            channel: &ticket.channel,
-            customer_id: ticket.customer_id.as_deref(),
-            author: author(&event.kind),
-            event,
-        };
-        let body = serde_json::to_string(&payload).map_err(|e| abort(TicketError::Corrupt(e)))?;
+        let body = payload(ticket, event, event_type).map_err(corrupt)?;
         for endpoint in endpoints.iter().filter(|e| e.events.contains(&event_type)) {
-            let delivery = Delivery {
-                id: tx.deliveries.generate_id()?,
-                tenant: ticket.tenant.clone(),
-                endpoint_id: endpoint.id,
-                url: endpoint.url.clone(),
-                conversation_id: ticket.id,
-                event_seq: event.seq,
-                event_type,
-                status: DeliveryStatus::Pending,
-                attempts: 0,
-                created_at_ms: event.at_ms,
-                next_attempt_at_ms: 0,
-                last_attempt_at_ms: None,
-                delivered_at_ms: None,
-                last_status: None,
-                last_error: None,
-                redelivery_of: None,
-                body: body.clone(),
-            };
-            let value =
-                serde_json::to_vec(&delivery).map_err(|e| abort(TicketError::Corrupt(e)))?;
-            tx.deliveries.insert(&delivery.id.to_be_bytes(), value)?;
-            tx.queue.insert(
-                &queue_key(endpoint.id, ticket.id, delivery.id)[..],
-                &[] as &[u8],
-            )?;
+            let id = tx.deliveries.generate_id()?;
+            let delivery = queued(id, ticket, endpoint, event, event_type, body.clone());
+            let value = serde_json::to_vec(&delivery).map_err(corrupt)?;
+            tx.deliveries.insert(&id.to_be_bytes(), value)?;
+            let key = queue_key(endpoint.id, ticket.id, id);
+            tx.queue.insert(&key[..], &[] as &[u8])?;
         }
     }
     Ok(())
+}
+
+fn payload(ticket: &Ticket, event: &Event, event_type: WebhookEvent) -> serde_json::Result<String> {
+    serde_json::to_string(&Payload {
+        id: format!("{}:{}", ticket.id, event.seq),
+        event_type,
+        created_at_ms: event.at_ms,
+        tenant: &ticket.tenant,
+        conversation_id: ticket.id,
+        channel: &ticket.channel,
+        customer_id: ticket.customer_id.as_deref(),
+        author: author(&event.kind),
+        event,
+    })
+}
+
+/// A new delivery of `event` to `endpoint`, due at once.
+fn queued(
+    id: u64,
+    ticket: &Ticket,
+    endpoint: &Endpoint,
+    event: &Event,
+    event_type: WebhookEvent,
+    body: String,
+) -> Delivery {
+    Delivery {
+        id,
+        tenant: ticket.tenant.clone(),
+        endpoint_id: endpoint.id,
+        url: endpoint.url.clone(),
+        conversation_id: ticket.id,
+        event_seq: event.seq,
+        event_type,
+        status: DeliveryStatus::Pending,
+        attempts: 0,
+        created_at_ms: event.at_ms,
+        next_attempt_at_ms: 0,
+        last_attempt_at_ms: None,
+        delivered_at_ms: None,
+        last_status: None,
+        last_error: None,
+        redelivery_of: None,
+        body,
+    }
 }
 
 /// The smallest key after every key starting with `prefix` (None: nothing can follow).
@@ -247,6 +260,84 @@ impl WebhookStore {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::tickets::TicketStore;
+    use crate::webhooks::{EndpointInput, EndpointLimits};
+
+    fn subscribed_store(dir: &std::path::Path) -> TicketStore {
+        let store = TicketStore::open(dir).unwrap();
+        let endpoint = EndpointInput {
+            url: "http://127.0.0.1:9/hook".into(),
+            secret: "0123456789abcdef".into(),
+            events: vec![
+                WebhookEvent::ConversationCreated,
+                WebhookEvent::MessageCreated,
+            ],
+        };
+        let limits = EndpointLimits { max_endpoints: 10 };
+        store
+            .webhooks()
+            .replace_endpoints("acme", vec![endpoint], limits)
+            .unwrap();
+        store
+    }
+
+    #[test]
+    fn deliveries_are_stored_with_their_events_and_survive_reopening() {
+        let dir = tempfile::tempdir().unwrap();
+        let id = {
+            let store = subscribed_store(dir.path());
+            let id = store.create("acme", "web").unwrap().id;
+            let note = EventKind::InternalNote {
+                agent: "a".into(),
+                text: "staff only".into(),
+            };
+            let text = EventKind::CustomerMessage { text: "hi".into() };
+            store.append(id, vec![note, text], |_| {}).unwrap();
+            // Another tenant has no endpoints: nothing is queued for it.
+            store.create("globex", "web").unwrap();
+            id
+        };
+        let store = TicketStore::open(dir.path()).unwrap();
+        let log = store.webhooks().deliveries("acme", 10).unwrap();
+        let seqs: Vec<u64> = log.iter().rev().map(|d| d.event_seq).collect();
+        assert_eq!(
+            seqs,
+            [0, 2],
+            "created and the message; the internal note raises nothing"
+        );
+        assert!(log.iter().all(|d| d.conversation_id == id));
+        assert_eq!(store.webhooks().pending_count(), 2);
+        assert!(
+            store
+                .webhooks()
+                .deliveries("globex", 10)
+                .unwrap()
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn only_the_head_of_each_conversation_is_due() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = subscribed_store(dir.path());
+        let first = store.create("acme", "web").unwrap().id;
+        let second = store.create("acme", "web").unwrap().id;
+        for id in [first, second] {
+            let text = EventKind::CustomerMessage { text: "hi".into() };
+            store.append(id, vec![text], |_| {}).unwrap();
+        }
+        let due = store.webhooks().due(u64::MAX, 10).unwrap();
+        assert_eq!(due.len(), 2);
+        assert!(due.iter().all(|d| d.event_seq == 0), "{due:?}");
+        let mut delivered = due[0].clone();
+        delivered.status = DeliveryStatus::Delivered;
+        store.webhooks().save(&delivered).unwrap();
+        let due = store.webhooks().due(u64::MAX, 10).unwrap();
+        let next = due
+            .iter()
+            .find(|d| d.conversation_id == delivered.conversation_id);
+        assert_eq!(next.map(|d| d.event_seq), Some(1));
+    }
 
     #[test]
     fn after_prefix_skips_every_key_with_the_prefix() {

@@ -12,7 +12,7 @@ use std::time::Duration;
 use reqwest::header::CONTENT_TYPE;
 
 use super::signature::{SIGNATURE_HEADER, TIMESTAMP_HEADER, sign};
-use super::{Delivery, DeliveryStatus, WebhookStore};
+use super::{Delivery, DeliveryStatus, Endpoint, WebhookStore};
 use crate::config::WebhookSettings;
 use crate::metrics::Metrics;
 use crate::tickets::now_ms;
@@ -110,8 +110,7 @@ impl Worker {
                 return;
             }
         };
-        let started = now_ms();
-        delivery.last_attempt_at_ms = Some(started);
+        delivery.last_attempt_at_ms = Some(now_ms());
         let Some(endpoint) = endpoint else {
             delivery.status = DeliveryStatus::Failed;
             delivery.last_error = Some("the endpoint was removed".into());
@@ -119,7 +118,25 @@ impl Worker {
             return;
         };
         delivery.attempts += 1;
-        let timestamp = started / 1000;
+        let (status, error) = self.send(&endpoint, &delivery).await;
+        delivery.last_status = status;
+        let Some(error) = error else {
+            delivery.status = DeliveryStatus::Delivered;
+            delivery.delivered_at_ms = Some(now_ms());
+            delivery.last_error = None;
+            self.finish(&delivery, "delivered");
+            return;
+        };
+        self.retry_later(delivery, error);
+    }
+
+    /// One signed POST: the receiver's status (if it answered) and, unless it was a 2xx, the error.
+    async fn send(
+        &self,
+        endpoint: &Endpoint,
+        delivery: &Delivery,
+    ) -> (Option<u16>, Option<String>) {
+        let timestamp = now_ms() / 1000;
         let signature = sign(&endpoint.secret, timestamp, delivery.body.as_bytes());
         let sent = self
             .client
@@ -128,29 +145,20 @@ impl Worker {
             .header(TIMESTAMP_HEADER, timestamp.to_string())
             .header(SIGNATURE_HEADER, signature)
             .header(DELIVERY_HEADER, delivery.id.to_string())
-            .header(EVENT_HEADER, event_name(&delivery))
+            .header(EVENT_HEADER, event_name(delivery))
             .body(delivery.body.clone())
             .send()
             .await;
-        let error = match sent {
+        match sent {
             Ok(response) if response.status().is_success() => {
-                delivery.status = DeliveryStatus::Delivered;
-                delivery.delivered_at_ms = Some(now_ms());
-                delivery.last_status = Some(response.status().as_u16());
-                delivery.last_error = None;
-                self.finish(&delivery, "delivered");
-                return;
+                (Some(response.status().as_u16()), None)
             }
-            Ok(response) => {
-                delivery.last_status = Some(response.status().as_u16());
-                format!("the receiver answered HTTP {}", response.status())
-            }
-            Err(error) => {
-                delivery.last_status = None;
-                error_chain(&error)
-            }
-        };
-        self.retry_later(delivery, error);
+            Ok(response) => (
+                Some(response.status().as_u16()),
+                Some(format!("the receiver answered HTTP {}", response.status())),
+            ),
+            Err(error) => (None, Some(error_chain(&error))),
+        }
     }
 
     fn retry_later(&self, mut delivery: Delivery, error: String) {
