@@ -109,40 +109,65 @@ fn moments(events: &[Event]) -> Moments<'_> {
     m
 }
 
-/// Scores one ticket from its header and timeline; `now_ms` decides whether a ticket still waiting
-/// has already passed an SLA target.
-pub fn score(ticket: &Ticket, events: &[Event], sla: &SlaSettings, now_ms: u64) -> TicketScore {
-    let m = moments(events);
+/// The durations the SLA targets are checked against, and where they count from.
+struct Timing {
+    started: u64,
+    human_involved: bool,
+    human_from: u64,
+    bot_first_response_ms: Option<f64>,
+    human_first_response_ms: Option<u64>,
+    resolution_ms: Option<u64>,
+}
+
+fn timing(ticket: &Ticket, m: &Moments) -> Timing {
     let started = m.first_customer_at.unwrap_or(ticket.created_at_ms);
-    let human_involved = m.first_escalation.is_some()
-        || m.first_assigned_at.is_some()
-        || !m.agent_messages.is_empty();
     let human_from = m
         .first_escalation
         .map(|(at, _)| at)
         .or(m.first_assigned_at)
         .unwrap_or(started);
-    let human_first_response_ms = m
-        .agent_messages
-        .iter()
-        .find(|(at, _)| *at >= human_from)
-        .map(|(at, _)| at - human_from);
-    let resolution_ms = m.last_resolved_at.map(|at| at.saturating_sub(started));
-    let resolved = m.last_resolved_at.is_some();
-    let waited = |since: u64, target: u64| !resolved && now_ms.saturating_sub(since) > target;
-    let sla_breaches = SlaBreaches {
-        bot_first_response: m
-            .first_bot_latency_ms
+    Timing {
+        started,
+        human_involved: m.first_escalation.is_some()
+            || m.first_assigned_at.is_some()
+            || !m.agent_messages.is_empty(),
+        human_from,
+        bot_first_response_ms: m.first_bot_latency_ms,
+        human_first_response_ms: m
+            .agent_messages
+            .iter()
+            .find(|(at, _)| *at >= human_from)
+            .map(|(at, _)| at - human_from),
+        resolution_ms: m.last_resolved_at.map(|at| at.saturating_sub(started)),
+    }
+}
+
+/// A target is missed when the duration exceeds it, or when the ticket is still unresolved and
+/// has already waited longer than it.
+fn breaches(t: &Timing, sla: &SlaSettings, now_ms: u64) -> SlaBreaches {
+    let unresolved = t.resolution_ms.is_none();
+    let waited = |since: u64, target: u64| unresolved && now_ms.saturating_sub(since) > target;
+    SlaBreaches {
+        bot_first_response: t
+            .bot_first_response_ms
             .is_some_and(|ms| ms > sla.bot_first_response_ms as f64),
-        human_first_response: match human_first_response_ms {
+        human_first_response: match t.human_first_response_ms {
             Some(ms) => ms > sla.human_first_response_ms,
-            None => human_involved && waited(human_from, sla.human_first_response_ms),
+            None => t.human_involved && waited(t.human_from, sla.human_first_response_ms),
         },
-        resolution: match resolution_ms {
+        resolution: match t.resolution_ms {
             Some(ms) => ms > sla.resolution_ms,
-            None => waited(started, sla.resolution_ms),
+            None => waited(t.started, sla.resolution_ms),
         },
-    };
+    }
+}
+
+/// Scores one ticket from its header and timeline; `now_ms` decides whether a ticket still waiting
+/// has already passed an SLA target.
+pub fn score(ticket: &Ticket, events: &[Event], sla: &SlaSettings, now_ms: u64) -> TicketScore {
+    let m = moments(events);
+    let t = timing(ticket, &m);
+    let started = t.started;
     let agent = ticket
         .assignee
         .as_deref()
@@ -159,16 +184,16 @@ pub fn score(ticket: &Ticket, events: &[Event], sla: &SlaSettings, now_ms: u64) 
         bot_first_response_ms: m.first_bot_latency_ms,
         time_to_escalation_ms: m.first_escalation.map(|(at, _)| at.saturating_sub(started)),
         escalation_reason: m.first_escalation.map(|(_, reason)| reason),
-        human_first_response_ms,
-        resolution_ms,
+        human_first_response_ms: t.human_first_response_ms,
+        resolution_ms: t.resolution_ms,
         rating: m.rating,
-        resolved,
-        contained: resolved && !human_involved,
-        handled_by: if human_involved {
+        resolved: t.resolution_ms.is_some(),
+        contained: t.resolution_ms.is_some() && !t.human_involved,
+        sla_breaches: breaches(&t, sla, now_ms),
+        handled_by: if t.human_involved {
             Handler::Human
         } else {
             Handler::Bot
         },
-        sla_breaches,
     }
 }
