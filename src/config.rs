@@ -26,6 +26,9 @@ pub struct Settings {
     pub queue: QueueSettings,
     pub console: ConsoleSettings,
     pub widget: WidgetSettings,
+    pub limits: LimitSettings,
+    pub webhooks: WebhookSettings,
+    pub sla: SlaSettings,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -130,6 +133,37 @@ pub struct CannedReply {
 #[derive(Debug, Clone, Deserialize)]
 pub struct WidgetSettings {
     pub allowed_origins: Vec<String>,
+}
+
+/// Rate limits on the public and partner endpoints (per minute, with a burst; 0 = no limit).
+#[derive(Debug, Clone, Deserialize)]
+pub struct LimitSettings {
+    /// Take the client address from the last `X-Forwarded-For` entry (behind a trusted proxy).
+    pub trust_forwarded_for: bool,
+    pub ip_per_minute: u32,
+    pub ip_burst: u32,
+    pub tenant_per_minute: u32,
+    pub tenant_burst: u32,
+}
+
+/// Webhook delivery: polling, timeouts, retry backoff, giving up.
+#[derive(Debug, Clone, Deserialize)]
+pub struct WebhookSettings {
+    pub poll_interval_ms: u64,
+    pub timeout_ms: u64,
+    pub initial_backoff_ms: u64,
+    pub max_backoff_ms: u64,
+    pub give_up_after_ms: u64,
+    pub max_concurrent: usize,
+    pub max_endpoints: usize,
+}
+
+/// Service-level targets the analytics count breaches against (milliseconds).
+#[derive(Debug, Clone, Copy, Deserialize)]
+pub struct SlaSettings {
+    pub bot_first_response_ms: u64,
+    pub human_first_response_ms: u64,
+    pub resolution_ms: u64,
 }
 
 impl Settings {

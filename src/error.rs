@@ -5,7 +5,9 @@ use crate::agents::AgentError;
 use crate::kb::KbError;
 use crate::nlu::NluError;
 use crate::service::HandlingError;
+use crate::tenants::TenantError;
 use crate::tickets::TicketError;
+use crate::webhooks::WebhookError;
 use crate::workers::JobError;
 
 #[derive(Debug, thiserror::Error)]
@@ -22,6 +24,18 @@ pub enum ServiceError {
     Unauthorized,
     #[error("the new model was not loaded (the current one keeps serving): {0}")]
     ModelRejected(NluError),
+    #[error("too many requests; retry in {retry_after_seconds} s")]
+    RateLimited { retry_after_seconds: u64 },
+    #[error("{0}")]
+    InvalidParameter(String),
+    #[error("the conversation is resolved")]
+    ConversationResolved,
+    #[error("this page's origin is not allowed to use the tenant's widget")]
+    OriginNotAllowed,
+    #[error(transparent)]
+    Tenant(#[from] TenantError),
+    #[error(transparent)]
+    Webhook(#[from] WebhookError),
     #[error(transparent)]
     Nlu(#[from] NluError),
     #[error(transparent)]

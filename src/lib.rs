@@ -7,15 +7,20 @@
 #![warn(clippy::wildcard_enum_match_arm)]
 
 pub mod agents;
+pub mod analytics;
 pub mod api;
 pub mod config;
 pub mod dialogue;
 pub mod error;
 pub mod escalation;
 pub mod kb;
+pub mod limits;
 pub mod live;
+pub mod metrics;
 pub mod nlu;
 pub mod service;
 pub mod startup;
+pub mod tenants;
 pub mod tickets;
+pub mod webhooks;
 pub mod workers;

@@ -13,6 +13,7 @@ use switchboard::config::Settings;
 use switchboard::nlu::head::TrainOptions;
 use switchboard::nlu::transformer::Calibration;
 use switchboard::nlu::{Classifier, TransformerModel, dataset, eval, train};
+use switchboard::tenants::{NewTenant, TenantRegistry, WidgetSettings};
 use switchboard::{kb, startup};
 
 #[derive(Parser)]
@@ -70,6 +71,11 @@ enum Command {
         #[command(subcommand)]
         command: AgentCommand,
     },
+    /// Manage tenants and their API keys (the server must be stopped: use the admin API while it runs).
+    Tenant {
+        #[command(subcommand)]
+        command: TenantCommand,
+    },
     /// Classify one message and print the prediction as JSON.
     Classify {
         text: String,
@@ -94,6 +100,34 @@ enum AgentCommand {
         /// Read the password from stdin (the only way: never on the command line).
         #[arg(long, required = true)]
         password_stdin: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum TenantCommand {
+    /// Create a tenant and print its first API key (shown once).
+    Add {
+        /// Slug: 1-32 of a-z, 0-9, _ or -.
+        #[arg(long)]
+        id: String,
+        #[arg(long)]
+        name: String,
+        /// Widget and knowledge-base language: en or zh.
+        #[arg(long, default_value = "en")]
+        language: String,
+        /// An origin allowed to embed the widget (repeat for more; default any).
+        #[arg(long = "origin")]
+        origins: Vec<String>,
+    },
+    /// List tenants with their active keys.
+    List,
+    /// Issue a new key and revoke the tenant's other keys (after the grace period).
+    RotateKey {
+        #[arg(long)]
+        tenant: String,
+        /// Seconds the old keys keep working.
+        #[arg(long, default_value_t = 0)]
+        grace_seconds: u64,
     },
 }
 
@@ -124,6 +158,7 @@ fn run() -> Result<()> {
         Command::Eval { model, data, json } => eval_model(&settings, &model, &data, json),
         Command::Calibrate { model, data } => calibrate(&settings, &model, &data),
         Command::Agent { command } => agent(&settings, command),
+        Command::Tenant { command } => tenant(&settings, command),
         Command::Classify { text, model } => classify(
             &settings,
             &model.unwrap_or(settings.paths.model_dir.clone()),
@@ -305,5 +340,80 @@ fn classify(settings: &Settings, model: &std::path::Path, text: &str) -> Result<
         "{}",
         serde_json::to_string_pretty(&classifier.classify(text)?)?
     );
+    Ok(())
+}
+
+fn tenant(settings: &Settings, command: TenantCommand) -> Result<()> {
+    let (store, registry) = startup::open_tenants(settings)?;
+    match command {
+        TenantCommand::Add {
+            id,
+            name,
+            language,
+            origins,
+        } => {
+            let mut widget = WidgetSettings {
+                language,
+                ..WidgetSettings::default()
+            };
+            if !origins.is_empty() {
+                widget.allowed_origins = origins;
+            }
+            let new = NewTenant {
+                id,
+                name,
+                widget: Some(widget),
+                escalation: None,
+                intent_model_dir: None,
+            };
+            let tenant = registry.create(new)?;
+            let key = registry.create_key(&tenant.id, Some("first".into()))?;
+            store.db().flush()?;
+            println!("created tenant {} ({})", tenant.id, tenant.name);
+            println!(
+                "API key {} (shown once, store it now):\n{}",
+                key.key_id, key.key
+            );
+        }
+        TenantCommand::List => print_tenants(&registry)?,
+        TenantCommand::RotateKey {
+            tenant,
+            grace_seconds,
+        } => {
+            let rotation = registry.rotate_key(&tenant, grace_seconds)?;
+            store.db().flush()?;
+            for old in &rotation.retired {
+                println!("retired key {} (grace {grace_seconds} s)", old.key_id);
+            }
+            let key = rotation.issued;
+            println!(
+                "new API key {} (shown once, store it now):\n{}",
+                key.key_id, key.key
+            );
+        }
+    }
+    Ok(())
+}
+
+fn print_tenants(registry: &TenantRegistry) -> Result<()> {
+    println!(
+        "{:<32}  {:<8}  {:<24}  name",
+        "id", "language", "active keys"
+    );
+    for tenant in registry.list()? {
+        let active: Vec<String> = registry
+            .keys_of(&tenant.id)?
+            .into_iter()
+            .filter(|k| k.active)
+            .map(|k| k.key_id)
+            .collect();
+        println!(
+            "{:<32}  {:<8}  {:<24}  {}",
+            tenant.id,
+            tenant.widget.language,
+            active.join(","),
+            tenant.name
+        );
+    }
     Ok(())
 }

@@ -7,9 +7,11 @@ use std::sync::Arc;
 use actix_web::dev::Server;
 
 use crate::config::Settings;
+use crate::error::ServiceError;
 use crate::kb::{self, KbError, KnowledgeBase};
 use crate::nlu::{Classifier, Encoder, EncoderOptions, NluError};
 use crate::service::Switchboard;
+use crate::tenants::TenantRegistry;
 use crate::tickets::{TicketError, TicketStore};
 
 #[derive(Debug, thiserror::Error)]
@@ -20,6 +22,13 @@ pub enum StartupError {
     Kb(#[from] KbError),
     #[error("ticket store at {path}: {source}")]
     Tickets { path: String, source: TicketError },
+    #[error(
+        "the data directory {path} is in use by another process (is `switchboard serve` running? \
+         stop it, or use the admin API: POST /v1/admin/tenants)"
+    )]
+    DataInUse { path: String },
+    #[error("tenant registry: {0}")]
+    Tenants(#[from] ServiceError),
     #[error("cannot listen on {address}: {source}")]
     Bind {
         address: String,
@@ -54,10 +63,22 @@ pub fn load_kb(settings: &Settings) -> Result<KnowledgeBase, KbError> {
 
 pub fn open_store(settings: &Settings) -> Result<TicketStore, StartupError> {
     let path = settings.paths.data_dir.join("tickets");
-    TicketStore::open(&path).map_err(|source| StartupError::Tickets {
-        path: path.display().to_string(),
-        source,
+    TicketStore::open(&path).map_err(|source| {
+        let path = path.display().to_string();
+        // sled allows one process per database; it reports the lock as an I/O error.
+        if source.to_string().contains("could not acquire lock") {
+            return StartupError::DataInUse { path };
+        }
+        StartupError::Tickets { path, source }
     })
+}
+
+/// The ticket store and the tenant registry in it, for the CLI (the server must not be running).
+pub fn open_tenants(settings: &Settings) -> Result<(TicketStore, TenantRegistry), StartupError> {
+    let store = open_store(settings)?;
+    let registry = TenantRegistry::open(store.db()).map_err(ServiceError::from)?;
+    registry.ensure_default().map_err(ServiceError::from)?;
+    Ok((store, registry))
 }
 
 /// Every component, loaded from the configured paths.
@@ -66,7 +87,7 @@ pub fn open(settings: &Settings) -> Result<Switchboard, StartupError> {
     let classifier = Arc::new(Classifier::load(encoder, &settings.paths.model_dir)?);
     let kb = Arc::new(load_kb(settings)?);
     let store = open_store(settings)?;
-    Ok(Switchboard::new(classifier, kb, store, settings))
+    Ok(Switchboard::new(classifier, kb, store, settings)?)
 }
 
 /// A bound, not yet running server, and the port it got.
@@ -83,6 +104,11 @@ pub fn bind(service: Arc<Switchboard>, settings: &Settings) -> Result<Applicatio
     };
     let listener = TcpListener::bind(&address).map_err(bind_error)?;
     let port = listener.local_addr().map_err(bind_error)?.port();
+    crate::webhooks::worker::spawn(
+        service.store().webhooks().clone(),
+        settings.webhooks.clone(),
+        Arc::clone(service.metrics()),
+    );
     let server = crate::api::server(listener, service, settings).map_err(bind_error)?;
     Ok(Application { port, server })
 }

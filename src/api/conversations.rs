@@ -6,14 +6,14 @@ use serde::Deserialize;
 use super::error::ApiError;
 use super::{State, body};
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct NewConversation {
     tenant: Option<String>,
     channel: Option<String>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 struct NewMessage {
     text: String,
 }
@@ -29,6 +29,12 @@ fn valid_name(name: &str) -> bool {
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-')
 }
 
+#[utoipa::path(post, path = "/v1/conversations", tag = "public",
+    request_body(content = NewConversation, description = "Optional: tenant (default `demo`), channel (default `web`)"),
+    responses((status = 201, description = "The new conversation", body = crate::tickets::Ticket),
+        (status = 403, description = "The page's Origin is not in the tenant's `widget.allowed_origins`", body = super::openapi::ErrorBody),
+        (status = 404, description = "Unknown tenant (`tenant_not_found`)", body = super::openapi::ErrorBody),
+        (status = 429, description = "Rate limited (see Retry-After)", body = super::openapi::ErrorBody)))]
 pub async fn create(
     state: web::Data<State>,
     request: HttpRequest,
@@ -49,10 +55,20 @@ pub async fn create(
             )));
         }
     }
+    let origin = request
+        .headers()
+        .get(actix_web::http::header::ORIGIN)
+        .and_then(|o| o.to_str().ok());
+    state.service.check_widget_origin(tenant, origin)?;
     let ticket = state.service.start_conversation(tenant, channel).await?;
     Ok(HttpResponse::Created().json(ticket))
 }
 
+#[utoipa::path(post, path = "/v1/conversations/{id}/messages", tag = "public",
+    params(("id" = String, Path, description = "Conversation id")),
+    request_body = NewMessage,
+    responses((status = 200, description = "The bot's reply", body = crate::service::MessageReply),
+        (status = 404, description = "No such conversation", body = super::openapi::ErrorBody)))]
 pub async fn post_message(
     state: web::Data<State>,
     id: web::Path<String>,
@@ -65,6 +81,10 @@ pub async fn post_message(
 }
 
 /// The customer's view: no internal notes (the console has its own, full transcript).
+#[utoipa::path(get, path = "/v1/conversations/{id}", tag = "public",
+    params(("id" = String, Path, description = "Conversation id")),
+    responses((status = 200, description = "The transcript", body = crate::service::Transcript),
+        (status = 404, description = "No such conversation", body = super::openapi::ErrorBody)))]
 pub async fn get(state: web::Data<State>, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let view = state.service.customer_view(&id).await?;
     Ok(HttpResponse::Ok().json(view))

@@ -9,6 +9,8 @@ use serde_json::json;
 use crate::agents::AgentError;
 use crate::error::ServiceError;
 use crate::service::HandlingError;
+use crate::tenants::TenantError;
+use crate::webhooks::WebhookError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -60,6 +62,14 @@ fn service_status_and_code(error: &ServiceError) -> (StatusCode, &'static str) {
         ServiceError::Unauthorized => (StatusCode::UNAUTHORIZED, "unauthorized"),
         ServiceError::ModelRejected(_) => (StatusCode::UNPROCESSABLE_ENTITY, "model_rejected"),
         ServiceError::Overloaded => (StatusCode::SERVICE_UNAVAILABLE, "overloaded"),
+        ServiceError::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
+        ServiceError::InvalidParameter(_) => {
+            (StatusCode::UNPROCESSABLE_ENTITY, "invalid_parameter")
+        }
+        ServiceError::ConversationResolved => (StatusCode::CONFLICT, "conversation_resolved"),
+        ServiceError::OriginNotAllowed => (StatusCode::FORBIDDEN, "origin_not_allowed"),
+        ServiceError::Tenant(error) => tenant_status_and_code(error),
+        ServiceError::Webhook(error) => webhook_status_and_code(error),
         ServiceError::Nlu(_) => (StatusCode::INTERNAL_SERVER_ERROR, "classifier_failed"),
         ServiceError::Kb(_) => (StatusCode::INTERNAL_SERVER_ERROR, "search_failed"),
         ServiceError::Tickets(_) => (StatusCode::INTERNAL_SERVER_ERROR, "storage_failed"),
@@ -97,6 +107,30 @@ fn handling_status_and_code(error: &HandlingError) -> (StatusCode, &'static str)
     }
 }
 
+fn tenant_status_and_code(error: &TenantError) -> (StatusCode, &'static str) {
+    match error {
+        TenantError::NotFound => (StatusCode::NOT_FOUND, "tenant_not_found"),
+        TenantError::AlreadyExists => (StatusCode::CONFLICT, "tenant_exists"),
+        TenantError::KeyNotFound => (StatusCode::NOT_FOUND, "key_not_found"),
+        TenantError::InvalidKey => (StatusCode::UNAUTHORIZED, "invalid_api_key"),
+        TenantError::Invalid(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_tenant"),
+        TenantError::Storage(_) | TenantError::Corrupt(_) => {
+            (StatusCode::INTERNAL_SERVER_ERROR, "storage_failed")
+        }
+        TenantError::Random(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal_error"),
+    }
+}
+
+fn webhook_status_and_code(error: &WebhookError) -> (StatusCode, &'static str) {
+    match error {
+        WebhookError::InvalidConfig(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_webhook"),
+        WebhookError::DeliveryNotFound(_) => (StatusCode::NOT_FOUND, "delivery_not_found"),
+        WebhookError::Storage(_) | WebhookError::Corrupt(_) => {
+            (StatusCode::INTERNAL_SERVER_ERROR, "storage_failed")
+        }
+    }
+}
+
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         self.status_and_code().0
@@ -116,6 +150,12 @@ impl ResponseError for ApiError {
                 header::RETRY_AFTER,
                 HeaderValue::from_static(RETRY_AFTER_SECONDS),
             ));
+        }
+        if let ApiError::Service(ServiceError::RateLimited {
+            retry_after_seconds,
+        }) = self
+        {
+            response.insert_header((header::RETRY_AFTER, retry_after_seconds.to_string()));
         }
         response.json(json!({ "error": { "code": code, "message": message } }))
     }

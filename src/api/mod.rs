@@ -2,12 +2,19 @@
 //! result, and the error table. Nothing below this module sees an actix type.
 
 mod admin;
+mod analytics;
 mod body;
 mod console;
 mod conversations;
 pub mod error;
+mod limits;
+mod metrics;
+mod openapi;
 mod pages;
+mod partner;
 mod sse;
+mod tenants;
+mod webhooks;
 mod widget;
 
 use std::net::TcpListener;
@@ -29,6 +36,7 @@ struct State {
     /// Console session cookie: lifetime and whether to mark it `Secure`.
     session_seconds: u64,
     secure_cookie: bool,
+    trust_forwarded_for: bool,
 }
 
 async fn health(state: web::Data<State>) -> HttpResponse {
@@ -62,7 +70,11 @@ fn routes(config: &mut web::ServiceConfig) {
         .route("/console", web::get().to(pages::console_html))
         .route("/console/app.js", web::get().to(pages::console_js))
         .route("/console/app.css", web::get().to(pages::console_css))
-        .route("/demo", web::get().to(pages::demo_html));
+        .route("/demo", web::get().to(pages::demo_html))
+        .configure(partner_routes)
+        .route("/metrics", web::get().to(metrics::scrape))
+        .configure(webhooks::routes)
+        .configure(analytics::routes);
 }
 
 /// The public widget endpoints, callable from any allowed site (CORS).
@@ -107,6 +119,56 @@ fn console_routes(config: &mut web::ServiceConfig) {
         );
 }
 
+/// The partner API, the tenant admin API, and the API's own documentation.
+fn partner_routes(config: &mut web::ServiceConfig) {
+    config
+        .route("/openapi.json", web::get().to(openapi::openapi_json))
+        .route("/docs", web::get().to(openapi::docs_page))
+        .route("/docs/docs.js", web::get().to(openapi::docs_js))
+        .route("/docs/docs.css", web::get().to(openapi::docs_css))
+        .route("/v1/admin/tenants", web::post().to(tenants::create))
+        .route("/v1/admin/tenants", web::get().to(tenants::list))
+        .route("/v1/admin/tenants/{id}/keys", web::get().to(tenants::keys))
+        .route(
+            "/v1/admin/tenants/{id}/keys",
+            web::post().to(tenants::issue_key),
+        )
+        .route(
+            "/v1/admin/tenants/{id}/keys/{key_id}",
+            web::delete().to(tenants::revoke_key),
+        )
+        .route(
+            "/v1/partner/conversations",
+            web::post().to(partner::create_conversation),
+        )
+        .route(
+            "/v1/partner/conversations/{id}",
+            web::get().to(partner::transcript),
+        )
+        .route(
+            "/v1/partner/conversations/{id}/messages",
+            web::post().to(partner::post_message),
+        )
+        .route(
+            "/v1/partner/conversations/{id}/replies",
+            web::post().to(partner::agent_reply),
+        )
+        .route("/v1/partner/tickets", web::get().to(partner::list_tickets))
+        .route(
+            "/v1/partner/tickets/{id}",
+            web::get().to(partner::get_ticket),
+        )
+        .route(
+            "/v1/partner/tickets/{id}",
+            web::patch().to(partner::update_ticket),
+        )
+        .route(
+            "/v1/partner/tickets/{id}/close",
+            web::post().to(partner::close_ticket),
+        )
+        .route("/v1/partner/kb/search", web::get().to(partner::search_kb));
+}
+
 fn widget_cors(allowed_origins: &[String]) -> Cors {
     let cors = Cors::default()
         .allowed_methods(["GET", "POST"])
@@ -134,6 +196,7 @@ pub fn server(
         max_body_bytes: settings.server.max_body_bytes,
         session_seconds: settings.console.session_hours.saturating_mul(3600),
         secure_cookie: settings.console.secure_cookie,
+        trust_forwarded_for: settings.limits.trust_forwarded_for,
     });
     let origins = settings.widget.allowed_origins.clone();
     let server = HttpServer::new(move || {
@@ -147,6 +210,8 @@ pub fn server(
             )
             .service(web::scope("/v1/console").configure(console_routes))
             .default_service(web::to(not_found))
+            .wrap(actix_web::middleware::from_fn(limits::limit_by_ip))
+            .wrap(actix_web::middleware::from_fn(metrics::record))
     })
     .workers(settings.server.workers.max(1))
     .listen(listener)?

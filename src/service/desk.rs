@@ -168,7 +168,7 @@ pub struct QueueItem {
 }
 
 /// Where one waiting conversation stands, as the customer sees it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct QueueStatus {
     pub position: usize,
     pub estimated_wait_seconds: u64,

@@ -169,6 +169,9 @@ impl Switchboard {
         let ticket = self.store.append(id, kinds.clone(), update)?;
         let first = ticket.event_count - count;
         for (offset, kind) in kinds.into_iter().enumerate() {
+            if let EventKind::Escalated { reason, .. } = &kind {
+                self.metrics.record_escalation(*reason);
+            }
             let event = Event {
                 seq: first + offset as u64,
                 at_ms: ticket.updated_at_ms,

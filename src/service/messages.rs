@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use serde::Serialize;
+use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::desk::QueueStatus;
@@ -13,6 +14,7 @@ use crate::dialogue::{self, Lang, Outcome, Plan};
 use crate::error::ServiceError;
 use crate::escalation::{self, Escalation};
 use crate::kb::{Hit, SearchRequest};
+use crate::metrics::Stage;
 use crate::nlu::{Prediction, Scored};
 use crate::tickets::{
     BotAction, BotReply, Event, EventKind, ScoredIntent, Source, Ticket, TicketStatus,
@@ -22,7 +24,7 @@ use crate::tickets::{
 const SOURCES_PER_ANSWER: usize = 3;
 
 /// The reply to one customer message, as the API returns it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct MessageReply {
     pub conversation_id: Uuid,
     #[serde(flatten)]
@@ -38,7 +40,7 @@ pub struct MessageReply {
     pub latency_ms: f64,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Transcript {
     #[serde(flatten)]
     pub ticket: Ticket,
@@ -58,6 +60,9 @@ impl Switchboard {
         tenant: &str,
         channel: &str,
     ) -> Result<Ticket, ServiceError> {
+        // Unknown tenants are refused (404 `tenant_not_found`); known ones pay their rate limit.
+        self.tenants.get(tenant)?;
+        self.limits.check_tenant(tenant)?;
         let ticket = self.store.create(tenant, channel)?;
         self.store.flush().await?;
         Ok(ticket)
@@ -193,8 +198,11 @@ impl Switchboard {
         let classifier = Arc::clone(&self.classifier);
         let kb = Arc::clone(&self.kb);
         let settings = Arc::clone(&self.dialogue);
+        let metrics = Arc::clone(&self.metrics);
         let job = move || -> Result<Understanding, ServiceError> {
+            let classify_started = Instant::now();
             let prediction = classifier.classify(&text)?;
+            metrics.observe_stage(Stage::Classify, classify_started.elapsed().as_secs_f64());
             let plan = match forced {
                 Some(escalation) => Plan::Escalate(escalation),
                 None => dialogue::plan(&prediction, &settings),
@@ -207,7 +215,10 @@ impl Switchboard {
                         lang: lang.code(),
                         limit: SOURCES_PER_ANSWER,
                     };
-                    kb.search(&request)?
+                    let search_started = Instant::now();
+                    let hits = kb.search(&request)?;
+                    metrics.observe_stage(Stage::Retrieve, search_started.elapsed().as_secs_f64());
+                    hits
                 }
                 Plan::Smalltalk { .. } | Plan::Escalate(_) | Plan::Clarify { .. } => Vec::new(),
             };
@@ -238,6 +249,7 @@ impl Switchboard {
             });
         }
         let failed = outcome.failed;
+        let store_started = Instant::now();
         let stored = self.append_and_publish(ticket.id, events, |t| {
             t.failed_turns = if failed { t.failed_turns + 1 } else { 0 };
             // A person may have claimed it meanwhile: leave their status alone.
@@ -250,6 +262,8 @@ impl Switchboard {
             }
         })?;
         self.store.flush().await?;
+        self.metrics
+            .observe_stage(Stage::Store, store_started.elapsed().as_secs_f64());
         Ok(MessageReply {
             conversation_id: ticket.id,
             reply,

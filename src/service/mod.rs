@@ -3,21 +3,32 @@
 //! `messages` is the customer's path, `admin` the operator's. The human side (issue 5):
 //! `desk` (presence, queue, auto-assignment), `handling` (claim, reply, notes, hand back,
 //! resolve), `customer` (handoff button, end chat, rating), `people` (agents, sessions),
-//! `streams` (live updates for SSE).
+//! `streams` (live updates for SSE). Partners and scoring (issue 6): `tenants` (registry and
+//! keys), `partner` and `partner_tickets` (the tenant-scoped partner API), `webhooks`,
+//! `analytics`.
 
 mod admin;
+mod analytics;
 mod customer;
 mod desk;
 mod handling;
 mod messages;
+mod partner;
+mod partner_tickets;
 mod people;
 mod streams;
+mod tenants;
+mod webhooks;
 
 pub use admin::ModelSummary;
+pub use analytics::AnalyticsQuery;
 pub use desk::{QueueItem, QueueStatus, QueueView};
 pub use handling::{CustomerView, HandlingError};
 pub use messages::{MessageReply, Transcript};
+pub use partner::{AgentReply, KbHit, KbQuery, PartnerConversation};
+pub use partner_tickets::{CloseTicket, TicketPage, TicketQuery, TicketUpdate};
 pub use streams::Frame;
+pub use tenants::{CreatedTenant, NewKey, RotatedKey};
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -25,11 +36,15 @@ use std::time::Instant;
 
 use uuid::Uuid;
 
-use crate::config::{DialogueSettings, Settings};
+use crate::config::{DialogueSettings, Settings, SlaSettings};
 use crate::error::ServiceError;
 use crate::kb::KnowledgeBase;
+use crate::limits::RateLimits;
+use crate::metrics::Metrics;
 use crate::nlu::Classifier;
+use crate::tenants::TenantRegistry;
 use crate::tickets::TicketStore;
+use crate::webhooks::EndpointLimits;
 use crate::workers::CpuGate;
 
 pub struct Switchboard {
@@ -41,6 +56,11 @@ pub struct Switchboard {
     dialogue: Arc<DialogueSettings>,
     cpu: CpuGate,
     desk: desk::Desk,
+    tenants: TenantRegistry,
+    limits: RateLimits,
+    metrics: Arc<Metrics>,
+    sla: SlaSettings,
+    webhook_limits: EndpointLimits,
 }
 
 impl Switchboard {
@@ -49,8 +69,11 @@ impl Switchboard {
         kb: Arc<KnowledgeBase>,
         store: TicketStore,
         settings: &Settings,
-    ) -> Switchboard {
-        Switchboard {
+    ) -> Result<Switchboard, ServiceError> {
+        // Tenants live in the ticket store's database; the default one exists from the start.
+        let tenants = TenantRegistry::open(store.db())?;
+        tenants.ensure_default()?;
+        Ok(Switchboard {
             admin_token: settings.admin.token.clone(),
             model_dir: settings.paths.model_dir.clone(),
             classifier,
@@ -59,11 +82,30 @@ impl Switchboard {
             cpu: CpuGate::new(settings.nlu.max_in_flight),
             desk: desk::Desk::new(&store, settings),
             store,
-        }
+            tenants,
+            limits: RateLimits::new(&settings.limits),
+            metrics: Arc::new(Metrics::new()),
+            sla: settings.sla,
+            webhook_limits: EndpointLimits {
+                max_endpoints: settings.webhooks.max_endpoints,
+            },
+        })
     }
 
     pub fn store(&self) -> &TicketStore {
         &self.store
+    }
+
+    pub fn tenants(&self) -> &TenantRegistry {
+        &self.tenants
+    }
+
+    pub fn limits(&self) -> &RateLimits {
+        &self.limits
+    }
+
+    pub fn metrics(&self) -> &Arc<Metrics> {
+        &self.metrics
     }
 }
 

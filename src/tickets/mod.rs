@@ -2,7 +2,8 @@
 //!
 //! Two trees: `tickets` (id → [`Ticket`] header) and `events` (id ++ seq → [`Event`]). Every append
 //! updates both in one sled transaction, and [`TicketStore::flush`] makes it durable before the
-//! API acknowledges anything.
+//! API acknowledges anything. The same transaction queues the webhook deliveries the new events
+//! raise (`webhooks::outbox`), so an acknowledged event is never lost to its subscribers.
 
 mod model;
 
@@ -12,6 +13,9 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use sled::Transactional;
 use sled::transaction::{ConflictableTransactionError, TransactionError};
 use uuid::Uuid;
+
+use crate::webhooks::WebhookStore;
+use crate::webhooks::outbox::{self, OutboxTx};
 
 pub use model::{
     BotAction, BotReply, EscalationReason, Event, EventKind, ScoredIntent, Source, Ticket,
@@ -33,6 +37,7 @@ pub struct TicketStore {
     db: sled::Db,
     tickets: sled::Tree,
     events: sled::Tree,
+    webhooks: WebhookStore,
 }
 
 pub fn now_ms() -> u64 {
@@ -54,16 +59,49 @@ impl TicketStore {
         let db = sled::open(dir)?;
         let tickets = db.open_tree("tickets")?;
         let events = db.open_tree("events")?;
+        let webhooks = WebhookStore::open(&db)?;
         Ok(TicketStore {
             db,
             tickets,
             events,
+            webhooks,
         })
     }
 
     /// Creates a ticket with its `created` event. Call [`TicketStore::flush`] before acknowledging.
     pub fn create(&self, tenant: &str, channel: &str) -> Result<Ticket, TicketError> {
-        let now = now_ms();
+        self.create_for_customer(tenant, channel, None, Default::default())
+    }
+
+    /// As [`TicketStore::create`], for a partner's customer: their own id and metadata.
+    pub fn create_for_customer(
+        &self,
+        tenant: &str,
+        channel: &str,
+        customer_id: Option<String>,
+        metadata: std::collections::BTreeMap<String, String>,
+    ) -> Result<Ticket, TicketError> {
+        self.create_with(tenant, channel, customer_id, metadata, now_ms())
+    }
+
+    /// Test support: a ticket created at `at_ms` (seeded analytics). No production path calls it.
+    pub fn create_at(
+        &self,
+        tenant: &str,
+        channel: &str,
+        at_ms: u64,
+    ) -> Result<Ticket, TicketError> {
+        self.create_with(tenant, channel, None, Default::default(), at_ms)
+    }
+
+    fn create_with(
+        &self,
+        tenant: &str,
+        channel: &str,
+        customer_id: Option<String>,
+        metadata: std::collections::BTreeMap<String, String>,
+        now: u64,
+    ) -> Result<Ticket, TicketError> {
         let ticket = Ticket {
             id: Uuid::new_v4(),
             tenant: tenant.to_string(),
@@ -78,15 +116,15 @@ impl TicketStore {
             priority: 0,
             tags: Vec::new(),
             rating: None,
-            customer_id: None,
-            metadata: Default::default(),
+            customer_id,
+            metadata,
         };
         let created = EventKind::Created {
             channel: channel.to_string(),
         };
         self.tickets
             .insert(ticket.id.as_bytes(), serde_json::to_vec(&ticket)?)?;
-        self.append(ticket.id, vec![created], |_| {})
+        self.append_with_time(ticket.id, now, vec![created], |_| {})
     }
 
     pub fn get(&self, id: Uuid) -> Result<Ticket, TicketError> {
@@ -113,7 +151,35 @@ impl TicketStore {
         kinds: Vec<EventKind>,
         update: impl Fn(&mut Ticket),
     ) -> Result<Ticket, TicketError> {
-        let result = (&self.tickets, &self.events).transaction(|(tickets, events)| {
+        self.append_with_time(id, now_ms(), kinds, update)
+    }
+
+    /// Test support: appends `kinds` stamped `at_ms` (seeded analytics). No production path calls it.
+    pub fn append_at(
+        &self,
+        id: Uuid,
+        at_ms: u64,
+        kinds: Vec<EventKind>,
+    ) -> Result<Ticket, TicketError> {
+        self.append_with_time(id, at_ms, kinds, |_| {})
+    }
+
+    fn append_with_time(
+        &self,
+        id: Uuid,
+        now: u64,
+        kinds: Vec<EventKind>,
+        update: impl Fn(&mut Ticket),
+    ) -> Result<Ticket, TicketError> {
+        let webhooks = &self.webhooks;
+        let trees = (
+            &self.tickets,
+            &self.events,
+            &webhooks.endpoints,
+            &webhooks.queue,
+            &webhooks.deliveries,
+        );
+        let result = trees.transaction(|(tickets, events, endpoints, queue, deliveries)| {
             let bytes = tickets
                 .get(id.as_bytes())?
                 .ok_or(ConflictableTransactionError::Abort(TicketError::NotFound(
@@ -121,7 +187,7 @@ impl TicketStore {
                 )))?;
             let mut ticket: Ticket = serde_json::from_slice(&bytes)
                 .map_err(|e| ConflictableTransactionError::Abort(TicketError::Corrupt(e)))?;
-            let now = now_ms();
+            let mut appended = Vec::with_capacity(kinds.len());
             for kind in &kinds {
                 let event = Event {
                     seq: ticket.event_count,
@@ -132,12 +198,19 @@ impl TicketStore {
                     .map_err(|e| ConflictableTransactionError::Abort(TicketError::Corrupt(e)))?;
                 events.insert(&event_key(id, event.seq), value)?;
                 ticket.event_count += 1;
+                appended.push(event);
             }
             update(&mut ticket);
             ticket.updated_at_ms = now;
             let value = serde_json::to_vec(&ticket)
                 .map_err(|e| ConflictableTransactionError::Abort(TicketError::Corrupt(e)))?;
             tickets.insert(id.as_bytes(), value)?;
+            let outbox = OutboxTx {
+                endpoints,
+                queue,
+                deliveries,
+            };
+            outbox::enqueue(&outbox, &ticket, &appended)?;
             Ok(ticket)
         });
         result.map_err(|e| match e {
@@ -183,6 +256,32 @@ impl TicketStore {
     /// process owns both).
     pub fn tree(&self, name: &str) -> Result<sled::Tree, TicketError> {
         Ok(self.db.open_tree(name)?)
+    }
+
+    /// Ticket headers in id order, starting after `after` (a page cursor) when given.
+    pub fn tickets_after(
+        &self,
+        after: Option<Uuid>,
+    ) -> impl Iterator<Item = Result<Ticket, TicketError>> + '_ {
+        use std::ops::Bound;
+        let start = match after {
+            Some(id) => Bound::Excluded(*id.as_bytes()),
+            None => Bound::Unbounded,
+        };
+        self.tickets
+            .range::<[u8; 16], _>((start, Bound::Unbounded))
+            .values()
+            .map(|value| Ok(serde_json::from_slice(&value?)?))
+    }
+
+    /// The webhook endpoints, outbox and delivery log kept beside the tickets.
+    pub fn webhooks(&self) -> &WebhookStore {
+        &self.webhooks
+    }
+
+    /// The sled database, for other stores that keep their trees beside the tickets (tenants).
+    pub fn db(&self) -> &sled::Db {
+        &self.db
     }
 
     pub fn ticket_count(&self) -> usize {

@@ -3,10 +3,11 @@
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 use uuid::Uuid;
 
 /// Where a ticket stands. Conversations start `open`; the bot keeps answering until it escalates.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum TicketStatus {
     /// The bot is answering.
@@ -19,7 +20,7 @@ pub enum TicketStatus {
 }
 
 /// Why a conversation was handed to a person.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum EscalationReason {
     ExplicitRequest,
@@ -31,7 +32,7 @@ pub enum EscalationReason {
 }
 
 /// What the bot did with a customer message.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum BotAction {
     Answered,
@@ -42,14 +43,14 @@ pub enum BotAction {
     Queued,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct ScoredIntent {
     pub name: String,
     pub confidence: f32,
 }
 
 /// A knowledge-base passage cited in a reply.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Source {
     pub id: String,
     pub title: String,
@@ -57,7 +58,7 @@ pub struct Source {
     pub score: f32,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct BotReply {
     pub text: Option<String>,
     pub action: BotAction,
@@ -68,7 +69,7 @@ pub struct BotReply {
 }
 
 /// One entry of a ticket's append-only timeline.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum EventKind {
     Created {
@@ -115,7 +116,7 @@ pub enum EventKind {
     },
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Event {
     pub seq: u64,
     pub at_ms: u64,
@@ -124,7 +125,7 @@ pub struct Event {
 }
 
 /// The ticket header: everything but the timeline, updated in the same transaction as each append.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Ticket {
     pub id: Uuid,
     /// The tenant (partner or site) the conversation belongs to; every read is scoped to it.

@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod tenants;
+
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
@@ -86,7 +88,8 @@ pub async fn spawn_app_using(
     adjust(&mut settings);
     let shared = shared();
     let store = startup::open_store(&settings).expect("ticket store");
-    let service = Switchboard::new(classifier, Arc::clone(&shared.kb), store.clone(), &settings);
+    let service = Switchboard::new(classifier, Arc::clone(&shared.kb), store.clone(), &settings)
+        .expect("service");
     let app = startup::bind(Arc::new(service), &settings).expect("bind");
     tokio::spawn(app.server);
     TestApp {

@@ -1,0 +1,207 @@
+//! The partner API (`/v1/partner/...`): `Authorization: Bearer <api key>`, everything scoped to
+//! the key's tenant. Handlers authenticate first, then read the body, then call one service
+//! function.
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::de::DeserializeOwned;
+
+use super::error::ApiError;
+use super::{State, body};
+use crate::service::{
+    AgentReply, CloseTicket, KbHit, KbQuery, MessageReply, PartnerConversation, TicketPage,
+    TicketQuery, TicketUpdate, Transcript,
+};
+use crate::tenants::Tenant;
+use crate::tickets::Ticket;
+
+#[derive(serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(super) struct NewMessage {
+    text: String,
+}
+
+/// The key of exactly one `Authorization: Bearer` header; two headers count as none.
+fn api_key(request: &HttpRequest) -> Option<&str> {
+    let mut values = request.headers().get_all(header::AUTHORIZATION);
+    let value = values.next()?;
+    if values.next().is_some() {
+        return None;
+    }
+    value.to_str().ok()?.strip_prefix("Bearer ")
+}
+
+fn tenant(state: &State, request: &HttpRequest) -> Result<Tenant, ApiError> {
+    Ok(state.service.authenticate_partner(api_key(request))?)
+}
+
+/// Query parameters, with the same error table as bodies.
+fn query<T: DeserializeOwned>(request: &HttpRequest) -> Result<T, ApiError> {
+    web::Query::<T>::from_query(request.query_string())
+        .map(web::Query::into_inner)
+        .map_err(|e| ApiError::InvalidRequest(e.to_string()))
+}
+
+#[utoipa::path(post, path = "/v1/partner/conversations", tag = "partner",
+    request_body = PartnerConversation,
+    responses((status = 201, description = "The new conversation", body = Ticket),
+        (status = 401, description = "Missing or invalid API key", body = super::openapi::ErrorBody),
+        (status = 422, description = "Invalid customer id, metadata or channel", body = super::openapi::ErrorBody),
+        (status = 429, description = "Rate limited (see Retry-After)", body = super::openapi::ErrorBody)),
+    security(("api_key" = [])))]
+pub async fn create_conversation(
+    state: web::Data<State>,
+    request: HttpRequest,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    let tenant = tenant(&state, &request)?;
+    let new: PartnerConversation =
+        body::require_json(&request, payload, state.max_body_bytes).await?;
+    let ticket = state
+        .service
+        .partner_start_conversation(&tenant, new)
+        .await?;
+    Ok(HttpResponse::Created().json(ticket))
+}
+
+#[utoipa::path(post, path = "/v1/partner/conversations/{id}/messages", tag = "partner",
+    params(("id" = String, Path, description = "Conversation id")),
+    request_body = NewMessage,
+    responses((status = 200, description = "The bot's reply (queued when a person has it)", body = MessageReply),
+        (status = 404, description = "No such conversation for this tenant", body = super::openapi::ErrorBody)),
+    security(("api_key" = [])))]
+pub async fn post_message(
+    state: web::Data<State>,
+    id: web::Path<String>,
+    request: HttpRequest,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    let tenant = tenant(&state, &request)?;
+    let message: NewMessage = body::require_json(&request, payload, state.max_body_bytes).await?;
+    let reply = state
+        .service
+        .partner_post_message(&tenant, &id, &message.text)
+        .await?;
+    Ok(HttpResponse::Ok().json(reply))
+}
+
+#[utoipa::path(get, path = "/v1/partner/conversations/{id}", tag = "partner",
+    params(("id" = String, Path, description = "Conversation id")),
+    responses((status = 200, description = "Header and the whole timeline", body = Transcript),
+        (status = 404, description = "No such conversation for this tenant", body = super::openapi::ErrorBody)),
+    security(("api_key" = [])))]
+pub async fn transcript(
+    state: web::Data<State>,
+    id: web::Path<String>,
+    request: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let tenant = tenant(&state, &request)?;
+    let transcript = state.service.partner_transcript(&tenant, &id)?;
+    Ok(HttpResponse::Ok().json(transcript))
+}
+
+#[utoipa::path(post, path = "/v1/partner/conversations/{id}/replies", tag = "partner",
+    params(("id" = String, Path, description = "Conversation id")),
+    request_body = AgentReply,
+    responses((status = 201, description = "Appended; an open conversation is now assigned to the agent", body = Ticket),
+        (status = 404, description = "No such conversation for this tenant", body = super::openapi::ErrorBody),
+        (status = 409, description = "The conversation is resolved", body = super::openapi::ErrorBody)),
+    security(("api_key" = [])))]
+pub async fn agent_reply(
+    state: web::Data<State>,
+    id: web::Path<String>,
+    request: HttpRequest,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    let tenant = tenant(&state, &request)?;
+    let reply: AgentReply = body::require_json(&request, payload, state.max_body_bytes).await?;
+    let ticket = state.service.desk_reply(&tenant, &id, reply).await?;
+    Ok(HttpResponse::Created().json(ticket))
+}
+
+#[utoipa::path(get, path = "/v1/partner/tickets", tag = "partner",
+    params(TicketQuery),
+    responses((status = 200, description = "One page of the tenant's tickets", body = TicketPage),
+        (status = 422, description = "Bad filter, cursor or limit", body = super::openapi::ErrorBody)),
+    security(("api_key" = [])))]
+pub async fn list_tickets(
+    state: web::Data<State>,
+    request: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let tenant = tenant(&state, &request)?;
+    let filters: TicketQuery = query(&request)?;
+    let page = state.service.partner_tickets(&tenant, filters).await?;
+    Ok(HttpResponse::Ok().json(page))
+}
+
+#[utoipa::path(get, path = "/v1/partner/tickets/{id}", tag = "partner",
+    params(("id" = String, Path, description = "Ticket (conversation) id")),
+    responses((status = 200, description = "The ticket header", body = Ticket),
+        (status = 404, description = "No such ticket for this tenant", body = super::openapi::ErrorBody)),
+    security(("api_key" = [])))]
+pub async fn get_ticket(
+    state: web::Data<State>,
+    id: web::Path<String>,
+    request: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let tenant = tenant(&state, &request)?;
+    let ticket = state.service.ticket_for_tenant(&tenant, &id)?;
+    Ok(HttpResponse::Ok().json(ticket))
+}
+
+#[utoipa::path(patch, path = "/v1/partner/tickets/{id}", tag = "partner",
+    params(("id" = String, Path, description = "Ticket (conversation) id")),
+    request_body = TicketUpdate,
+    responses((status = 200, description = "The updated ticket", body = Ticket),
+        (status = 404, description = "No such ticket for this tenant", body = super::openapi::ErrorBody),
+        (status = 422, description = "Invalid status, assignee or tags", body = super::openapi::ErrorBody)),
+    security(("api_key" = [])))]
+pub async fn update_ticket(
+    state: web::Data<State>,
+    id: web::Path<String>,
+    request: HttpRequest,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    let tenant = tenant(&state, &request)?;
+    let update: TicketUpdate = body::require_json(&request, payload, state.max_body_bytes).await?;
+    let ticket = state.service.update_ticket(&tenant, &id, update).await?;
+    Ok(HttpResponse::Ok().json(ticket))
+}
+
+#[utoipa::path(post, path = "/v1/partner/tickets/{id}/close", tag = "partner",
+    params(("id" = String, Path, description = "Ticket (conversation) id")),
+    request_body(content = CloseTicket, description = "Optional"),
+    responses((status = 200, description = "Resolved", body = Ticket),
+        (status = 404, description = "No such ticket for this tenant", body = super::openapi::ErrorBody),
+        (status = 409, description = "Already resolved", body = super::openapi::ErrorBody)),
+    security(("api_key" = [])))]
+pub async fn close_ticket(
+    state: web::Data<State>,
+    id: web::Path<String>,
+    request: HttpRequest,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    let tenant = tenant(&state, &request)?;
+    let close: Option<CloseTicket> =
+        body::read_json(&request, payload, state.max_body_bytes).await?;
+    let ticket = state
+        .service
+        .close_ticket(&tenant, &id, close.unwrap_or_default())
+        .await?;
+    Ok(HttpResponse::Ok().json(ticket))
+}
+
+#[utoipa::path(get, path = "/v1/partner/kb/search", tag = "partner",
+    params(KbQuery),
+    responses((status = 200, description = "Passages in the tenant's language first", body = Vec<KbHit>),
+        (status = 422, description = "Empty or too long query, bad limit", body = super::openapi::ErrorBody)),
+    security(("api_key" = [])))]
+pub async fn search_kb(
+    state: web::Data<State>,
+    request: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let tenant = tenant(&state, &request)?;
+    let search: KbQuery = query(&request)?;
+    let hits = state.service.partner_search(&tenant, search).await?;
+    Ok(HttpResponse::Ok().json(hits))
+}
