@@ -76,6 +76,7 @@ async fn a_wrong_password_and_an_unknown_user_get_the_same_401() {
 #[tokio::test]
 async fn an_agent_cannot_read_or_act_on_another_tenants_conversation() {
     let app = spawn_desk(|_| {}).await;
+    app.add_tenant("acme").await;
     let alice = app.agent("demo", "alice").await;
     let bob = app.agent("acme", "bob").await;
     let (status, ticket) = app

@@ -12,6 +12,8 @@ const MS_PER_HOUR: u64 = 3_600_000;
 impl Switchboard {
     /// Adds an account (argon2 hashing runs on the CPU gate).
     pub async fn add_agent(&self, new: NewAgent) -> Result<AgentProfile, ServiceError> {
+        // An agent of a tenant that does not exist could never see a conversation.
+        self.tenants.get(&new.tenant)?;
         let agents = self.desk.agents.clone();
         let profile = self.cpu.run(move || agents.add(new)).await??;
         self.store.flush().await?;

@@ -27,6 +27,19 @@ pub struct Agent<'a> {
 }
 
 impl TestApp {
+    /// Registers tenant `id` (conversations of unknown tenants are refused).
+    pub async fn add_tenant(&self, id: &str) {
+        let response = self
+            .client
+            .post(format!("{}/v1/admin/tenants", self.address))
+            .bearer_auth(ADMIN_TOKEN)
+            .json(&json!({ "id": id, "name": capitalized(id) }))
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(response.status(), 201, "create tenant {id}");
+    }
+
     pub async fn add_agent(&self, tenant: &str, username: &str, role: &str) {
         let response = self
             .client
