@@ -11,6 +11,7 @@ use clap::{Parser, Subcommand};
 use switchboard::config::Settings;
 use switchboard::nlu::head::TrainOptions;
 use switchboard::nlu::{Classifier, IntentModel, dataset, eval, train};
+use switchboard::kb::eval as kb_eval;
 use switchboard::{kb, startup};
 
 #[derive(Parser)]
@@ -36,6 +37,30 @@ enum Command {
         /// Knowledge-base directory (default: paths.kb_dir).
         #[arg(long)]
         kb: Option<PathBuf>,
+    },
+    /// Retrieval quality (hit@1, hit@3, MRR for BM25, dense and hybrid) and search latency on
+    /// labelled questions (JSONL: question, article, lang).
+    KbEval {
+        #[arg(long, default_value = "benches/data/kb_questions.jsonl")]
+        data: PathBuf,
+        /// Knowledge-base directory (default: paths.kb_dir).
+        #[arg(long)]
+        kb: Option<PathBuf>,
+        /// Intent model for the predicted-intent boost (default: paths.model_dir).
+        #[arg(long)]
+        model: Option<PathBuf>,
+        /// Which questions: all, dev (even lines, used to choose the boosts) or test (odd lines).
+        #[arg(long, default_value = "all")]
+        split: kb_eval::Split,
+        /// Passes over the questions for the latency percentiles.
+        #[arg(long, default_value_t = 5)]
+        rounds: usize,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+        /// Also list the questions hybrid search does not answer with the expected article.
+        #[arg(long)]
+        show_misses: bool,
     },
     /// Train an intent model from labelled examples (CSV, JSONL or YAML; a file or a directory).
     Train {
@@ -84,7 +109,27 @@ fn run() -> Result<()> {
     let settings = Settings::load(cli.config.as_deref())?;
     match cli.command {
         Command::Serve => serve(settings),
-        Command::Index { kb } => index(&kb.unwrap_or(settings.paths.kb_dir)),
+        Command::Index { kb } => index(&settings, &kb.unwrap_or(settings.paths.kb_dir.clone())),
+        Command::KbEval {
+            data,
+            kb,
+            model,
+            split,
+            rounds,
+            json,
+            show_misses,
+        } => eval_kb(
+            &settings,
+            &KbEvalOptions {
+                data,
+                kb: kb.unwrap_or(settings.paths.kb_dir.clone()),
+                model: model.unwrap_or(settings.paths.model_dir.clone()),
+                split,
+                rounds,
+                json,
+                show_misses,
+            },
+        ),
         Command::Train { data, out } => train_model(&settings, &data, &out),
         Command::Eval { model, data, json } => eval_model(&settings, &model, &data, json),
         Command::Classify { text, model } => classify(
@@ -108,16 +153,17 @@ fn serve(settings: Settings) -> Result<()> {
     })
 }
 
-fn index(dir: &std::path::Path) -> Result<()> {
+fn index(settings: &Settings, dir: &std::path::Path) -> Result<()> {
+    let encoder = startup::load_encoder(settings)?;
     let started = Instant::now();
     let loaded = kb::load_dir(dir)?;
-    let kb = kb::KnowledgeBase::build(&loaded.articles)?;
     for rejected in &loaded.rejected {
         eprintln!("skipped: {rejected}");
     }
+    let kb = kb::KnowledgeBase::build(loaded.articles, encoder)?;
     let ms = started.elapsed().as_secs_f64() * 1000.0;
     println!(
-        "indexed {} articles ({} passages) in {ms:.0} ms; {} skipped",
+        "indexed {} articles ({} passages, BM25 + vectors) in {ms:.0} ms; {} skipped",
         kb.article_count(),
         kb.passage_count(),
         loaded.rejected.len()
@@ -197,5 +243,65 @@ fn classify(settings: &Settings, model: &std::path::Path, text: &str) -> Result<
         "{}",
         serde_json::to_string_pretty(&classifier.classify(text)?)?
     );
+    Ok(())
+}
+
+struct KbEvalOptions {
+    data: PathBuf,
+    kb: PathBuf,
+    model: PathBuf,
+    split: kb_eval::Split,
+    rounds: usize,
+    json: bool,
+    show_misses: bool,
+}
+
+fn eval_kb(settings: &Settings, options: &KbEvalOptions) -> Result<()> {
+    let classifier = load_classifier(settings, &options.model)?;
+    let loaded = kb::load_dir(&options.kb)?;
+    for rejected in &loaded.rejected {
+        eprintln!("skipped: {rejected}");
+    }
+    let kb = kb::KnowledgeBase::build(loaded.articles, Arc::clone(classifier.encoder()))?;
+    let questions = options.split.select(kb_eval::load_questions(&options.data)?);
+    let mut cases = Vec::with_capacity(questions.len());
+    for question in questions {
+        let (prediction, embedding) = classifier.classify_embedded(&question.question)?;
+        cases.push(kb_eval::Case::new(question, prediction, embedding));
+    }
+    if options.show_misses {
+        for miss in kb_eval::misses(&kb, &cases)? {
+            println!("{miss}");
+        }
+    }
+    let methods = kb_eval::evaluate(&kb, &cases)?;
+    let latency = kb_eval::latency(&kb, &cases, options.rounds)?;
+    if options.json {
+        let report = serde_json::json!({ "methods": methods, "latency": latency });
+        println!("{}", serde_json::to_string_pretty(&report)?);
+        return Ok(());
+    }
+    println!(
+        "{} questions ({:?} split), {} articles, {} passages",
+        cases.len(),
+        options.split,
+        kb.article_count(),
+        kb.passage_count()
+    );
+    println!("{:<26} {:>6} {:>6} {:>6}   {:>17}   {:>17}", "method", "hit@1", "hit@3", "MRR", "en hit@1/3 MRR", "zh hit@1/3 MRR");
+    for m in &methods {
+        let lang = |code: &str| {
+            m.by_lang.get(code).map_or(String::new(), |l| {
+                format!("{:.3} {:.3} {:.3}", l.hit_at_1, l.hit_at_3, l.mrr)
+            })
+        };
+        println!(
+            "{:<26} {:>6.3} {:>6.3} {:>6.3}   {:>17}   {:>17}",
+            m.method, m.overall.hit_at_1, m.overall.hit_at_3, m.overall.mrr, lang("en"), lang("zh")
+        );
+    }
+    for l in &latency {
+        println!("{:<32} p50 {:.3} ms  p99 {:.3} ms  ({} searches)", l.what, l.p50_ms, l.p99_ms, l.searches);
+    }
     Ok(())
 }

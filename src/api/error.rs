@@ -7,6 +7,7 @@ use actix_web::{HttpResponse, ResponseError};
 use serde_json::json;
 
 use crate::error::ServiceError;
+use crate::kb::KbError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -59,9 +60,22 @@ fn service_status_and_code(error: &ServiceError) -> (StatusCode, &'static str) {
         ServiceError::ModelRejected(_) => (StatusCode::UNPROCESSABLE_ENTITY, "model_rejected"),
         ServiceError::Overloaded => (StatusCode::SERVICE_UNAVAILABLE, "overloaded"),
         ServiceError::Nlu(_) => (StatusCode::INTERNAL_SERVER_ERROR, "classifier_failed"),
-        ServiceError::Kb(_) => (StatusCode::INTERNAL_SERVER_ERROR, "search_failed"),
+        ServiceError::Kb(error) => kb_status_and_code(error),
         ServiceError::Tickets(_) => (StatusCode::INTERNAL_SERVER_ERROR, "storage_failed"),
         ServiceError::Task(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal_error"),
+    }
+}
+
+fn kb_status_and_code(error: &KbError) -> (StatusCode, &'static str) {
+    match error {
+        KbError::BadArticle { .. } | KbError::BadField { .. } | KbError::DuplicateId { .. } => {
+            (StatusCode::UNPROCESSABLE_ENTITY, "invalid_article")
+        }
+        KbError::ArticleExists(_) => (StatusCode::CONFLICT, "article_exists"),
+        KbError::ArticleNotFound(_) => (StatusCode::NOT_FOUND, "article_not_found"),
+        KbError::Index(_) | KbError::Encoder(_) | KbError::Io { .. } => {
+            (StatusCode::INTERNAL_SERVER_ERROR, "search_failed")
+        }
     }
 }
 

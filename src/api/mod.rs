@@ -5,6 +5,7 @@ mod admin;
 mod body;
 mod conversations;
 pub mod error;
+mod kb_admin;
 
 use std::net::TcpListener;
 use std::sync::Arc;
@@ -54,7 +55,8 @@ fn routes(config: &mut web::ServiceConfig) {
         .route(
             "/v1/conversations/{id}/messages",
             web::post().to(conversations::post_message),
-        );
+        )
+        .configure(kb_admin::routes);
 }
 
 /// Builds the HTTP server on an already-bound listener (port 0 in tests).

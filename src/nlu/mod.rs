@@ -81,11 +81,18 @@ impl Classifier {
     }
 
     pub fn classify(&self, text: &str) -> Result<Prediction, NluError> {
+        Ok(self.classify_embedded(text)?.0)
+    }
+
+    /// The prediction and the message's sentence embedding (the knowledge-base search reuses it
+    /// instead of running the encoder a second time).
+    pub fn classify_embedded(&self, text: &str) -> Result<(Prediction, Vec<f32>), NluError> {
         let dense = self.encoder.embed(&[text])?.pop().unwrap_or_default();
         let features = Features {
             dense,
             sparse: features::sparse_features(text),
         };
-        Ok(self.model().predict(&features))
+        let prediction = self.model().predict(&features);
+        Ok((prediction, features.dense))
     }
 }

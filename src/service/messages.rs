@@ -10,7 +10,7 @@ use uuid::Uuid;
 use super::{Switchboard, elapsed_ms, parse_id};
 use crate::dialogue::{self, Lang, Outcome, Plan};
 use crate::error::ServiceError;
-use crate::kb::{Hit, SearchRequest};
+use crate::kb::{Hit, Mode, SearchRequest};
 use crate::nlu::{Prediction, Scored};
 use crate::tickets::{
     BotAction, BotReply, Event, EventKind, ScoredIntent, Source, Ticket, TicketStatus,
@@ -88,7 +88,7 @@ impl Switchboard {
                 )
                 .await;
         }
-        let understanding = self.understand(text, lang).await?;
+        let understanding = self.understand(text, lang, ticket.tenant.clone()).await?;
         let outcome = dialogue::respond(
             understanding.plan,
             understanding.hits,
@@ -123,20 +123,31 @@ impl Switchboard {
     }
 
     /// Classifies and, when the plan calls for it, searches: on the blocking pool, behind the gate.
-    async fn understand(&self, text: String, lang: Lang) -> Result<Understanding, ServiceError> {
+    async fn understand(
+        &self,
+        text: String,
+        lang: Lang,
+        tenant: String,
+    ) -> Result<Understanding, ServiceError> {
         let classifier = Arc::clone(&self.classifier);
         let kb = Arc::clone(&self.kb);
         let settings = Arc::clone(&self.dialogue);
         let job = move || -> Result<Understanding, ServiceError> {
-            let prediction = classifier.classify(&text)?;
+            let (prediction, embedding) = classifier.classify_embedded(&text)?;
             let plan = dialogue::plan(&prediction, &settings);
             let hits = match &plan {
-                Plan::Lookup { intent } => {
+                Plan::Lookup { .. } => {
+                    let intents: Vec<Scored> = std::iter::once(prediction.intent.clone())
+                        .chain(prediction.runner_up.clone())
+                        .collect();
                     let request = SearchRequest {
                         text: &text,
-                        intent: Some(intent),
+                        intents: &intents,
                         lang: lang.code(),
+                        tenant: Some(&tenant),
                         limit: SOURCES_PER_ANSWER,
+                        embedding: Some(&embedding),
+                        mode: Mode::Hybrid,
                     };
                     kb.search(&request)?
                 }

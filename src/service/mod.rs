@@ -1,8 +1,9 @@
 //! The Switchboard service: the message path from a customer's text to a stored, answered turn.
 //! It owns the components (classifier, knowledge base, ticket store) and knows nothing of HTTP.
-//! `messages` is the customer's path, `admin` the operator's.
+//! `messages` is the customer's path, `admin` the operator's, `kb_admin` the knowledge-base editor's.
 
 mod admin;
+mod kb_admin;
 mod messages;
 
 pub use admin::ModelSummary;
@@ -16,7 +17,7 @@ use uuid::Uuid;
 
 use crate::config::{DialogueSettings, Settings};
 use crate::error::ServiceError;
-use crate::kb::KnowledgeBase;
+use crate::kb::LiveKnowledgeBase;
 use crate::nlu::Classifier;
 use crate::tickets::TicketStore;
 use crate::workers::CpuGate;
@@ -25,7 +26,7 @@ pub struct Switchboard {
     admin_token: String,
     model_dir: PathBuf,
     classifier: Arc<Classifier>,
-    kb: Arc<KnowledgeBase>,
+    kb: Arc<LiveKnowledgeBase>,
     store: TicketStore,
     dialogue: Arc<DialogueSettings>,
     cpu: CpuGate,
@@ -34,7 +35,7 @@ pub struct Switchboard {
 impl Switchboard {
     pub fn new(
         classifier: Arc<Classifier>,
-        kb: Arc<KnowledgeBase>,
+        kb: Arc<LiveKnowledgeBase>,
         store: TicketStore,
         settings: &Settings,
     ) -> Switchboard {
