@@ -34,12 +34,12 @@ fn main() -> anyhow::Result<()> {
         cases.push(Case::new(question, prediction, embedding));
     }
     let mut results = Vec::new();
-    for dense_en in [0.75, 1.0, 1.5, 2.0] {
+    for dense_en in [1.0, 1.5, 2.0] {
         for dense_zh in [0.0, 0.3, 0.6] {
-            for intent in [0.0, 0.01, 0.02, 0.03, 0.05, 0.08] {
+            for intent in [0.0, 0.01, 0.02, 0.03, 0.05] {
                 for lang in [0.0, 0.01] {
-                    for lead in [0.0, 0.002, 0.005] {
-                        let boosts = Boosts { dense_en, dense_zh, intent, lang, lead };
+                    for (lead, article_rest) in [0.0, 0.002, 0.005].into_iter().flat_map(|l| [(l, 0.0), (l, 0.2), (l, 0.5)]) {
+                        let boosts = Boosts { dense_en, dense_zh, intent, lang, lead, article_rest };
                         kb.set_boosts(boosts);
                         let reports = eval::evaluate(&kb, &cases)?;
                         let serving = &reports[reports.len() - 1].overall;

@@ -3,10 +3,12 @@
 //! passages a tenant may see. Results are passage numbers, so the caller owns the passage data.
 
 use tantivy::collector::TopDocs;
-use tantivy::query::{BooleanQuery, BoostQuery, ConstScoreQuery, Occur, Query, TermQuery};
+use tantivy::query::{
+    BooleanQuery, BoostQuery, ConstScoreQuery, FuzzyTermQuery, Occur, Query, TermQuery,
+};
 use tantivy::schema::{FAST, Field, IndexRecordOption, STRING, Schema, TextFieldIndexing, TextOptions};
 use tantivy::tokenizer::TextAnalyzer;
-use tantivy::{Index, IndexReader, TantivyDocument, Term};
+use tantivy::{Index, IndexReader, Searcher, TantivyDocument, Term};
 
 use super::{KbError, analyzer};
 
@@ -15,6 +17,8 @@ const TITLE_BOOST: f32 = 2.0;
 const HEADING_BOOST: f32 = 1.5;
 const TAGS_BOOST: f32 = 1.5;
 const BODY_BOOST: f32 = 1.0;
+/// Shorter unknown words are left alone: one edit away from a 3-letter word is too many words.
+const MIN_FUZZY_CHARS: usize = 4;
 /// The `tenant` term of passages shared by every tenant (not a valid tenant id).
 const SHARED: &str = "*shared";
 
@@ -100,14 +104,14 @@ impl Bm25Index {
         tenant: Option<&str>,
         limit: usize,
     ) -> Result<Vec<(usize, f32)>, KbError> {
-        let Some(text_query) = self.text_query(text) else {
+        let searcher = self.reader.searcher();
+        let Some(text_query) = self.text_query(&searcher, text)? else {
             return Ok(Vec::new());
         };
         let query = BooleanQuery::new(vec![
             (Occur::Must, text_query),
             (Occur::Must, self.tenant_filter(tenant)),
         ]);
-        let searcher = self.reader.searcher();
         let top = searcher.search(
             &query,
             &TopDocs::with_limit(limit.max(1)).order_by_score(),
@@ -122,7 +126,9 @@ impl Bm25Index {
             .collect())
     }
 
-    fn text_query(&self, text: &str) -> Option<Box<dyn Query>> {
+    /// One clause per query term and field. A Latin term that no passage contains is probably
+    /// a typo ("adress", "cancle"): it matches terms one edit away instead.
+    fn text_query(&self, searcher: &Searcher, text: &str) -> Result<Option<Box<dyn Query>>, KbError> {
         let mut analyzer = self.analyzer.clone();
         let mut terms = analyzer::terms(&mut analyzer, text);
         terms.sort();
@@ -134,20 +140,34 @@ impl Bm25Index {
             (f.body, BODY_BOOST),
             (f.tags, TAGS_BOOST),
         ];
-        let clauses: Vec<(Occur, Box<dyn Query>)> = terms
-            .iter()
-            .flat_map(|term| {
-                weighted.iter().map(move |&(field, boost)| {
-                    let query = TermQuery::new(
-                        Term::from_field_text(field, term),
-                        IndexRecordOption::WithFreqs,
-                    );
-                    let boosted: Box<dyn Query> = Box::new(BoostQuery::new(Box::new(query), boost));
-                    (Occur::Should, boosted)
-                })
-            })
-            .collect();
-        (!clauses.is_empty()).then(|| Box::new(BooleanQuery::new(clauses)) as Box<dyn Query>)
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        for term in &terms {
+            let fuzzy = self.is_unknown_word(searcher, term)?;
+            for &(field, boost) in &weighted {
+                let term = Term::from_field_text(field, term);
+                let query: Box<dyn Query> = if fuzzy {
+                    Box::new(FuzzyTermQuery::new(term, 1, true))
+                } else {
+                    Box::new(TermQuery::new(term, IndexRecordOption::WithFreqs))
+                };
+                clauses.push((Occur::Should, Box::new(BoostQuery::new(query, boost))));
+            }
+        }
+        Ok((!clauses.is_empty()).then(|| Box::new(BooleanQuery::new(clauses)) as Box<dyn Query>))
+    }
+
+    /// A Latin word of 4+ letters found in no title, heading, body or tags.
+    fn is_unknown_word(&self, searcher: &Searcher, term: &str) -> Result<bool, KbError> {
+        if term.chars().count() < MIN_FUZZY_CHARS || !term.chars().all(|c| c.is_ascii_alphabetic()) {
+            return Ok(false);
+        }
+        let f = self.fields;
+        for field in [f.title, f.heading, f.body, f.tags] {
+            if searcher.doc_freq(&Term::from_field_text(field, term))? > 0 {
+                return Ok(false);
+            }
+        }
+        Ok(true)
     }
 
     /// Shared passages, plus the tenant's own; adds nothing to the score.

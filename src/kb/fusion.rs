@@ -26,6 +26,9 @@ pub struct Boosts {
     /// The passage is its article's lead (the text before the first `##`): a short query such
     /// as "roaming" should land on an article's summary, not on a side section.
     pub lead: f32,
+    /// An article's other matching passages add this share of their fused score to its best
+    /// passage's: an article that answers the question in several places ranks up.
+    pub article_rest: f32,
 }
 
 /// Chosen on the dev half of `benches/data/kb_questions.jsonl` (even lines; see BENCHMARKS.md).
@@ -35,6 +38,7 @@ pub const BOOSTS: Boosts = Boosts {
     intent: 0.02,
     lang: 0.01,
     lead: 0.002,
+    article_rest: 0.0,
 };
 
 /// What fusion needs to know about a candidate passage.

@@ -15,7 +15,7 @@ pub mod live;
 pub mod loader;
 pub mod managed;
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -245,21 +245,44 @@ impl KnowledgeBase {
         match request.mode {
             Mode::Bm25 => bm25.to_vec(),
             Mode::Dense => dense.to_vec(),
-            Mode::Hybrid => {
-                let weight = self.boosts.dense_weight(request.lang);
-                let mut ranked: Vec<(usize, f32)> = fusion::rrf(&[(bm25, 1.0), (dense, weight)])
-                    .into_iter()
-                    .map(|(n, fused)| {
-                        let candidate = self.candidate(n);
-                        let score =
-                            fusion::boosted(fused, &candidate, request.intents, request.lang, &self.boosts);
-                        (n, score)
-                    })
-                    .collect();
-                ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-                ranked
+            Mode::Hybrid => self.fuse(request, bm25, dense),
+        }
+    }
+
+    /// RRF plus boosts per passage; then each article's best passage, scored with a share of
+    /// its other passages' fused scores, ranked.
+    fn fuse(
+        &self,
+        request: &SearchRequest,
+        bm25: &[(usize, f32)],
+        dense: &[(usize, f32)],
+    ) -> Vec<(usize, f32)> {
+        let weight = self.boosts.dense_weight(request.lang);
+        let fused = fusion::rrf(&[(bm25, 1.0), (dense, weight)]);
+        // article -> (best passage, its boosted score, sum of the others' fused scores)
+        let mut articles: HashMap<u32, (usize, f32, f32)> = HashMap::new();
+        for (&n, &score) in &fused {
+            let candidate = self.candidate(n);
+            let boosted =
+                fusion::boosted(score, &candidate, request.intents, request.lang, &self.boosts);
+            let entry = articles
+                .entry(self.passages[n].article)
+                .or_insert((n, f32::MIN, 0.0));
+            if boosted > entry.1 {
+                if entry.1 > f32::MIN {
+                    entry.2 += fused[&entry.0];
+                }
+                (entry.0, entry.1) = (n, boosted);
+            } else {
+                entry.2 += score;
             }
         }
+        let mut ranked: Vec<(usize, f32)> = articles
+            .into_values()
+            .map(|(n, best, rest)| (n, best + self.boosts.article_rest * rest))
+            .collect();
+        ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        ranked
     }
 
     /// The first `limit` distinct articles of a ranking, each with its best passage.
