@@ -34,16 +34,18 @@ fn main() -> anyhow::Result<()> {
         cases.push(Case::new(question, prediction, embedding));
     }
     let mut results = Vec::new();
-    for dense_en in [1.0, 1.5, 2.0] {
-        for dense_zh in [0.0, 0.3, 0.6] {
-            for intent in [0.0, 0.01, 0.02, 0.03, 0.05] {
-                for lang in [0.0, 0.01] {
-                    for (lead, article_rest) in [0.0, 0.002, 0.005].into_iter().flat_map(|l| [(l, 0.0), (l, 0.2), (l, 0.5)]) {
-                        let boosts = Boosts { dense_en, dense_zh, intent, lang, lead, article_rest };
-                        kb.set_boosts(boosts);
-                        let reports = eval::evaluate(&kb, &cases)?;
-                        let serving = &reports[reports.len() - 1].overall;
-                        results.push((serving.hit_at_1, serving.mrr, boosts));
+    for k in [5.0, 15.0, 30.0, 60.0] {
+        for dense_en in [1.0, 1.5] {
+            for dense_zh in [0.0, 0.3] {
+                for intent in [0.6, 1.2, 1.8, 2.5] {
+                    for (lang, lead) in [(0.0, 0.0), (0.0, 0.12), (0.6, 0.0), (0.6, 0.12)] {
+                        for titles in [0.5, 1.0, 2.0] {
+                            let boosts = Boosts { k, dense_en, dense_zh, intent, lang, lead, titles };
+                            kb.set_boosts(boosts);
+                            let reports = eval::evaluate(&kb, &cases)?;
+                            let serving = &reports[reports.len() - 1].overall;
+                            results.push((serving.hit_at_1, serving.mrr, boosts));
+                        }
                     }
                 }
             }

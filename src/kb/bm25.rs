@@ -126,6 +126,15 @@ impl Bm25Index {
             .collect())
     }
 
+    /// How many distinct terms the analyser makes of `text` (stop words removed).
+    pub fn term_count(&self, text: &str) -> usize {
+        let mut analyzer = self.analyzer.clone();
+        let mut terms = analyzer::terms(&mut analyzer, text);
+        terms.sort();
+        terms.dedup();
+        terms.len()
+    }
+
     /// One clause per query term and field. A Latin term that no passage contains is probably
     /// a typo ("adress", "cancle"): it matches terms one edit away instead.
     fn text_query(&self, searcher: &Searcher, text: &str) -> Result<Option<Box<dyn Query>>, KbError> {

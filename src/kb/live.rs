@@ -13,7 +13,9 @@ use serde::{Deserialize, Serialize};
 
 use super::article::{self, Article, FrontMatter};
 use super::managed::ManagedStore;
-use super::{Hit, KbError, KnowledgeBase, SearchRequest, VectorCache, embedding_text, loader};
+use super::{
+    Hit, KbError, KnowledgeBase, SearchRequest, VectorCache, embedding_text, loader, title_text,
+};
 use crate::nlu::Encoder;
 
 /// What the request body of an add or replace was called in error messages.
@@ -241,10 +243,14 @@ fn load(kb_dir: &Path, managed: &ManagedStore) -> Result<loader::Loaded, KbError
     Ok(loaded)
 }
 
+/// Every text the index embeds for `articles`: passages and titles.
 fn passage_texts(articles: &[Article]) -> Vec<String> {
     articles
         .iter()
-        .flat_map(|a| a.passages.iter().map(move |p| embedding_text(a, p)))
+        .flat_map(|a| {
+            let passages = a.passages.iter().map(move |p| embedding_text(a, p));
+            passages.chain(std::iter::once(title_text(a)))
+        })
         .collect()
 }
 

@@ -63,6 +63,9 @@ pub enum KbError {
 
 /// Candidates taken from each ranking before fusion.
 const CANDIDATES: usize = 50;
+/// A question of at most this many terms ("roaming", "esim setup") says nothing about which
+/// section it wants: the reply quotes the article's lead passage, its summary, when it matched.
+const SHORT_QUESTION_TERMS: usize = 2;
 
 /// Which rankings to use (the service always uses `Hybrid`; the others are for evaluation).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -133,6 +136,10 @@ pub struct KnowledgeBase {
     passages: Vec<PassageRef>,
     bm25: Bm25Index,
     vectors: Vectors,
+    /// One vector per article: its title and tags.
+    titles: Vectors,
+    /// The first passage of each article.
+    lead_of: Vec<usize>,
     encoder: Arc<Encoder>,
     boosts: Boosts,
 }
@@ -144,6 +151,11 @@ pub fn embedding_text(article: &Article, passage: &Passage) -> String {
     } else {
         format!("{}. {}. {}", article.title, passage.heading, passage.text)
     }
+}
+
+/// The text the encoder sees for an article as a whole: its title and tags.
+pub fn title_text(article: &Article) -> String {
+    format!("{}. {}", article.title, article.tags.join(", "))
 }
 
 impl KnowledgeBase {
@@ -161,7 +173,9 @@ impl KnowledgeBase {
         let mut passages = Vec::new();
         let mut texts = Vec::new();
         let mut indexed = Vec::new();
+        let mut lead_of = Vec::with_capacity(articles.len());
         for (a, article) in articles.iter().enumerate() {
+            lead_of.push(passages.len());
             for (p, passage) in article.passages.iter().enumerate() {
                 passages.push(PassageRef {
                     article: a as u32,
@@ -179,11 +193,15 @@ impl KnowledgeBase {
         }
         let bm25 = Bm25Index::build(&indexed)?;
         let vectors = cache.embed(&encoder, &texts)?;
+        let title_texts: Vec<String> = articles.iter().map(title_text).collect();
+        let titles = cache.embed(&encoder, &title_texts)?;
         Ok(KnowledgeBase {
             articles,
             passages,
             bm25,
             vectors,
+            titles,
+            lead_of,
             encoder,
             boosts: BOOSTS,
         })
@@ -226,13 +244,17 @@ impl KnowledgeBase {
             (Mode::Dense | Mode::Hybrid, Some(embedding)) => Some(embedding.to_vec()),
             (Mode::Dense | Mode::Hybrid, None) => self.encoder.embed(&[request.text])?.pop(),
         };
-        let dense = match &query {
-            Some(query) => self.vectors.search(query, depth, |n| {
-                self.visible_to(n, request.tenant)
-            }),
-            None => Vec::new(),
+        let (dense, titles) = match &query {
+            Some(query) => (
+                self.vectors
+                    .search(query, depth, |n| self.visible_to(n, request.tenant)),
+                self.titles.search(query, depth, |a| {
+                    visible(&self.articles[a], request.tenant)
+                }),
+            ),
+            None => (Vec::new(), Vec::new()),
         };
-        let ranked = self.rank(request, &bm25, &dense);
+        let ranked = self.rank(request, &bm25, &dense, &titles);
         Ok(self.hits(ranked, request.limit, &bm25, query.as_deref()))
     }
 
@@ -241,45 +263,56 @@ impl KnowledgeBase {
         request: &SearchRequest,
         bm25: &[(usize, f32)],
         dense: &[(usize, f32)],
+        titles: &[(usize, f32)],
     ) -> Vec<(usize, f32)> {
         match request.mode {
             Mode::Bm25 => bm25.to_vec(),
             Mode::Dense => dense.to_vec(),
-            Mode::Hybrid => self.fuse(request, bm25, dense),
+            Mode::Hybrid => self.fuse(request, bm25, dense, titles),
         }
     }
 
-    /// RRF plus boosts per passage; then each article's best passage, scored with a share of
-    /// its other passages' fused scores, ranked.
+    /// RRF of the passage rankings, plus boosts, gives each article its best passage; the
+    /// article-title ranking then adds its RRF share to the article (an article found only by
+    /// its title enters with its lead passage).
     fn fuse(
         &self,
         request: &SearchRequest,
         bm25: &[(usize, f32)],
         dense: &[(usize, f32)],
+        titles: &[(usize, f32)],
     ) -> Vec<(usize, f32)> {
         let weight = self.boosts.dense_weight(request.lang);
-        let fused = fusion::rrf(&[(bm25, 1.0), (dense, weight)]);
-        // article -> (best passage, its boosted score, sum of the others' fused scores)
-        let mut articles: HashMap<u32, (usize, f32, f32)> = HashMap::new();
+        let fused = fusion::rrf(self.boosts.k, &[(bm25, 1.0), (dense, weight)]);
+        let boost = |n: usize, score: f32| {
+            fusion::boosted(score, &self.candidate(n), request.intents, request.lang, &self.boosts)
+        };
+        let mut best: HashMap<usize, (usize, f32)> = HashMap::new();
         for (&n, &score) in &fused {
-            let candidate = self.candidate(n);
-            let boosted =
-                fusion::boosted(score, &candidate, request.intents, request.lang, &self.boosts);
-            let entry = articles
-                .entry(self.passages[n].article)
-                .or_insert((n, f32::MIN, 0.0));
+            let boosted = boost(n, score);
+            let entry = best
+                .entry(self.passages[n].article as usize)
+                .or_insert((n, f32::MIN));
             if boosted > entry.1 {
-                if entry.1 > f32::MIN {
-                    entry.2 += fused[&entry.0];
-                }
-                (entry.0, entry.1) = (n, boosted);
-            } else {
-                entry.2 += score;
+                *entry = (n, boosted);
             }
         }
-        let mut ranked: Vec<(usize, f32)> = articles
-            .into_values()
-            .map(|(n, best, rest)| (n, best + self.boosts.article_rest * rest))
+        for &(article, _) in titles {
+            let lead = self.lead_of[article];
+            best.entry(article).or_insert_with(|| (lead, boost(lead, 0.0)));
+        }
+        if self.bm25.term_count(request.text) <= SHORT_QUESTION_TERMS {
+            for (article, (n, _)) in best.iter_mut() {
+                let lead = self.lead_of[*article];
+                if fused.contains_key(&lead) {
+                    *n = lead;
+                }
+            }
+        }
+        let by_title = fusion::rrf(self.boosts.k, &[(titles, weight * self.boosts.titles)]);
+        let mut ranked: Vec<(usize, f32)> = best
+            .into_iter()
+            .map(|(article, (n, score))| (n, score + by_title.get(&article).copied().unwrap_or(0.0)))
             .collect();
         ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
         ranked
@@ -318,11 +351,7 @@ impl KnowledgeBase {
     }
 
     fn visible_to(&self, number: usize, tenant: Option<&str>) -> bool {
-        let article = &self.articles[self.passages[number].article as usize];
-        match &article.tenant {
-            None => true,
-            Some(owner) => Some(owner.as_str()) == tenant,
-        }
+        visible(&self.articles[self.passages[number].article as usize], tenant)
     }
 
     fn candidate(&self, number: usize) -> PassageCandidate<'_> {
@@ -331,6 +360,14 @@ impl KnowledgeBase {
             article: &self.articles[at.article as usize],
             lead: at.index == 0,
         }
+    }
+}
+
+/// Shared articles, and the tenant's own.
+fn visible(article: &Article, tenant: Option<&str>) -> bool {
+    match &article.tenant {
+        None => true,
+        Some(owner) => Some(owner.as_str()) == tenant,
     }
 }
 
