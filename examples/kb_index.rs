@@ -11,7 +11,9 @@ use std::time::Instant;
 
 use switchboard::config::Settings;
 use switchboard::kb::bm25::{Bm25Index, IndexedText};
-use switchboard::kb::{Article, KnowledgeBase, Mode, Passage, SearchRequest, VectorCache, embedding_text, load_dir};
+use switchboard::kb::{
+    Article, KnowledgeBase, Mode, Passage, SearchRequest, VectorCache, embedding_text, load_dir,
+};
 use switchboard::startup;
 
 fn main() -> anyhow::Result<()> {
@@ -41,7 +43,10 @@ fn main() -> anyhow::Result<()> {
         })
         .collect();
     Bm25Index::build(&indexed)?;
-    println!("BM25 index (tantivy, jieba/English analysis): {:.1} s", started.elapsed().as_secs_f64());
+    println!(
+        "BM25 index (tantivy, jieba/English analysis): {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
     if !embed {
         return Ok(());
     }
@@ -54,15 +59,27 @@ fn main() -> anyhow::Result<()> {
     let started = Instant::now();
     cache.embed(&encoder, &texts)?;
     let seconds = started.elapsed().as_secs_f64();
-    println!("embeddings: {seconds:.1} s ({:.0} passages/s)", texts.len() as f64 / seconds);
+    println!(
+        "embeddings: {seconds:.1} s ({:.0} passages/s)",
+        texts.len() as f64 / seconds
+    );
     let started = Instant::now();
     let kb = KnowledgeBase::build_cached(articles, Arc::clone(&encoder), &mut cache)?;
-    println!("full build with every vector cached: {:.1} s", started.elapsed().as_secs_f64());
+    println!(
+        "full build with every vector cached: {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
     search_latency(&kb, &encoder)
 }
 
 fn search_latency(kb: &KnowledgeBase, encoder: &switchboard::nlu::Encoder) -> anyhow::Result<()> {
-    let questions = ["how do I turn on roaming", "my bill is too high", "reset my password", "phone has no signal", "cancel my broadband"];
+    let questions = [
+        "how do I turn on roaming",
+        "my bill is too high",
+        "reset my password",
+        "phone has no signal",
+        "cancel my broadband",
+    ];
     let mut samples = Vec::new();
     for _ in 0..20 {
         for question in questions {
@@ -95,7 +112,9 @@ fn generate(sample: &[Article], count: usize) -> Vec<Article> {
         .collect();
     let mut state: u64 = 42;
     let mut next = move |n: usize| {
-        state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         ((state >> 33) as usize) % n.max(1)
     };
     (0..count)
@@ -103,9 +122,16 @@ fn generate(sample: &[Article], count: usize) -> Vec<Article> {
             let base = &sample[next(sample.len())];
             let passages = (0..3)
                 .map(|p| Passage {
-                    anchor: if p == 0 { String::new() } else { format!("section-{p}") },
+                    anchor: if p == 0 {
+                        String::new()
+                    } else {
+                        format!("section-{p}")
+                    },
                     heading: format!("{} part {p}", base.title),
-                    text: (0..5).map(|_| sentences[next(sentences.len())]).collect::<Vec<_>>().join(". "),
+                    text: (0..5)
+                        .map(|_| sentences[next(sentences.len())])
+                        .collect::<Vec<_>>()
+                        .join(". "),
                 })
                 .collect();
             Article {

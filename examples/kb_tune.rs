@@ -26,7 +26,8 @@ fn main() -> anyhow::Result<()> {
     let classifier = Classifier::new(encoder.clone(), model);
     let cache_path = Path::new(".cache/bench/kb-vectors.bin");
     let mut cache = VectorCache::load(cache_path);
-    let mut kb = KnowledgeBase::build_cached(load_dir(Path::new("kb"))?.articles, encoder, &mut cache)?;
+    let mut kb =
+        KnowledgeBase::build_cached(load_dir(Path::new("kb"))?.articles, encoder, &mut cache)?;
     cache.save(cache_path)?;
     let mut cases = Vec::new();
     for question in Split::Dev.select(eval::load_questions(Path::new(data))?) {
@@ -40,7 +41,15 @@ fn main() -> anyhow::Result<()> {
                 for intent in [0.6, 1.2, 1.8, 2.5] {
                     for (lang, lead) in [(0.0, 0.0), (0.0, 0.12), (0.6, 0.0), (0.6, 0.12)] {
                         for titles in [0.5, 1.0, 2.0] {
-                            let boosts = Boosts { k, dense_en, dense_zh, intent, lang, lead, titles };
+                            let boosts = Boosts {
+                                k,
+                                dense_en,
+                                dense_zh,
+                                intent,
+                                lang,
+                                lead,
+                                titles,
+                            };
                             kb.set_boosts(boosts);
                             let reports = eval::evaluate(&kb, &cases)?;
                             let serving = &reports[reports.len() - 1].overall;

@@ -9,9 +9,9 @@ use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 
 use switchboard::config::Settings;
+use switchboard::kb::eval as kb_eval;
 use switchboard::nlu::head::TrainOptions;
 use switchboard::nlu::{Classifier, IntentModel, dataset, eval, train};
-use switchboard::kb::eval as kb_eval;
 use switchboard::{kb, startup};
 
 #[derive(Parser)]
@@ -263,7 +263,9 @@ fn eval_kb(settings: &Settings, options: &KbEvalOptions) -> Result<()> {
         eprintln!("skipped: {rejected}");
     }
     let kb = kb::KnowledgeBase::build(loaded.articles, Arc::clone(classifier.encoder()))?;
-    let questions = options.split.select(kb_eval::load_questions(&options.data)?);
+    let questions = options
+        .split
+        .select(kb_eval::load_questions(&options.data)?);
     let mut cases = Vec::with_capacity(questions.len());
     for question in questions {
         let (prediction, embedding) = classifier.classify_embedded(&question.question)?;
@@ -288,7 +290,10 @@ fn eval_kb(settings: &Settings, options: &KbEvalOptions) -> Result<()> {
         kb.article_count(),
         kb.passage_count()
     );
-    println!("{:<26} {:>6} {:>6} {:>6}   {:>17}   {:>17}", "method", "hit@1", "hit@3", "MRR", "en hit@1/3 MRR", "zh hit@1/3 MRR");
+    println!(
+        "{:<26} {:>6} {:>6} {:>6}   {:>17}   {:>17}",
+        "method", "hit@1", "hit@3", "MRR", "en hit@1/3 MRR", "zh hit@1/3 MRR"
+    );
     for m in &methods {
         let lang = |code: &str| {
             m.by_lang.get(code).map_or(String::new(), |l| {
@@ -297,11 +302,19 @@ fn eval_kb(settings: &Settings, options: &KbEvalOptions) -> Result<()> {
         };
         println!(
             "{:<26} {:>6.3} {:>6.3} {:>6.3}   {:>17}   {:>17}",
-            m.method, m.overall.hit_at_1, m.overall.hit_at_3, m.overall.mrr, lang("en"), lang("zh")
+            m.method,
+            m.overall.hit_at_1,
+            m.overall.hit_at_3,
+            m.overall.mrr,
+            lang("en"),
+            lang("zh")
         );
     }
     for l in &latency {
-        println!("{:<32} p50 {:.3} ms  p99 {:.3} ms  ({} searches)", l.what, l.p50_ms, l.p99_ms, l.searches);
+        println!(
+            "{:<32} p50 {:.3} ms  p99 {:.3} ms  ({} searches)",
+            l.what, l.p50_ms, l.p99_ms, l.searches
+        );
     }
     Ok(())
 }

@@ -28,13 +28,23 @@ fn a_chinese_question_finds_its_chinese_article() {
     let hits = search(&kb, "我下周去日本，出国前怎么开通国际漫游？", "zh", None);
     assert_eq!(ids(&hits)[0], "roaming-turn-on-zh", "{:?}", ids(&hits));
     let hits = search(&kb, "手机丢了，怎么挂失SIM卡", "zh", None);
-    assert_eq!(ids(&hits)[0], "sim-lost-stolen-block-zh", "{:?}", ids(&hits));
+    assert_eq!(
+        ids(&hits)[0],
+        "sim-lost-stolen-block-zh",
+        "{:?}",
+        ids(&hits)
+    );
 }
 
 #[test]
 fn an_english_paraphrase_with_a_typo_finds_its_article() {
     let kb = common::shared_kb();
-    let hits = search(&kb, "my fone got nicked yesterday, how do i stop someone using my sim", "en", None);
+    let hits = search(
+        &kb,
+        "my fone got nicked yesterday, how do i stop someone using my sim",
+        "en",
+        None,
+    );
     assert_eq!(ids(&hits)[0], "sim-lost-stolen-block", "{:?}", ids(&hits));
 }
 
@@ -110,7 +120,10 @@ async fn first_source(app: &TestApp, text: &str) -> Option<String> {
 #[tokio::test]
 async fn an_article_added_through_the_admin_api_is_answerable_at_once_and_gone_after_delete() {
     let app = own_kb_app(None).await;
-    assert_ne!(first_source(&app, SATELLITE_QUESTION).await.as_deref(), Some("satellite-text"));
+    assert_ne!(
+        first_source(&app, SATELLITE_QUESTION).await.as_deref(),
+        Some("satellite-text")
+    );
 
     let unauthorized = app
         .client
@@ -120,10 +133,23 @@ async fn an_article_added_through_the_admin_api_is_answerable_at_once_and_gone_a
         .await
         .unwrap();
     assert_eq!(unauthorized.status(), 401);
-    let created = admin(&app, reqwest::Method::POST, "articles").await.json(&article("satellite-text", None)).send().await.unwrap();
+    let created = admin(&app, reqwest::Method::POST, "articles")
+        .await
+        .json(&article("satellite-text", None))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(created.status(), 201);
-    assert_eq!(first_source(&app, SATELLITE_QUESTION).await.as_deref(), Some("satellite-text"));
-    let again = admin(&app, reqwest::Method::POST, "articles").await.json(&article("satellite-text", None)).send().await.unwrap();
+    assert_eq!(
+        first_source(&app, SATELLITE_QUESTION).await.as_deref(),
+        Some("satellite-text")
+    );
+    let again = admin(&app, reqwest::Method::POST, "articles")
+        .await
+        .json(&article("satellite-text", None))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(again.status(), 409);
 
     // Persisted under data_dir: a knowledge base opened on it again (a restart) still has it.
@@ -132,10 +158,21 @@ async fn an_article_added_through_the_admin_api_is_answerable_at_once_and_gone_a
         .0;
     assert!(reopened.current().article("satellite-text").is_some());
 
-    let deleted = admin(&app, reqwest::Method::DELETE, "articles/satellite-text").await.send().await.unwrap();
+    let deleted = admin(&app, reqwest::Method::DELETE, "articles/satellite-text")
+        .await
+        .send()
+        .await
+        .unwrap();
     assert_eq!(deleted.status(), 204);
-    assert_ne!(first_source(&app, SATELLITE_QUESTION).await.as_deref(), Some("satellite-text"));
-    let missing = admin(&app, reqwest::Method::DELETE, "articles/satellite-text").await.send().await.unwrap();
+    assert_ne!(
+        first_source(&app, SATELLITE_QUESTION).await.as_deref(),
+        Some("satellite-text")
+    );
+    let missing = admin(&app, reqwest::Method::DELETE, "articles/satellite-text")
+        .await
+        .send()
+        .await
+        .unwrap();
     assert_eq!(missing.status(), 404);
     let reopened = LiveKnowledgeBase::open(Path::new("kb"), &app.data_dir, common::encoder())
         .expect("reopen")
@@ -146,9 +183,15 @@ async fn an_article_added_through_the_admin_api_is_answerable_at_once_and_gone_a
 #[tokio::test]
 async fn deleting_a_kb_dir_article_survives_a_restart_and_put_brings_it_back_as_markdown() {
     let app = own_kb_app(None).await;
-    let deleted = admin(&app, reqwest::Method::DELETE, "articles/voicemail-turn-off").await.send().await.unwrap();
+    let deleted = admin(&app, reqwest::Method::DELETE, "articles/voicemail-turn-off")
+        .await
+        .send()
+        .await
+        .unwrap();
     assert_eq!(deleted.status(), 204);
-    let reopened = LiveKnowledgeBase::open(Path::new("kb"), &app.data_dir, common::encoder()).unwrap().0;
+    let reopened = LiveKnowledgeBase::open(Path::new("kb"), &app.data_dir, common::encoder())
+        .unwrap()
+        .0;
     assert!(reopened.current().article("voicemail-turn-off").is_none());
 
     let markdown = std::fs::read_to_string("kb/en/voicemail-turn-off.md").unwrap();
@@ -160,7 +203,9 @@ async fn deleting_a_kb_dir_article_survives_a_restart_and_put_brings_it_back_as_
         .await
         .unwrap();
     assert_eq!(put.status(), 201);
-    let reopened = LiveKnowledgeBase::open(Path::new("kb"), &app.data_dir, common::encoder()).unwrap().0;
+    let reopened = LiveKnowledgeBase::open(Path::new("kb"), &app.data_dir, common::encoder())
+        .unwrap()
+        .0;
     assert!(reopened.current().article("voicemail-turn-off").is_some());
 }
 
@@ -169,11 +214,19 @@ async fn bad_articles_get_422_naming_the_field_or_line_and_change_nothing() {
     let app = own_kb_app(None).await;
     let mut empty = article("empty-body", None);
     empty["body"] = json!("  ");
-    let response = admin(&app, reqwest::Method::POST, "articles").await.json(&empty).send().await.unwrap();
+    let response = admin(&app, reqwest::Method::POST, "articles")
+        .await
+        .json(&empty)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), 422);
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["error"]["code"], "invalid_article");
-    assert!(body["error"]["message"].as_str().unwrap().contains("body"), "{body}");
+    assert!(
+        body["error"]["message"].as_str().unwrap().contains("body"),
+        "{body}"
+    );
 
     let broken = "---\nid: broken\ntitle: Broken\nlang: en\ntags: [a\n---\nText.\n";
     let response = admin(&app, reqwest::Method::POST, "articles")
@@ -186,9 +239,19 @@ async fn bad_articles_get_422_naming_the_field_or_line_and_change_nothing() {
     assert_eq!(response.status(), 422);
     let body: Value = response.json().await.unwrap();
     let message = body["error"]["message"].as_str().unwrap();
-    assert!(message.contains("line") && message.contains("front matter"), "{message}");
+    assert!(
+        message.contains("line") && message.contains("front matter"),
+        "{message}"
+    );
 
-    let list: Value = admin(&app, reqwest::Method::GET, "articles").await.send().await.unwrap().json().await.unwrap();
+    let list: Value = admin(&app, reqwest::Method::GET, "articles")
+        .await
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     let count = list["articles"].as_array().unwrap().len();
     assert_eq!(count, common::shared_kb().current().article_count());
 }
@@ -216,13 +279,39 @@ async fn a_tenants_article_is_found_only_in_that_tenants_conversations() {
         .json::<Value>()
         .await
         .unwrap();
-    let reply = app.say(acme["id"].as_str().unwrap(), SATELLITE_QUESTION).await;
+    let reply = app
+        .say(acme["id"].as_str().unwrap(), SATELLITE_QUESTION)
+        .await;
     assert_eq!(reply["sources"][0]["id"], "acme-satellite", "{reply}");
-    assert_ne!(first_source(&app, SATELLITE_QUESTION).await.as_deref(), Some("acme-satellite"));
+    assert_ne!(
+        first_source(&app, SATELLITE_QUESTION).await.as_deref(),
+        Some("acme-satellite")
+    );
 
-    let listed: Value = admin(&app, reqwest::Method::GET, "articles?tenant=other").await.send().await.unwrap().json().await.unwrap();
-    assert!(listed["articles"].as_array().unwrap().iter().all(|a| a["id"] != "acme-satellite"));
-    let foreign_delete = admin(&app, reqwest::Method::DELETE, "articles/acme-satellite?tenant=other").await.send().await.unwrap();
+    let listed: Value = admin(&app, reqwest::Method::GET, "articles?tenant=other")
+        .await
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        listed["articles"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|a| a["id"] != "acme-satellite")
+    );
+    let foreign_delete = admin(
+        &app,
+        reqwest::Method::DELETE,
+        "articles/acme-satellite?tenant=other",
+    )
+    .await
+    .send()
+    .await
+    .unwrap();
     assert_eq!(foreign_delete.status(), 404);
 }
 
@@ -257,7 +346,11 @@ async fn searches_during_a_reindex_never_fail() {
         }));
     }
     for _ in 0..3 {
-        let response = admin(&app, reqwest::Method::POST, "reindex").await.send().await.unwrap();
+        let response = admin(&app, reqwest::Method::POST, "reindex")
+            .await
+            .send()
+            .await
+            .unwrap();
         assert_eq!(response.status(), 200);
         let report: Value = response.json().await.unwrap();
         assert!(report["articles"].as_u64().unwrap() >= 80, "{report}");
@@ -266,7 +359,10 @@ async fn searches_during_a_reindex_never_fail() {
     for customer in customers {
         answered += customer.await.expect("customer task");
     }
-    assert!(answered >= 40, "only {answered} of 48 messages were answered");
+    assert!(
+        answered >= 40,
+        "only {answered} of 48 messages were answered"
+    );
 }
 
 #[tokio::test]
@@ -275,14 +371,42 @@ async fn a_broken_article_file_is_reported_and_skipped() {
     for name in ["roaming-turn-on.md", "sim-lost-stolen-block.md"] {
         std::fs::copy(Path::new("kb/en").join(name), dir.path().join(name)).unwrap();
     }
-    std::fs::write(dir.path().join("broken.md"), "---\nid: broken\ntitle: [unclosed\nlang: en\n---\nText.\n").unwrap();
-    std::fs::write(dir.path().join("empty.md"), "---\nid: empty\ntitle: Empty\nlang: en\n---\n\n").unwrap();
+    std::fs::write(
+        dir.path().join("broken.md"),
+        "---\nid: broken\ntitle: [unclosed\nlang: en\n---\nText.\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("empty.md"),
+        "---\nid: empty\ntitle: Empty\nlang: en\n---\n\n",
+    )
+    .unwrap();
     let app = own_kb_app(Some(dir.path())).await;
-    let report: Value = admin(&app, reqwest::Method::POST, "reindex").await.send().await.unwrap().json().await.unwrap();
+    let report: Value = admin(&app, reqwest::Method::POST, "reindex")
+        .await
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(report["articles"], 2, "{report}");
-    let rejected: Vec<&str> = report["rejected"].as_array().unwrap().iter().filter_map(Value::as_str).collect();
-    assert!(rejected.iter().any(|r| r.contains("broken.md, line 3")), "{rejected:?}");
-    assert!(rejected.iter().any(|r| r.contains("empty.md, line 6") && r.contains("empty body")), "{rejected:?}");
+    let rejected: Vec<&str> = report["rejected"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert!(
+        rejected.iter().any(|r| r.contains("broken.md, line 3")),
+        "{rejected:?}"
+    );
+    assert!(
+        rejected
+            .iter()
+            .any(|r| r.contains("empty.md, line 6") && r.contains("empty body")),
+        "{rejected:?}"
+    );
 
     let output = std::process::Command::new(env!("CARGO_BIN_EXE_switchboard"))
         .args(["index", "--kb"])

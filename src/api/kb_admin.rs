@@ -26,10 +26,7 @@ struct Scope {
     tenant: Option<String>,
 }
 
-async fn list(
-    state: web::Data<State>,
-    request: HttpRequest,
-) -> Result<HttpResponse, ApiError> {
+async fn list(state: web::Data<State>, request: HttpRequest) -> Result<HttpResponse, ApiError> {
     state.service.authorize_admin(bearer_token(&request))?;
     let tenant = tenant(&request)?;
     let articles = state.service.kb_articles(tenant.as_deref());
@@ -57,8 +54,15 @@ async fn replace(
     state.service.authorize_admin(bearer_token(&request))?;
     let input = read_article(&request, payload, state.max_body_bytes).await?;
     let (id, tenant) = (id.into_inner(), tenant(&request)?);
-    let (article, created) = state.service.kb_put_article(input, Some(id), tenant).await?;
-    let mut response = if created { HttpResponse::Created() } else { HttpResponse::Ok() };
+    let (article, created) = state
+        .service
+        .kb_put_article(input, Some(id), tenant)
+        .await?;
+    let mut response = if created {
+        HttpResponse::Created()
+    } else {
+        HttpResponse::Ok()
+    };
     Ok(response.json(article))
 }
 

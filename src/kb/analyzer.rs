@@ -116,7 +116,11 @@ fn runs(text: &str) -> Vec<Run> {
             (Some(run), Some(kind)) if run.kind == kind => run.to = end,
             (_, kind) => {
                 out.extend(current.take());
-                current = kind.map(|kind| Run { kind, from: i, to: end });
+                current = kind.map(|kind| Run {
+                    kind,
+                    from: i,
+                    to: end,
+                });
             }
         }
     }

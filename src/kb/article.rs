@@ -264,7 +264,8 @@ mod tests {
 
     #[test]
     fn trailing_see_also_is_not_quoted() {
-        let source = format!("{GOOD}More steps.\n\nSee also [Travel Pass](/kb/roaming-travel-pass).\n");
+        let source =
+            format!("{GOOD}More steps.\n\nSee also [Travel Pass](/kb/roaming-travel-pass).\n");
         let article = parse(Path::new("a.md"), &source).unwrap();
         let last = &article.passages[1].text;
         assert!(last.ends_with("More steps."), "{last}");
@@ -282,7 +283,11 @@ mod tests {
             updated: article.updated.clone(),
             tenant: Some("acme".into()),
         };
-        let again = parse(Path::new("b.md"), &to_markdown(&front, "Intro text.\n\n## In the app\nSteps here.")).unwrap();
+        let again = parse(
+            Path::new("b.md"),
+            &to_markdown(&front, "Intro text.\n\n## In the app\nSteps here."),
+        )
+        .unwrap();
         assert_eq!(again.passages, article.passages);
         assert_eq!(again.tenant.as_deref(), Some("acme"));
     }

@@ -6,7 +6,9 @@ use tantivy::collector::TopDocs;
 use tantivy::query::{
     BooleanQuery, BoostQuery, ConstScoreQuery, FuzzyTermQuery, Occur, Query, TermQuery,
 };
-use tantivy::schema::{FAST, Field, IndexRecordOption, STRING, Schema, TextFieldIndexing, TextOptions};
+use tantivy::schema::{
+    FAST, Field, IndexRecordOption, STRING, Schema, TextFieldIndexing, TextOptions,
+};
 use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{Index, IndexReader, Searcher, TantivyDocument, Term};
 
@@ -112,10 +114,7 @@ impl Bm25Index {
             (Occur::Must, text_query),
             (Occur::Must, self.tenant_filter(tenant)),
         ]);
-        let top = searcher.search(
-            &query,
-            &TopDocs::with_limit(limit.max(1)).order_by_score(),
-        )?;
+        let top = searcher.search(&query, &TopDocs::with_limit(limit.max(1)).order_by_score())?;
         Ok(top
             .into_iter()
             .filter_map(|(score, address)| {
@@ -137,7 +136,11 @@ impl Bm25Index {
 
     /// One clause per query term and field. A Latin term that no passage contains is probably
     /// a typo ("adress", "cancle"): it matches terms one edit away instead.
-    fn text_query(&self, searcher: &Searcher, text: &str) -> Result<Option<Box<dyn Query>>, KbError> {
+    fn text_query(
+        &self,
+        searcher: &Searcher,
+        text: &str,
+    ) -> Result<Option<Box<dyn Query>>, KbError> {
         let mut analyzer = self.analyzer.clone();
         let mut terms = analyzer::terms(&mut analyzer, text);
         terms.sort();
@@ -167,7 +170,8 @@ impl Bm25Index {
 
     /// A Latin word of 4+ letters found in no title, heading, body or tags.
     fn is_unknown_word(&self, searcher: &Searcher, term: &str) -> Result<bool, KbError> {
-        if term.chars().count() < MIN_FUZZY_CHARS || !term.chars().all(|c| c.is_ascii_alphabetic()) {
+        if term.chars().count() < MIN_FUZZY_CHARS || !term.chars().all(|c| c.is_ascii_alphabetic())
+        {
             return Ok(false);
         }
         let f = self.fields;
@@ -190,7 +194,10 @@ impl Bm25Index {
         };
         let mut visible = vec![term(SHARED)];
         visible.extend(tenant.map(term));
-        Box::new(ConstScoreQuery::new(Box::new(BooleanQuery::new(visible)), 0.0))
+        Box::new(ConstScoreQuery::new(
+            Box::new(BooleanQuery::new(visible)),
+            0.0,
+        ))
     }
 }
 

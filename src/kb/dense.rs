@@ -35,7 +35,8 @@ impl Vectors {
     /// Cosine of passage `number` with a unit-length `query`.
     pub fn cosine(&self, number: usize, query: &[f32]) -> f32 {
         let row = self.data.get(number * self.dim..(number + 1) * self.dim);
-        row.filter(|_| query.len() == self.dim).map_or(0.0, |row| dot(row, query))
+        row.filter(|_| query.len() == self.dim)
+            .map_or(0.0, |row| dot(row, query))
     }
 
     /// The `limit` passages most similar to `query` among those `visible` allows:

@@ -143,8 +143,11 @@ pub fn evaluate(kb: &KnowledgeBase, cases: &[Case]) -> Result<Vec<MethodReport>,
         }
         let mut by_lang = BTreeMap::new();
         for lang in ["en", "zh"] {
-            let subset: Vec<Option<usize>> =
-                ranks.iter().filter(|(l, _)| *l == lang).map(|(_, r)| *r).collect();
+            let subset: Vec<Option<usize>> = ranks
+                .iter()
+                .filter(|(l, _)| *l == lang)
+                .map(|(_, r)| *r)
+                .collect();
             by_lang.insert(lang.to_string(), metrics(&subset));
         }
         let all: Vec<Option<usize>> = ranks.iter().map(|(_, r)| *r).collect();
@@ -163,18 +166,29 @@ pub fn misses(kb: &KnowledgeBase, cases: &[Case]) -> Result<Vec<String>, KbError
     let mut out = Vec::new();
     for case in cases {
         let hits = kb.search(&request(case, Mode::Hybrid, true, 3))?;
-        if hits.first().is_some_and(|h| h.article_id == case.question.article) {
+        if hits
+            .first()
+            .is_some_and(|h| h.article_id == case.question.article)
+        {
             continue;
         }
         let got: Vec<String> = hits
             .iter()
-            .map(|h| format!("{}#{} ({:.3}, bm25 {:.1}, cos {:.2})", h.article_id, h.anchor, h.score, h.bm25, h.cosine))
+            .map(|h| {
+                format!(
+                    "{}#{} ({:.3}, bm25 {:.1}, cos {:.2})",
+                    h.article_id, h.anchor, h.score, h.bm25, h.cosine
+                )
+            })
             .collect();
         out.push(format!(
             "{:?}\n    expected {} | intent {:?}\n    got {}",
             case.question.question,
             case.question.article,
-            case.intents.iter().map(|i| format!("{} {:.2}", i.name, i.confidence)).collect::<Vec<_>>(),
+            case.intents
+                .iter()
+                .map(|i| format!("{} {:.2}", i.name, i.confidence))
+                .collect::<Vec<_>>(),
             got.join("\n        ")
         ));
     }
@@ -188,7 +202,11 @@ fn metrics(ranks: &[Option<usize>]) -> Metrics {
         questions: ranks.len(),
         hit_at_1: within(1),
         hit_at_3: within(3),
-        mrr: ranks.iter().map(|r| r.map_or(0.0, |r| 1.0 / (r + 1) as f64)).sum::<f64>() / n,
+        mrr: ranks
+            .iter()
+            .map(|r| r.map_or(0.0, |r| 1.0 / (r + 1) as f64))
+            .sum::<f64>()
+            / n,
     }
 }
 

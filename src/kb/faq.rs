@@ -7,8 +7,8 @@ use std::path::Path;
 
 use serde::Deserialize;
 
-use super::article::{self, Article, FrontMatter};
 use super::KbError;
+use super::article::{self, Article, FrontMatter};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -106,7 +106,11 @@ fn csv_pairs(path: &Path, source: &str) -> Result<Vec<(usize, JsonPair)>, KbErro
         .clone();
     let column = |name: &str| headers.iter().position(|h| h.eq_ignore_ascii_case(name));
     let (Some(question), Some(answer)) = (column("question"), column("answer")) else {
-        return Err(bad(path, 1, "the header row must name `question` and `answer` columns"));
+        return Err(bad(
+            path,
+            1,
+            "the header row must name `question` and `answer` columns",
+        ));
     };
     let mut pairs = Vec::new();
     for record in reader.records() {
@@ -115,7 +119,11 @@ fn csv_pairs(path: &Path, source: &str) -> Result<Vec<(usize, JsonPair)>, KbErro
             bad(path, line, e.to_string())
         })?;
         let line = record.position().map_or(0, |p| p.line() as usize);
-        let cell = |name: &str| column(name).and_then(|i| record.get(i)).filter(|s| !s.is_empty());
+        let cell = |name: &str| {
+            column(name)
+                .and_then(|i| record.get(i))
+                .filter(|s| !s.is_empty())
+        };
         pairs.push((
             line,
             JsonPair {
@@ -133,8 +141,13 @@ fn csv_pairs(path: &Path, source: &str) -> Result<Vec<(usize, JsonPair)>, KbErro
 }
 
 fn json_pairs(path: &Path, source: &str) -> Result<Vec<(usize, JsonPair)>, KbError> {
-    let pairs: Vec<JsonPair> = serde_json::from_str(source)
-        .map_err(|e| bad(path, e.line(), format!("FAQ JSON (an array of {{question, answer}} objects): {e}")))?;
+    let pairs: Vec<JsonPair> = serde_json::from_str(source).map_err(|e| {
+        bad(
+            path,
+            e.line(),
+            format!("FAQ JSON (an array of {{question, answer}} objects): {e}"),
+        )
+    })?;
     let lines = object_lines(source);
     Ok(pairs
         .into_iter()
@@ -179,14 +192,18 @@ mod tests {
 
     #[test]
     fn csv_rows_become_articles_and_a_bad_row_names_its_line() {
-        let source = "question,answer,tags\nHow do I top up?,Use the app.,top up;prepaid\nEmpty answer?,,\n";
+        let source =
+            "question,answer,tags\nHow do I top up?,Use the app.,top up;prepaid\nEmpty answer?,,\n";
         let (articles, rejected) = parse(Path::new("kb/faq/prepaid.csv"), source);
         assert_eq!(articles.len(), 1);
         assert_eq!(articles[0].id, "faq-prepaid-1");
         assert_eq!(articles[0].title, "How do I top up?");
         assert_eq!(articles[0].tags, vec!["top up", "prepaid"]);
         let error = rejected[0].to_string();
-        assert!(error.contains("prepaid.csv, line 3") && error.contains("empty body"), "{error}");
+        assert!(
+            error.contains("prepaid.csv, line 3") && error.contains("empty body"),
+            "{error}"
+        );
     }
 
     #[test]
@@ -194,6 +211,10 @@ mod tests {
         let source = "[\n  {\"question\": \"怎么充值？\", \"answer\": \"在 App 中充值。\"},\n  {\"question\": \"\", \"answer\": \"x\"}\n]";
         let (articles, rejected) = parse(Path::new("faq.json"), source);
         assert_eq!(articles[0].lang, "zh");
-        assert!(rejected[0].to_string().contains("line 3"), "{}", rejected[0]);
+        assert!(
+            rejected[0].to_string().contains("line 3"),
+            "{}",
+            rejected[0]
+        );
     }
 }

@@ -52,7 +52,11 @@ pub trait Candidate {
 
 impl Boosts {
     pub fn dense_weight(&self, lang: &str) -> f32 {
-        if lang == "zh" { self.dense_zh } else { self.dense_en }
+        if lang == "zh" {
+            self.dense_zh
+        } else {
+            self.dense_en
+        }
     }
 }
 
@@ -126,11 +130,22 @@ mod tests {
 
     #[test]
     fn intent_boost_reorders_close_candidates() {
-        let matching = Fake { intent: "roaming_activate", lang: "en", lead: false };
-        let other = Fake { intent: "bill_explain", lang: "en", lead: false };
+        let matching = Fake {
+            intent: "roaming_activate",
+            lang: "en",
+            lead: false,
+        };
+        let other = Fake {
+            intent: "bill_explain",
+            lang: "en",
+            lead: false,
+        };
         let first = 1.0;
         let second = 61.0 / 62.0;
-        let predicted = [Scored { name: "roaming_activate".into(), confidence: 0.9 }];
+        let predicted = [Scored {
+            name: "roaming_activate".into(),
+            confidence: 0.9,
+        }];
         let a = boosted(second, &matching, &predicted, "en", &BOOSTS);
         let b = boosted(first, &other, &predicted, "en", &BOOSTS);
         assert!(a > b);
@@ -138,9 +153,19 @@ mod tests {
 
     #[test]
     fn lead_passage_wins_a_tie() {
-        let lead = Fake { intent: "x", lang: "en", lead: true };
-        let side = Fake { intent: "x", lang: "en", lead: false };
+        let lead = Fake {
+            intent: "x",
+            lang: "en",
+            lead: true,
+        };
+        let side = Fake {
+            intent: "x",
+            lang: "en",
+            lead: false,
+        };
         let score = 1.0;
-        assert!(boosted(score, &lead, &[], "en", &BOOSTS) > boosted(score, &side, &[], "en", &BOOSTS));
+        assert!(
+            boosted(score, &lead, &[], "en", &BOOSTS) > boosted(score, &side, &[], "en", &BOOSTS)
+        );
     }
 }

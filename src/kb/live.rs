@@ -327,11 +327,17 @@ fn fields_front(
 ) -> Result<(FrontMatter, String), KbError> {
     let id = fields.id.or(path_id.map(String::from)).unwrap_or_default();
     let problem = if !article::valid_id(&id) {
-        Some(("id", format!("{id:?} must be 1-128 ASCII letters, digits, - or _")))
+        Some((
+            "id",
+            format!("{id:?} must be 1-128 ASCII letters, digits, - or _"),
+        ))
     } else if fields.title.trim().is_empty() {
         Some(("title", "is empty".to_string()))
     } else if !matches!(fields.lang.as_str(), "en" | "zh") {
-        Some(("lang", format!("{:?} is not supported (en, zh)", fields.lang)))
+        Some((
+            "lang",
+            format!("{:?} is not supported (en, zh)", fields.lang),
+        ))
     } else if fields.body.trim().is_empty() {
         Some(("body", "is empty".to_string()))
     } else {

@@ -248,9 +248,8 @@ impl KnowledgeBase {
             Some(query) => (
                 self.vectors
                     .search(query, depth, |n| self.visible_to(n, request.tenant)),
-                self.titles.search(query, depth, |a| {
-                    visible(&self.articles[a], request.tenant)
-                }),
+                self.titles
+                    .search(query, depth, |a| visible(&self.articles[a], request.tenant)),
             ),
             None => (Vec::new(), Vec::new()),
         };
@@ -285,7 +284,13 @@ impl KnowledgeBase {
         let weight = self.boosts.dense_weight(request.lang);
         let fused = fusion::rrf(self.boosts.k, &[(bm25, 1.0), (dense, weight)]);
         let boost = |n: usize, score: f32| {
-            fusion::boosted(score, &self.candidate(n), request.intents, request.lang, &self.boosts)
+            fusion::boosted(
+                score,
+                &self.candidate(n),
+                request.intents,
+                request.lang,
+                &self.boosts,
+            )
         };
         let mut best: HashMap<usize, (usize, f32)> = HashMap::new();
         for (&n, &score) in &fused {
@@ -299,7 +304,8 @@ impl KnowledgeBase {
         }
         for &(article, _) in titles {
             let lead = self.lead_of[article];
-            best.entry(article).or_insert_with(|| (lead, boost(lead, 0.0)));
+            best.entry(article)
+                .or_insert_with(|| (lead, boost(lead, 0.0)));
         }
         if self.bm25.term_count(request.text) <= SHORT_QUESTION_TERMS {
             for (article, (n, _)) in best.iter_mut() {
@@ -312,7 +318,9 @@ impl KnowledgeBase {
         let by_title = fusion::rrf(self.boosts.k, &[(titles, weight * self.boosts.titles)]);
         let mut ranked: Vec<(usize, f32)> = best
             .into_iter()
-            .map(|(article, (n, score))| (n, score + by_title.get(&article).copied().unwrap_or(0.0)))
+            .map(|(article, (n, score))| {
+                (n, score + by_title.get(&article).copied().unwrap_or(0.0))
+            })
             .collect();
         ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
         ranked
@@ -343,7 +351,10 @@ impl KnowledgeBase {
                 text: passage.text.clone(),
                 lang: article.lang.clone(),
                 score,
-                bm25: bm25.iter().find(|(n, _)| *n == number).map_or(0.0, |(_, s)| *s),
+                bm25: bm25
+                    .iter()
+                    .find(|(n, _)| *n == number)
+                    .map_or(0.0, |(_, s)| *s),
                 cosine: query.map_or(0.0, |q| self.vectors.cosine(number, q)),
             });
         }
@@ -351,7 +362,10 @@ impl KnowledgeBase {
     }
 
     fn visible_to(&self, number: usize, tenant: Option<&str>) -> bool {
-        visible(&self.articles[self.passages[number].article as usize], tenant)
+        visible(
+            &self.articles[self.passages[number].article as usize],
+            tenant,
+        )
     }
 
     fn candidate(&self, number: usize) -> PassageCandidate<'_> {
