@@ -8,6 +8,7 @@
 
 use std::collections::HashMap;
 use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::nlu::Encoder;
 
@@ -71,6 +72,44 @@ fn dot(a: &[f32], b: &[f32]) -> f32 {
     a.iter().zip(b).map(|(x, y)| x * y).sum()
 }
 
+/// Embeds `texts` in batches, one thread per encoder session (each session runs on its own
+/// core), and returns (key, vector) pairs.
+fn embed_parallel(
+    encoder: &Encoder,
+    texts: &[(u64, &str)],
+) -> Result<Vec<(u64, Vec<f32>)>, KbError> {
+    let chunks: Vec<&[(u64, &str)]> = texts.chunks(BATCH).collect();
+    let next = AtomicUsize::new(0);
+    let worker = || -> Result<Vec<(u64, Vec<f32>)>, KbError> {
+        let mut out = Vec::new();
+        while let Some(chunk) = chunks.get(next.fetch_add(1, Ordering::Relaxed)) {
+            let batch: Vec<&str> = chunk.iter().map(|(_, text)| *text).collect();
+            let vectors = encoder.embed(&batch)?;
+            out.extend(chunk.iter().map(|(key, _)| *key).zip(vectors));
+        }
+        Ok(out)
+    };
+    let threads = encoder.session_count().min(chunks.len()).max(1);
+    let results: Vec<Result<Vec<(u64, Vec<f32>)>, KbError>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..threads).map(|_| scope.spawn(worker)).collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join().unwrap_or_else(|_| {
+                    Err(KbError::Encoder(crate::nlu::NluError::Inference(
+                        "an embedding thread panicked".into(),
+                    )))
+                })
+            })
+            .collect()
+    });
+    let mut all = Vec::with_capacity(texts.len());
+    for result in results {
+        all.extend(result?);
+    }
+    Ok(all)
+}
+
 /// Vectors by a hash of the embedded text.
 #[derive(Default)]
 pub struct VectorCache {
@@ -92,12 +131,8 @@ impl VectorCache {
                 missing.push((*key, text));
             }
         }
-        for chunk in missing.chunks(BATCH) {
-            let batch: Vec<&str> = chunk.iter().map(|(_, text)| *text).collect();
-            let vectors = encoder.embed(&batch)?;
-            for ((key, _), vector) in chunk.iter().zip(vectors) {
-                self.vectors.insert(*key, vector);
-            }
+        for (key, vector) in embed_parallel(encoder, &missing)? {
+            self.vectors.insert(key, vector);
         }
         let mut data = Vec::with_capacity(keys.len() * self.dim);
         for key in &keys {
