@@ -116,3 +116,51 @@ impl ManagedStore {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn markdown(id: &str, body: &str) -> String {
+        format!("---\nid: {id}\ntitle: T {id}\nlang: en\n---\n{body}\n")
+    }
+
+    fn article(id: &str, body: &str) -> article::Article {
+        article::parse(Path::new("kb/x.md"), &markdown(id, body)).unwrap()
+    }
+
+    #[test]
+    fn managed_articles_override_and_tombstones_hide_kb_dir_articles() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = ManagedStore::new(dir.path());
+        store
+            .save("edited", &markdown("edited", "New text."))
+            .unwrap();
+        store.delete("gone").unwrap();
+        let mut loaded = Loaded::default();
+        for a in [
+            article("edited", "Old text."),
+            article("gone", "Bye."),
+            article("kept", "Hi."),
+        ] {
+            loaded.add(a, Path::new("kb/x.md"));
+        }
+        store.overlay(&mut loaded).unwrap();
+        let ids: Vec<&str> = loaded.articles.iter().map(|a| a.id.as_str()).collect();
+        assert_eq!(ids, vec!["kept", "edited"]);
+        assert_eq!(loaded.articles[1].passages[0].text, "New text.");
+    }
+
+    #[test]
+    fn saving_again_lifts_the_tombstone() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = ManagedStore::new(dir.path());
+        store.delete("back").unwrap();
+        store.save("back", &markdown("back", "Again.")).unwrap();
+        let mut loaded = Loaded::default();
+        loaded.add(article("back", "Original."), Path::new("kb/x.md"));
+        store.overlay(&mut loaded).unwrap();
+        assert_eq!(loaded.articles.len(), 1);
+        assert_eq!(loaded.articles[0].passages[0].text, "Again.");
+    }
+}
