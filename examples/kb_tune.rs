@@ -65,5 +65,11 @@ fn main() -> anyhow::Result<()> {
     for (hit, mrr, boosts) in results.iter().take(15) {
         println!("{hit:.3} {mrr:.3} {boosts:?}");
     }
+    println!("best per k:");
+    for k in [5.0, 15.0, 30.0, 60.0] {
+        if let Some((hit, mrr, boosts)) = results.iter().find(|r| r.2.k == k) {
+            println!("{hit:.3} {mrr:.3} {boosts:?}");
+        }
+    }
     Ok(())
 }
