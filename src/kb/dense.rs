@@ -72,15 +72,15 @@ fn dot(a: &[f32], b: &[f32]) -> f32 {
     a.iter().zip(b).map(|(x, y)| x * y).sum()
 }
 
+/// Vectors with the hash of the text each came from.
+type Keyed = Vec<(u64, Vec<f32>)>;
+
 /// Embeds `texts` in batches, one thread per encoder session (each session runs on its own
 /// core), and returns (key, vector) pairs.
-fn embed_parallel(
-    encoder: &Encoder,
-    texts: &[(u64, &str)],
-) -> Result<Vec<(u64, Vec<f32>)>, KbError> {
+fn embed_parallel(encoder: &Encoder, texts: &[(u64, &str)]) -> Result<Keyed, KbError> {
     let chunks: Vec<&[(u64, &str)]> = texts.chunks(BATCH).collect();
     let next = AtomicUsize::new(0);
-    let worker = || -> Result<Vec<(u64, Vec<f32>)>, KbError> {
+    let worker = || -> Result<Keyed, KbError> {
         let mut out = Vec::new();
         while let Some(chunk) = chunks.get(next.fetch_add(1, Ordering::Relaxed)) {
             let batch: Vec<&str> = chunk.iter().map(|(_, text)| *text).collect();
@@ -90,7 +90,7 @@ fn embed_parallel(
         Ok(out)
     };
     let threads = encoder.session_count().min(chunks.len()).max(1);
-    let results: Vec<Result<Vec<(u64, Vec<f32>)>, KbError>> = std::thread::scope(|scope| {
+    let results: Vec<Result<Keyed, KbError>> = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..threads).map(|_| scope.spawn(worker)).collect();
         handles
             .into_iter()
