@@ -244,6 +244,23 @@ async fn bad_articles_get_422_naming_the_field_or_line_and_change_nothing() {
         "{message}"
     );
 
+    let html = admin(&app, reqwest::Method::POST, "articles")
+        .await
+        .header("content-type", "text/html")
+        .body("<h1>hi</h1>")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(html.status(), 415);
+    let body: Value = html.json().await.unwrap();
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("text/markdown"),
+        "{body}"
+    );
+
     let list: Value = admin(&app, reqwest::Method::GET, "articles")
         .await
         .send()

@@ -13,6 +13,8 @@ use crate::kb::KbError;
 pub enum ApiError {
     #[error("expected `Content-Type: application/json`")]
     UnsupportedMediaType,
+    #[error("expected `Content-Type: text/markdown` (an article file) or `application/json`")]
+    UnsupportedArticleType,
     #[error("request body is larger than {limit} bytes")]
     PayloadTooLarge { limit: usize },
     #[error("request body is not valid UTF-8")]
@@ -36,6 +38,9 @@ impl ApiError {
     fn status_and_code(&self) -> (StatusCode, &'static str) {
         match self {
             ApiError::UnsupportedMediaType => {
+                (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type")
+            }
+            ApiError::UnsupportedArticleType => {
                 (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type")
             }
             ApiError::PayloadTooLarge { .. } => {

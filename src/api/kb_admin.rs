@@ -129,6 +129,6 @@ async fn read_article(
             })?;
             Ok(ArticleInput::Fields(fields))
         }
-        _ => Err(ApiError::UnsupportedMediaType),
+        _ => Err(ApiError::UnsupportedArticleType),
     }
 }
