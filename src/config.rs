@@ -69,6 +69,7 @@ pub struct DialogueSettings {
     pub smalltalk_intents: Vec<String>,
     pub handoff_intents: Vec<String>,
     pub min_kb_score: f32,
+    pub min_kb_cosine: f32,
 }
 
 #[derive(Debug, Clone, Deserialize)]

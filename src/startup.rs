@@ -8,7 +8,8 @@ use actix_web::dev::Server;
 
 use crate::config::Settings;
 use crate::error::ServiceError;
-use crate::kb::{self, KbError, KnowledgeBase};
+
+use crate::kb::{KbError, LiveKnowledgeBase};
 use crate::nlu::{Classifier, Encoder, EncoderOptions, NluError};
 use crate::service::Switchboard;
 use crate::tenants::TenantRegistry;
@@ -46,16 +47,16 @@ pub fn load_encoder(settings: &Settings) -> Result<Arc<Encoder>, NluError> {
     Ok(Arc::new(Encoder::load(&options)?))
 }
 
-/// Loads the knowledge base; broken articles are logged and skipped.
-pub fn load_kb(settings: &Settings) -> Result<KnowledgeBase, KbError> {
-    let loaded = kb::load_dir(&settings.paths.kb_dir)?;
-    for rejected in &loaded.rejected {
-        tracing::warn!("skipped article: {rejected}");
-    }
-    let kb = KnowledgeBase::build(&loaded.articles)?;
+/// Loads and indexes the knowledge base (`kb_dir`, then the articles managed under `data_dir`),
+/// embedding its passages with `encoder`; broken articles are logged and skipped.
+pub fn load_kb(settings: &Settings, encoder: Arc<Encoder>) -> Result<LiveKnowledgeBase, KbError> {
+    let (kb, report) =
+        LiveKnowledgeBase::open(&settings.paths.kb_dir, &settings.paths.data_dir, encoder)?;
     tracing::info!(
-        articles = kb.article_count(),
-        passages = kb.passage_count(),
+        articles = report.articles,
+        passages = report.passages,
+        skipped = report.rejected.len(),
+        ms = report.elapsed_ms as u64,
         "knowledge base indexed"
     );
     Ok(kb)
@@ -84,8 +85,8 @@ pub fn open_tenants(settings: &Settings) -> Result<(TicketStore, TenantRegistry)
 /// Every component, loaded from the configured paths.
 pub fn open(settings: &Settings) -> Result<Switchboard, StartupError> {
     let encoder = load_encoder(settings)?;
+    let kb = Arc::new(load_kb(settings, Arc::clone(&encoder))?);
     let classifier = Arc::new(Classifier::load(encoder, &settings.paths.model_dir)?);
-    let kb = Arc::new(load_kb(settings)?);
     let store = open_store(settings)?;
     Ok(Switchboard::new(classifier, kb, store, settings)?)
 }

@@ -8,6 +8,7 @@ use serde_json::json;
 
 use crate::agents::AgentError;
 use crate::error::ServiceError;
+use crate::kb::KbError;
 use crate::service::HandlingError;
 use crate::tenants::TenantError;
 use crate::webhooks::WebhookError;
@@ -16,6 +17,8 @@ use crate::webhooks::WebhookError;
 pub enum ApiError {
     #[error("expected `Content-Type: application/json`")]
     UnsupportedMediaType,
+    #[error("expected `Content-Type: text/markdown` (an article file) or `application/json`")]
+    UnsupportedArticleType,
     #[error("request body is larger than {limit} bytes")]
     PayloadTooLarge { limit: usize },
     #[error("request body is not valid UTF-8")]
@@ -39,6 +42,9 @@ impl ApiError {
     fn status_and_code(&self) -> (StatusCode, &'static str) {
         match self {
             ApiError::UnsupportedMediaType => {
+                (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type")
+            }
+            ApiError::UnsupportedArticleType => {
                 (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type")
             }
             ApiError::PayloadTooLarge { .. } => {
@@ -71,7 +77,7 @@ fn service_status_and_code(error: &ServiceError) -> (StatusCode, &'static str) {
         ServiceError::Tenant(error) => tenant_status_and_code(error),
         ServiceError::Webhook(error) => webhook_status_and_code(error),
         ServiceError::Nlu(_) => (StatusCode::INTERNAL_SERVER_ERROR, "classifier_failed"),
-        ServiceError::Kb(_) => (StatusCode::INTERNAL_SERVER_ERROR, "search_failed"),
+        ServiceError::Kb(error) => kb_status_and_code(error),
         ServiceError::Tickets(_) => (StatusCode::INTERNAL_SERVER_ERROR, "storage_failed"),
         ServiceError::Task(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal_error"),
         ServiceError::Agents(error) => agent_status_and_code(error),
@@ -127,6 +133,19 @@ fn webhook_status_and_code(error: &WebhookError) -> (StatusCode, &'static str) {
         WebhookError::DeliveryNotFound(_) => (StatusCode::NOT_FOUND, "delivery_not_found"),
         WebhookError::Storage(_) | WebhookError::Corrupt(_) => {
             (StatusCode::INTERNAL_SERVER_ERROR, "storage_failed")
+        }
+    }
+}
+
+fn kb_status_and_code(error: &KbError) -> (StatusCode, &'static str) {
+    match error {
+        KbError::BadArticle { .. } | KbError::BadField { .. } | KbError::DuplicateId { .. } => {
+            (StatusCode::UNPROCESSABLE_ENTITY, "invalid_article")
+        }
+        KbError::ArticleExists(_) => (StatusCode::CONFLICT, "article_exists"),
+        KbError::ArticleNotFound(_) => (StatusCode::NOT_FOUND, "article_not_found"),
+        KbError::Index(_) | KbError::Encoder(_) | KbError::Io { .. } => {
+            (StatusCode::INTERNAL_SERVER_ERROR, "search_failed")
         }
     }
 }

@@ -7,6 +7,7 @@ mod body;
 mod console;
 mod conversations;
 pub mod error;
+mod kb_admin;
 mod limits;
 mod metrics;
 mod openapi;
@@ -74,7 +75,8 @@ fn routes(config: &mut web::ServiceConfig) {
         .configure(partner_routes)
         .route("/metrics", web::get().to(metrics::scrape))
         .configure(webhooks::routes)
-        .configure(analytics::routes);
+        .configure(analytics::routes)
+        .configure(kb_admin::routes);
 }
 
 /// The public widget endpoints, callable from any allowed site (CORS).

@@ -99,7 +99,7 @@ pub fn respond(
         Plan::Lookup { .. } => {
             let answers: Vec<Hit> = hits
                 .into_iter()
-                .filter(|h| h.score >= settings.min_kb_score)
+                .filter(|h| h.bm25 >= settings.min_kb_score || h.cosine >= settings.min_kb_cosine)
                 .collect();
             match answers.first() {
                 Some(best) => Outcome {
@@ -144,7 +144,7 @@ mod tests {
         }
     }
 
-    fn hit(score: f32) -> Hit {
+    fn hit(bm25: f32) -> Hit {
         Hit {
             article_id: "a".into(),
             title: "A".into(),
@@ -152,7 +152,9 @@ mod tests {
             heading: "A".into(),
             text: "the answer".into(),
             lang: "en".into(),
-            score,
+            score: 0.03,
+            bm25,
+            cosine: 0.1,
         }
     }
 

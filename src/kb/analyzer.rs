@@ -1,18 +1,19 @@
-//! Text analysis for the index and for queries: Latin words are lowercased, stop-worded and
-//! stemmed (English); Chinese runs become overlapping character unigrams and bigrams, which
-//! match Chinese words without a dictionary.
+//! Text analysis for the index and for queries, per language: Latin words are lowercased,
+//! stop-worded and stemmed (English); Chinese runs are segmented into words by jieba
+//! (`tantivy-jieba`, search mode: long words also yield their dictionary sub-words).
 
 use tantivy::tokenizer::{
     Language, LowerCaser, RemoveLongFilter, Stemmer, StopWordFilter, TextAnalyzer, Token,
     TokenStream, Tokenizer,
 };
+use tantivy_jieba::JiebaTokenizer;
 
 use crate::nlu::features::is_cjk;
 
 pub const ANALYZER: &str = "switchboard";
 
 pub fn analyzer() -> TextAnalyzer {
-    let builder = TextAnalyzer::builder(MixedTokenizer)
+    let builder = TextAnalyzer::builder(MixedTokenizer::default())
         .filter(RemoveLongFilter::limit(40))
         .filter(LowerCaser);
     match StopWordFilter::new(Language::English) {
@@ -24,8 +25,11 @@ pub fn analyzer() -> TextAnalyzer {
     }
 }
 
+/// Splits text into Latin words and CJK runs; each CJK run goes through jieba.
 #[derive(Clone, Default)]
-pub struct MixedTokenizer;
+pub struct MixedTokenizer {
+    jieba: JiebaTokenizer,
+}
 
 pub struct VecTokenStream {
     tokens: Vec<Token>,
@@ -51,51 +55,77 @@ impl Tokenizer for MixedTokenizer {
     type TokenStream<'a> = VecTokenStream;
 
     fn token_stream<'a>(&'a mut self, text: &'a str) -> VecTokenStream {
-        VecTokenStream {
-            tokens: split(text),
-            index: 0,
+        let mut tokens = Vec::new();
+        for run in runs(text) {
+            match run.kind {
+                RunKind::Word => push(&mut tokens, text, run.from, run.to),
+                RunKind::Cjk => self.segment(&mut tokens, text, run.from, run.to),
+            }
+        }
+        VecTokenStream { tokens, index: 0 }
+    }
+}
+
+impl MixedTokenizer {
+    fn segment(&mut self, tokens: &mut Vec<Token>, text: &str, from: usize, to: usize) {
+        let mut stream = self.jieba.token_stream(&text[from..to]);
+        while stream.advance() {
+            let word = stream.token();
+            push(tokens, text, from + word.offset_from, from + word.offset_to);
         }
     }
 }
 
-fn split(text: &str) -> Vec<Token> {
-    let mut tokens = Vec::new();
-    let mut word_start: Option<usize> = None;
-    let mut previous_cjk: Option<(usize, char)> = None;
-    let push = |from: usize, to: usize, tokens: &mut Vec<Token>| {
-        let position = tokens.len();
-        tokens.push(Token {
-            offset_from: from,
-            offset_to: to,
-            position,
-            text: text[from..to].to_string(),
-            position_length: 1,
-        });
-    };
+fn push(tokens: &mut Vec<Token>, text: &str, from: usize, to: usize) {
+    let position = tokens.len();
+    tokens.push(Token {
+        offset_from: from,
+        offset_to: to,
+        position,
+        text: text[from..to].to_string(),
+        position_length: 1,
+    });
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum RunKind {
+    Word,
+    Cjk,
+}
+
+struct Run {
+    kind: RunKind,
+    from: usize,
+    to: usize,
+}
+
+/// Maximal runs of CJK characters, and of other letters/digits; everything else separates.
+fn runs(text: &str) -> Vec<Run> {
+    let mut out: Vec<Run> = Vec::new();
+    let mut current: Option<Run> = None;
     for (i, c) in text.char_indices() {
-        let cjk = is_cjk(c);
-        if (!c.is_alphanumeric() || cjk)
-            && let Some(start) = word_start.take()
-        {
-            push(start, i, &mut tokens);
-        }
-        if cjk {
-            if let Some((start, _)) = previous_cjk {
-                push(start, i + c.len_utf8(), &mut tokens);
+        let kind = if is_cjk(c) {
+            Some(RunKind::Cjk)
+        } else if c.is_alphanumeric() {
+            Some(RunKind::Word)
+        } else {
+            None
+        };
+        let end = i + c.len_utf8();
+        match (&mut current, kind) {
+            (Some(run), Some(kind)) if run.kind == kind => run.to = end,
+            (_, kind) => {
+                out.extend(current.take());
+                current = kind.map(|kind| Run {
+                    kind,
+                    from: i,
+                    to: end,
+                });
             }
-            push(i, i + c.len_utf8(), &mut tokens);
-            previous_cjk = Some((i, c));
-            continue;
-        }
-        previous_cjk = None;
-        if c.is_alphanumeric() && word_start.is_none() {
-            word_start = Some(i);
         }
     }
-    if let Some(start) = word_start {
-        push(start, text.len(), &mut tokens);
-    }
-    tokens
+    out.extend(current);
+    out
 }
 
 /// The analysed terms of `text`, as the index stores them.
@@ -113,19 +143,28 @@ mod tests {
     use super::*;
 
     #[test]
-    fn english_is_stemmed_and_chinese_is_bigrammed() {
+    fn english_is_stemmed_and_stop_worded() {
         let mut analyzer = analyzer();
         assert_eq!(
-            terms(&mut analyzer, "Roaming charges"),
+            terms(&mut analyzer, "The roaming charges"),
             vec!["roam", "charg"]
         );
-        assert_eq!(
-            terms(&mut analyzer, "漫游费"),
-            vec!["漫", "漫游", "游", "游费", "费"]
-        );
-        assert_eq!(
-            terms(&mut analyzer, "开通eSIM"),
-            vec!["开", "开通", "通", "esim"]
-        );
+    }
+
+    #[test]
+    fn chinese_is_segmented_into_words() {
+        let mut analyzer = analyzer();
+        let words = terms(&mut analyzer, "我想开通国际漫游");
+        assert!(words.contains(&"漫游".to_string()), "{words:?}");
+        assert!(words.contains(&"开通".to_string()), "{words:?}");
+        assert!(!words.contains(&"游".to_string()), "{words:?}");
+    }
+
+    #[test]
+    fn mixed_text_keeps_latin_words_whole() {
+        let mut analyzer = analyzer();
+        let words = terms(&mut analyzer, "开通eSIM卡");
+        assert!(words.contains(&"esim".to_string()), "{words:?}");
+        assert!(words.contains(&"开通".to_string()), "{words:?}");
     }
 }

@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use super::KbError;
 
@@ -15,6 +15,8 @@ pub struct Article {
     pub tags: Vec<String>,
     pub intents: Vec<String>,
     pub updated: Option<String>,
+    /// The tenant that owns the article; `None` = shared by every tenant.
+    pub tenant: Option<String>,
     pub passages: Vec<Passage>,
 }
 
@@ -27,17 +29,26 @@ pub struct Passage {
     pub text: String,
 }
 
-#[derive(Deserialize)]
-struct FrontMatter {
-    id: String,
-    title: String,
-    lang: String,
+/// The YAML between the `---` lines. Unknown keys are refused so that a typo is not ignored.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct FrontMatter {
+    pub id: String,
+    pub title: String,
+    pub lang: String,
     #[serde(default)]
-    tags: Vec<String>,
+    pub tags: Vec<String>,
     #[serde(default)]
-    intents: Vec<String>,
-    updated: Option<String>,
+    pub intents: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub updated: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tenant: Option<String>,
 }
+
+/// Lines that only point elsewhere ("See also [..](..)"): dropped from the end of a passage so a
+/// quoted answer does not end in bare links.
+const SEE_ALSO: [&str; 3] = ["See also", "另见", "另請參閱"];
 
 fn bad(path: &Path, line: usize, reason: impl Into<String>) -> KbError {
     KbError::BadArticle {
@@ -67,11 +78,29 @@ pub fn parse(path: &Path, source: &str) -> Result<Article, KbError> {
         let line = e.location().map_or(1, |l| l.line() + 1);
         bad(path, line, format!("front matter: {e}"))
     })?;
-    check_front_matter(path, &front)?;
+    let key_line = |key: &str| {
+        lines[1..close]
+            .iter()
+            .position(|l| l.starts_with(key) && l[key.len()..].starts_with(':'))
+            .map_or(2, |i| i + 2)
+    };
     let body_start = close + 1;
-    let passages = split_passages(&front.title, &lines[body_start..]);
+    assemble(path, front, &lines[body_start..], body_start + 1, key_line)
+}
+
+/// Checks front matter and splits the body into passages. `body_line` is the 1-based line of
+/// the body's first line and `key_line` finds a front-matter key's line, for error messages.
+pub fn assemble(
+    path: &Path,
+    front: FrontMatter,
+    body: &[&str],
+    body_line: usize,
+    key_line: impl Fn(&str) -> usize,
+) -> Result<Article, KbError> {
+    check_front_matter(path, &front, key_line)?;
+    let passages = split_passages(&front.title, body);
     if passages.is_empty() {
-        return Err(bad(path, body_start + 1, "empty body"));
+        return Err(bad(path, body_line, "empty body"));
     }
     Ok(Article {
         id: front.id,
@@ -80,21 +109,29 @@ pub fn parse(path: &Path, source: &str) -> Result<Article, KbError> {
         tags: front.tags,
         intents: front.intents,
         updated: front.updated,
+        tenant: front.tenant,
         passages,
     })
 }
 
-fn check_front_matter(path: &Path, front: &FrontMatter) -> Result<(), KbError> {
-    let valid_id = !front.id.is_empty()
-        && front.id.len() <= 128
-        && front
-            .id
+/// 1-128 ASCII letters, digits, `-` or `_`: safe as a file name and in a URL path.
+pub fn valid_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= 128
+        && id
             .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
-    if !valid_id {
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+}
+
+fn check_front_matter(
+    path: &Path,
+    front: &FrontMatter,
+    key_line: impl Fn(&str) -> usize,
+) -> Result<(), KbError> {
+    if !valid_id(&front.id) {
         return Err(bad(
             path,
-            2,
+            key_line("id"),
             format!(
                 "id {:?} must be 1-128 ASCII letters, digits, - or _",
                 front.id
@@ -102,13 +139,22 @@ fn check_front_matter(path: &Path, front: &FrontMatter) -> Result<(), KbError> {
         ));
     }
     if front.title.trim().is_empty() {
-        return Err(bad(path, 2, "title is empty"));
+        return Err(bad(path, key_line("title"), "title is empty"));
     }
     if !matches!(front.lang.as_str(), "en" | "zh") {
         return Err(bad(
             path,
-            2,
+            key_line("lang"),
             format!("lang {:?} is not supported (en, zh)", front.lang),
+        ));
+    }
+    if let Some(tenant) = &front.tenant
+        && !valid_id(tenant)
+    {
+        return Err(bad(
+            path,
+            key_line("tenant"),
+            format!("tenant {tenant:?} must be 1-128 ASCII letters, digits, - or _"),
         ));
     }
     Ok(())
@@ -134,6 +180,12 @@ fn split_passages(title: &str, body: &[&str]) -> Vec<Passage> {
 }
 
 fn push_passage(passages: &mut Vec<Passage>, anchor: &str, heading: &str, lines: &[&str]) {
+    let mut lines = lines;
+    while let Some((last, rest)) = lines.split_last()
+        && (last.trim().is_empty() || SEE_ALSO.iter().any(|p| last.trim().starts_with(p)))
+    {
+        lines = rest;
+    }
     let text = lines.join("\n").trim().to_string();
     if text.is_empty() {
         return;
@@ -158,8 +210,14 @@ pub fn slug(heading: &str) -> String {
     out.trim_end_matches('-').to_string()
 }
 
-/// Every `.md` file under `dir`, recursively, in path order.
-pub fn markdown_files(dir: &Path) -> Result<Vec<PathBuf>, KbError> {
+/// Renders front matter and a Markdown body as an article file that [`parse`] reads back.
+pub fn to_markdown(front: &FrontMatter, body: &str) -> String {
+    let yaml = serde_norway::to_string(front).unwrap_or_default();
+    format!("---\n{}---\n{}\n", yaml, body.trim_end())
+}
+
+/// Every article file under `dir` (`.md`, and FAQ `.csv` / `.json`), recursively, in path order.
+pub fn article_files(dir: &Path) -> Result<Vec<PathBuf>, KbError> {
     let mut files = Vec::new();
     let mut pending = vec![dir.to_path_buf()];
     while let Some(current) = pending.pop() {
@@ -168,7 +226,10 @@ pub fn markdown_files(dir: &Path) -> Result<Vec<PathBuf>, KbError> {
             let path = entry.path();
             if path.is_dir() {
                 pending.push(path);
-            } else if path.extension().is_some_and(|e| e == "md") {
+            } else if path
+                .extension()
+                .is_some_and(|e| e == "md" || e == "csv" || e == "json")
+            {
                 files.push(path);
             }
         }
@@ -199,6 +260,36 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("kb/x.md") && err.contains("line"), "{err}");
+    }
+
+    #[test]
+    fn trailing_see_also_is_not_quoted() {
+        let source =
+            format!("{GOOD}More steps.\n\nSee also [Travel Pass](/kb/roaming-travel-pass).\n");
+        let article = parse(Path::new("a.md"), &source).unwrap();
+        let last = &article.passages[1].text;
+        assert!(last.ends_with("More steps."), "{last}");
+    }
+
+    #[test]
+    fn rendered_markdown_parses_back() {
+        let article = parse(Path::new("a.md"), GOOD).unwrap();
+        let front = FrontMatter {
+            id: article.id.clone(),
+            title: article.title.clone(),
+            lang: article.lang.clone(),
+            tags: article.tags.clone(),
+            intents: article.intents.clone(),
+            updated: article.updated.clone(),
+            tenant: Some("acme".into()),
+        };
+        let again = parse(
+            Path::new("b.md"),
+            &to_markdown(&front, "Intro text.\n\n## In the app\nSteps here."),
+        )
+        .unwrap();
+        assert_eq!(again.passages, article.passages);
+        assert_eq!(again.tenant.as_deref(), Some("acme"));
     }
 
     #[test]

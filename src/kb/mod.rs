@@ -1,21 +1,34 @@
-//! The knowledge base: articles from `kb/` (Markdown with front matter), split into passages and
-//! indexed with tantivy (BM25), searched with the customer's words and boosted by the predicted
-//! intent and the customer's language.
+//! The knowledge base: articles from `kb/` (Markdown with front matter, and CSV/JSON FAQ pairs),
+//! split into passages and searched two ways, BM25 over a tantivy index (`bm25`) and cosine over
+//! sentence-encoder vectors (`dense`), fused by reciprocal rank with the predicted intent, the
+//! customer's language and the lead passage as boosts (`fusion`). `live` makes it editable while
+//! serving; `managed` persists the articles edited through the admin API.
 
 pub mod analyzer;
 pub mod article;
+pub mod bm25;
+pub mod dense;
+pub mod eval;
+pub mod faq;
+pub mod fusion;
+pub mod live;
+pub mod loader;
+pub mod managed;
 
-use std::path::{Path, PathBuf};
+use std::collections::{HashMap, HashSet};
+use std::path::PathBuf;
+use std::sync::Arc;
 
-use tantivy::collector::TopDocs;
-use tantivy::query::{BooleanQuery, BoostQuery, ConstScoreQuery, Occur, Query, TermQuery};
-use tantivy::schema::{
-    Field, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions, Value,
-};
-use tantivy::tokenizer::TextAnalyzer;
-use tantivy::{Index, IndexReader, TantivyDocument, Term, doc};
+use crate::nlu::{Encoder, NluError, Scored};
 
 pub use article::{Article, Passage};
+pub use dense::VectorCache;
+pub use live::LiveKnowledgeBase;
+pub use loader::{Loaded, load_dir};
+
+use bm25::{Bm25Index, IndexedText};
+use dense::Vectors;
+use fusion::{BOOSTS, Boosts, Candidate};
 
 #[derive(Debug, thiserror::Error)]
 pub enum KbError {
@@ -25,21 +38,44 @@ pub enum KbError {
         line: usize,
         reason: String,
     },
+    #[error("field `{field}`: {reason}")]
+    BadField { field: &'static str, reason: String },
     #[error("duplicate article id {id:?} in {} (first in {})", path.display(), first.display())]
     DuplicateId {
         id: String,
         path: PathBuf,
         first: PathBuf,
     },
+    #[error("article {0:?} already exists (use PUT to replace it)")]
+    ArticleExists(String),
+    #[error("no article {0:?}")]
+    ArticleNotFound(String),
     #[error("search index: {0}")]
     Index(#[from] tantivy::TantivyError),
+    #[error("embedding passages: {0}")]
+    Encoder(#[from] NluError),
+    #[error("{}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
 }
 
-/// Score added when a passage's article is tagged with the predicted intent.
-const INTENT_BOOST: f32 = 3.0;
-/// Score added when a passage is in the customer's language.
-const LANGUAGE_BOOST: f32 = 1.0;
+/// Candidates taken from each ranking before fusion.
+const CANDIDATES: usize = 50;
+/// A question of at most this many terms ("roaming", "esim setup") says nothing about which
+/// section it wants: the reply quotes the article's lead passage, its summary, when it matched.
+const SHORT_QUESTION_TERMS: usize = 2;
 
+/// Which rankings to use (the service always uses `Hybrid`; the others are for evaluation).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Bm25,
+    Dense,
+    Hybrid,
+}
+
+/// One passage found, with the article it cites.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Hit {
     pub article_id: String,
@@ -48,227 +84,322 @@ pub struct Hit {
     pub heading: String,
     pub text: String,
     pub lang: String,
+    /// The ranking score (fused, for hybrid search).
     pub score: f32,
+    /// BM25 score of the passage (0 when no word matched).
+    pub bm25: f32,
+    /// Cosine similarity to the question (0 when not computed: BM25-only search).
+    pub cosine: f32,
 }
 
 /// What to look for: the customer's words, and the signals that rank passages up.
+#[derive(Debug, Clone, Copy)]
 pub struct SearchRequest<'a> {
     pub text: &'a str,
-    pub intent: Option<&'a str>,
+    /// The classifier's top intents (best first) with their confidences; articles tagged with
+    /// one are boosted in proportion.
+    pub intents: &'a [Scored],
     pub lang: &'a str,
+    /// The customer's tenant: shared articles plus this tenant's own are searched.
+    pub tenant: Option<&'a str>,
     pub limit: usize,
+    /// The question's embedding when the caller has it already (the classifier computes it);
+    /// otherwise hybrid and dense search embed the question themselves.
+    pub embedding: Option<&'a [f32]>,
+    pub mode: Mode,
 }
 
+impl<'a> SearchRequest<'a> {
+    /// A hybrid search for `text` with no intent, tenant or precomputed embedding.
+    pub fn new(text: &'a str, lang: &'a str, limit: usize) -> SearchRequest<'a> {
+        SearchRequest {
+            text,
+            intents: &[],
+            lang,
+            tenant: None,
+            limit,
+            embedding: None,
+            mode: Mode::Hybrid,
+        }
+    }
+}
+
+/// Where passage `n` lives: `articles[article].passages[index]`.
 #[derive(Clone, Copy)]
-struct Fields {
-    article_id: Field,
-    title: Field,
-    heading: Field,
-    body: Field,
-    tags: Field,
-    intents: Field,
-    lang: Field,
-    anchor: Field,
+struct PassageRef {
+    article: u32,
+    index: u32,
 }
 
 pub struct KnowledgeBase {
-    reader: IndexReader,
-    fields: Fields,
-    analyzer: TextAnalyzer,
-    articles: usize,
-    passages: usize,
+    articles: Vec<Article>,
+    passages: Vec<PassageRef>,
+    bm25: Bm25Index,
+    vectors: Vectors,
+    /// One vector per article: its title and tags.
+    titles: Vectors,
+    /// The first passage of each article.
+    lead_of: Vec<usize>,
+    encoder: Arc<Encoder>,
+    boosts: Boosts,
 }
 
-/// The outcome of loading a directory: good articles, and the files that were skipped and why.
-pub struct Loaded {
-    pub articles: Vec<Article>,
-    pub rejected: Vec<KbError>,
-}
-
-pub fn load_dir(dir: &Path) -> Result<Loaded, KbError> {
-    let mut loaded = Loaded {
-        articles: Vec::new(),
-        rejected: Vec::new(),
-    };
-    let mut seen: std::collections::HashMap<String, PathBuf> = std::collections::HashMap::new();
-    for path in article::markdown_files(dir)? {
-        let parsed = std::fs::read_to_string(&path)
-            .map_err(|e| KbError::BadArticle {
-                path: path.clone(),
-                line: 0,
-                reason: e.to_string(),
-            })
-            .and_then(|source| article::parse(&path, &source));
-        match parsed {
-            Ok(article) => match seen.get(&article.id) {
-                Some(first) => loaded.rejected.push(KbError::DuplicateId {
-                    id: article.id,
-                    path,
-                    first: first.clone(),
-                }),
-                None => {
-                    seen.insert(article.id.clone(), path);
-                    loaded.articles.push(article);
-                }
-            },
-            Err(error) => loaded.rejected.push(error),
-        }
+/// The text the encoder sees for a passage: its article's title, its heading and its words.
+pub fn embedding_text(article: &Article, passage: &Passage) -> String {
+    if passage.heading == article.title {
+        format!("{}. {}", article.title, passage.text)
+    } else {
+        format!("{}. {}. {}", article.title, passage.heading, passage.text)
     }
-    Ok(loaded)
 }
 
-fn schema() -> (Schema, Fields) {
-    let text = TextOptions::default().set_stored().set_indexing_options(
-        TextFieldIndexing::default()
-            .set_tokenizer(analyzer::ANALYZER)
-            .set_index_option(IndexRecordOption::WithFreqsAndPositions),
-    );
-    let mut builder = Schema::builder();
-    let fields = Fields {
-        article_id: builder.add_text_field("article_id", STRING | STORED),
-        title: builder.add_text_field("title", text.clone()),
-        heading: builder.add_text_field("heading", text.clone()),
-        body: builder.add_text_field("body", text.clone()),
-        tags: builder.add_text_field("tags", text),
-        intents: builder.add_text_field("intents", STRING),
-        lang: builder.add_text_field("lang", STRING | STORED),
-        anchor: builder.add_text_field("anchor", STORED),
-    };
-    (builder.build(), fields)
+/// The text the encoder sees for an article as a whole: its title and tags.
+pub fn title_text(article: &Article) -> String {
+    format!("{}. {}", article.title, article.tags.join(", "))
 }
 
 impl KnowledgeBase {
-    /// Indexes `articles` in memory, one document per passage.
-    pub fn build(articles: &[Article]) -> Result<KnowledgeBase, KbError> {
-        let (schema, f) = schema();
-        let index = Index::create_in_ram(schema);
-        index
-            .tokenizers()
-            .register(analyzer::ANALYZER, analyzer::analyzer());
-        let mut writer = index.writer_with_num_threads(1, 32 * 1024 * 1024)?;
-        let mut passages = 0;
-        for article in articles {
-            for passage in &article.passages {
-                let mut document = doc!(
-                    f.article_id => article.id.as_str(),
-                    f.title => article.title.as_str(),
-                    f.heading => passage.heading.as_str(),
-                    f.body => passage.text.as_str(),
-                    f.tags => article.tags.join(" "),
-                    f.lang => article.lang.as_str(),
-                    f.anchor => passage.anchor.as_str(),
-                );
-                for intent in &article.intents {
-                    document.add_text(f.intents, intent);
-                }
-                writer.add_document(document)?;
-                passages += 1;
+    /// Indexes `articles` in memory and embeds every passage (in batches) with `encoder`.
+    pub fn build(articles: Vec<Article>, encoder: Arc<Encoder>) -> Result<KnowledgeBase, KbError> {
+        KnowledgeBase::build_cached(articles, encoder, &mut VectorCache::default())
+    }
+
+    /// As [`KnowledgeBase::build`], embedding only the passages `cache` does not hold yet.
+    pub fn build_cached(
+        articles: Vec<Article>,
+        encoder: Arc<Encoder>,
+        cache: &mut VectorCache,
+    ) -> Result<KnowledgeBase, KbError> {
+        let mut passages = Vec::new();
+        let mut texts = Vec::new();
+        let mut indexed = Vec::new();
+        let mut lead_of = Vec::with_capacity(articles.len());
+        for (a, article) in articles.iter().enumerate() {
+            lead_of.push(passages.len());
+            for (p, passage) in article.passages.iter().enumerate() {
+                passages.push(PassageRef {
+                    article: a as u32,
+                    index: p as u32,
+                });
+                texts.push(embedding_text(article, passage));
+                indexed.push(IndexedText {
+                    title: &article.title,
+                    heading: &passage.heading,
+                    body: &passage.text,
+                    tags: &article.tags,
+                    tenant: article.tenant.as_deref(),
+                });
             }
         }
-        writer.commit()?;
-        let reader = index.reader()?;
+        let bm25 = Bm25Index::build(&indexed)?;
+        let vectors = cache.embed(&encoder, &texts)?;
+        let title_texts: Vec<String> = articles.iter().map(title_text).collect();
+        let titles = cache.embed(&encoder, &title_texts)?;
         Ok(KnowledgeBase {
-            reader,
-            fields: f,
-            analyzer: analyzer::analyzer(),
-            articles: articles.len(),
+            articles,
             passages,
+            bm25,
+            vectors,
+            titles,
+            lead_of,
+            encoder,
+            boosts: BOOSTS,
         })
     }
 
     pub fn article_count(&self) -> usize {
-        self.articles
+        self.articles.len()
     }
 
     pub fn passage_count(&self) -> usize {
-        self.passages
+        self.passages.len()
     }
 
-    /// The best passages for a request, best first. Only passages that share at least one term
-    /// with the customer's words are returned.
+    pub fn articles(&self) -> &[Article] {
+        &self.articles
+    }
+
+    pub fn article(&self, id: &str) -> Option<&Article> {
+        self.articles.iter().find(|a| a.id == id)
+    }
+
+    /// Replaces the fusion weights (for tuning on a dev split; the service uses [`BOOSTS`]).
+    pub fn set_boosts(&mut self, boosts: Boosts) {
+        self.boosts = boosts;
+    }
+
+    pub fn encoder(&self) -> &Arc<Encoder> {
+        &self.encoder
+    }
+
+    /// The best passages for a request, best first, at most one per article.
     pub fn search(&self, request: &SearchRequest) -> Result<Vec<Hit>, KbError> {
-        let Some(text_query) = self.text_query(request.text) else {
-            return Ok(Vec::new());
+        let depth = CANDIDATES.max(request.limit * 4);
+        let bm25 = match request.mode {
+            Mode::Dense => Vec::new(),
+            Mode::Bm25 | Mode::Hybrid => self.bm25.search(request.text, request.tenant, depth)?,
         };
-        let f = self.fields;
-        let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, text_query)];
-        if let Some(intent) = request.intent {
-            clauses.push((
-                Occur::Should,
-                constant(Term::from_field_text(f.intents, intent), INTENT_BOOST),
-            ));
-        }
-        clauses.push((
-            Occur::Should,
-            constant(Term::from_field_text(f.lang, request.lang), LANGUAGE_BOOST),
-        ));
-        let searcher = self.reader.searcher();
-        let top = searcher.search(
-            &BooleanQuery::new(clauses),
-            &TopDocs::with_limit(request.limit.max(1)).order_by_score(),
-        )?;
-        let mut hits = Vec::with_capacity(top.len());
-        for (score, address) in top {
-            let document: TantivyDocument = searcher.doc(address)?;
-            hits.push(self.hit(&document, score));
-        }
-        Ok(hits)
+        let query = match (request.mode, request.embedding) {
+            (Mode::Bm25, _) => None,
+            (Mode::Dense | Mode::Hybrid, Some(embedding)) => Some(embedding.to_vec()),
+            (Mode::Dense | Mode::Hybrid, None) => self.encoder.embed(&[request.text])?.pop(),
+        };
+        let (dense, titles) = match &query {
+            Some(query) => (
+                self.vectors
+                    .search(query, depth, |n| self.visible_to(n, request.tenant)),
+                self.titles
+                    .search(query, depth, |a| visible(&self.articles[a], request.tenant)),
+            ),
+            None => (Vec::new(), Vec::new()),
+        };
+        let ranked = self.rank(request, &bm25, &dense, &titles);
+        Ok(self.hits(ranked, request.limit, &bm25, query.as_deref()))
     }
 
-    fn text_query(&self, text: &str) -> Option<Box<dyn Query>> {
-        let mut analyzer = self.analyzer.clone();
-        let mut terms = analyzer::terms(&mut analyzer, text);
-        terms.sort();
-        terms.dedup();
-        let f = self.fields;
-        let weighted = [
-            (f.title, 2.0),
-            (f.heading, 1.5),
-            (f.body, 1.0),
-            (f.tags, 1.5),
-        ];
-        let clauses: Vec<(Occur, Box<dyn Query>)> = terms
-            .iter()
-            .flat_map(|term| {
-                weighted.iter().map(move |&(field, boost)| {
-                    let query = TermQuery::new(
-                        Term::from_field_text(field, term),
-                        IndexRecordOption::WithFreqs,
-                    );
-                    (
-                        Occur::Should,
-                        Box::new(BoostQuery::new(Box::new(query), boost)) as Box<dyn Query>,
-                    )
-                })
+    fn rank(
+        &self,
+        request: &SearchRequest,
+        bm25: &[(usize, f32)],
+        dense: &[(usize, f32)],
+        titles: &[(usize, f32)],
+    ) -> Vec<(usize, f32)> {
+        match request.mode {
+            Mode::Bm25 => bm25.to_vec(),
+            Mode::Dense => dense.to_vec(),
+            Mode::Hybrid => self.fuse(request, bm25, dense, titles),
+        }
+    }
+
+    /// RRF of the passage rankings, plus boosts, gives each article its best passage; the
+    /// article-title ranking then adds its RRF share to the article (an article found only by
+    /// its title enters with its lead passage).
+    fn fuse(
+        &self,
+        request: &SearchRequest,
+        bm25: &[(usize, f32)],
+        dense: &[(usize, f32)],
+        titles: &[(usize, f32)],
+    ) -> Vec<(usize, f32)> {
+        let weight = self.boosts.dense_weight(request.lang);
+        let fused = fusion::rrf(self.boosts.k, &[(bm25, 1.0), (dense, weight)]);
+        let boost = |n: usize, score: f32| {
+            fusion::boosted(
+                score,
+                &self.candidate(n),
+                request.intents,
+                request.lang,
+                &self.boosts,
+            )
+        };
+        let mut best: HashMap<usize, (usize, f32)> = HashMap::new();
+        for (&n, &score) in &fused {
+            let boosted = boost(n, score);
+            let entry = best
+                .entry(self.passages[n].article as usize)
+                .or_insert((n, f32::MIN));
+            if boosted > entry.1 {
+                *entry = (n, boosted);
+            }
+        }
+        for &(article, _) in titles {
+            let lead = self.lead_of[article];
+            best.entry(article)
+                .or_insert_with(|| (lead, boost(lead, 0.0)));
+        }
+        if self.bm25.term_count(request.text) <= SHORT_QUESTION_TERMS {
+            for (article, (n, _)) in best.iter_mut() {
+                let lead = self.lead_of[*article];
+                if fused.contains_key(&lead) {
+                    *n = lead;
+                }
+            }
+        }
+        let by_title = fusion::rrf(self.boosts.k, &[(titles, weight * self.boosts.titles)]);
+        let mut ranked: Vec<(usize, f32)> = best
+            .into_iter()
+            .map(|(article, (n, score))| {
+                (n, score + by_title.get(&article).copied().unwrap_or(0.0))
             })
             .collect();
-        (!clauses.is_empty()).then(|| Box::new(BooleanQuery::new(clauses)) as Box<dyn Query>)
+        ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        ranked
     }
 
-    fn hit(&self, document: &TantivyDocument, score: f32) -> Hit {
-        let f = self.fields;
-        let text = |field: Field| {
-            document
-                .get_first(field)
-                .and_then(|v| v.as_str())
-                .unwrap_or("")
-                .to_string()
-        };
-        Hit {
-            article_id: text(f.article_id),
-            title: text(f.title),
-            anchor: text(f.anchor),
-            heading: text(f.heading),
-            text: text(f.body),
-            lang: text(f.lang),
-            score,
+    /// The first `limit` distinct articles of a ranking, each with its best passage.
+    fn hits(
+        &self,
+        ranked: Vec<(usize, f32)>,
+        limit: usize,
+        bm25: &[(usize, f32)],
+        query: Option<&[f32]>,
+    ) -> Vec<Hit> {
+        let mut seen = HashSet::new();
+        let mut hits = Vec::with_capacity(limit);
+        for (number, score) in ranked {
+            let at = self.passages[number];
+            if hits.len() >= limit || !seen.insert(at.article) {
+                continue;
+            }
+            let article = &self.articles[at.article as usize];
+            let passage = &article.passages[at.index as usize];
+            hits.push(Hit {
+                article_id: article.id.clone(),
+                title: article.title.clone(),
+                anchor: passage.anchor.clone(),
+                heading: passage.heading.clone(),
+                text: passage.text.clone(),
+                lang: article.lang.clone(),
+                score,
+                bm25: bm25
+                    .iter()
+                    .find(|(n, _)| *n == number)
+                    .map_or(0.0, |(_, s)| *s),
+                cosine: query.map_or(0.0, |q| self.vectors.cosine(number, q)),
+            });
+        }
+        hits
+    }
+
+    fn visible_to(&self, number: usize, tenant: Option<&str>) -> bool {
+        visible(
+            &self.articles[self.passages[number].article as usize],
+            tenant,
+        )
+    }
+
+    fn candidate(&self, number: usize) -> PassageCandidate<'_> {
+        let at = self.passages[number];
+        PassageCandidate {
+            article: &self.articles[at.article as usize],
+            lead: at.index == 0,
         }
     }
 }
 
-fn constant(term: Term, score: f32) -> Box<dyn Query> {
-    Box::new(ConstScoreQuery::new(
-        Box::new(TermQuery::new(term, IndexRecordOption::Basic)),
-        score,
-    ))
+/// Shared articles, and the tenant's own.
+fn visible(article: &Article, tenant: Option<&str>) -> bool {
+    match &article.tenant {
+        None => true,
+        Some(owner) => Some(owner.as_str()) == tenant,
+    }
+}
+
+struct PassageCandidate<'a> {
+    article: &'a Article,
+    lead: bool,
+}
+
+impl Candidate for PassageCandidate<'_> {
+    fn has_intent(&self, intent: &str) -> bool {
+        self.article.intents.iter().any(|i| i == intent)
+    }
+
+    fn lang(&self) -> &str {
+        &self.article.lang
+    }
+
+    fn is_lead(&self) -> bool {
+        self.lead
+    }
 }

@@ -129,15 +129,22 @@ impl Classifier {
     }
 
     pub fn classify(&self, text: &str) -> Result<Prediction, NluError> {
+        Ok(self.classify_embedded(text)?.0)
+    }
+
+    /// The prediction and the message's sentence embedding from the shared encoder (the
+    /// knowledge-base search reuses it instead of running the encoder a second time).
+    pub fn classify_embedded(&self, text: &str) -> Result<(Prediction, Vec<f32>), NluError> {
+        let dense = self.encoder.embed(&[text])?.pop().unwrap_or_default();
         match self.model().as_ref() {
-            IntentBackend::Transformer(model) => model.predict(text),
+            IntentBackend::Transformer(model) => Ok((model.predict(text)?, dense)),
             IntentBackend::Head(model) => {
-                let dense = self.encoder.embed(&[text])?.pop().unwrap_or_default();
                 let features = Features {
                     dense,
                     sparse: features::sparse_features(text),
                 };
-                Ok(model.predict(&features))
+                let prediction = model.predict(&features);
+                Ok((prediction, features.dense))
             }
         }
     }

@@ -13,7 +13,7 @@ use super::{Switchboard, customer, elapsed_ms, parse_id};
 use crate::dialogue::{self, Lang, Outcome, Plan};
 use crate::error::ServiceError;
 use crate::escalation::{self, Escalation};
-use crate::kb::{Hit, SearchRequest};
+use crate::kb::{Hit, Mode, SearchRequest};
 use crate::metrics::Stage;
 use crate::nlu::{Prediction, Scored};
 use crate::tickets::{
@@ -93,7 +93,9 @@ impl Switchboard {
         events.push(customer);
         let lang = Lang::detect(&text);
         let forced = self.rules_before_nlu(&ticket, &text);
-        let understanding = self.understand(text, lang, forced).await?;
+        let understanding = self
+            .understand(text, lang, ticket.tenant.clone(), forced)
+            .await?;
         let outcome = dialogue::respond(
             understanding.plan,
             understanding.hits,
@@ -193,6 +195,7 @@ impl Switchboard {
         &self,
         text: String,
         lang: Lang,
+        tenant: String,
         forced: Option<Escalation>,
     ) -> Result<Understanding, ServiceError> {
         let classifier = Arc::clone(&self.classifier);
@@ -201,19 +204,25 @@ impl Switchboard {
         let metrics = Arc::clone(&self.metrics);
         let job = move || -> Result<Understanding, ServiceError> {
             let classify_started = Instant::now();
-            let prediction = classifier.classify(&text)?;
+            let (prediction, embedding) = classifier.classify_embedded(&text)?;
             metrics.observe_stage(Stage::Classify, classify_started.elapsed().as_secs_f64());
             let plan = match forced {
                 Some(escalation) => Plan::Escalate(escalation),
                 None => dialogue::plan(&prediction, &settings),
             };
             let hits = match &plan {
-                Plan::Lookup { intent } => {
+                Plan::Lookup { .. } => {
+                    let intents: Vec<Scored> = std::iter::once(prediction.intent.clone())
+                        .chain(prediction.runner_up.clone())
+                        .collect();
                     let request = SearchRequest {
                         text: &text,
-                        intent: Some(intent),
+                        intents: &intents,
                         lang: lang.code(),
+                        tenant: Some(&tenant),
                         limit: SOURCES_PER_ANSWER,
+                        embedding: Some(&embedding),
+                        mode: Mode::Hybrid,
                     };
                     let search_started = Instant::now();
                     let hits = kb.search(&request)?;

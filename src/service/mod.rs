@@ -1,6 +1,7 @@
 //! The Switchboard service: the message path from a customer's text to a stored, answered turn.
 //! It owns the components (classifier, knowledge base, ticket store) and knows nothing of HTTP.
-//! `messages` is the customer's path, `admin` the operator's. The human side (issue 5):
+//! `messages` is the customer's path, `admin` the operator's, `kb_admin` the knowledge-base
+//! editor's. The human side (issue 5):
 //! `desk` (presence, queue, auto-assignment), `handling` (claim, reply, notes, hand back,
 //! resolve), `customer` (handoff button, end chat, rating), `people` (agents, sessions),
 //! `streams` (live updates for SSE). Partners and scoring (issue 6): `tenants` (registry and
@@ -12,6 +13,7 @@ mod analytics;
 mod customer;
 mod desk;
 mod handling;
+mod kb_admin;
 mod messages;
 mod partner;
 mod partner_tickets;
@@ -38,7 +40,7 @@ use uuid::Uuid;
 
 use crate::config::{DialogueSettings, Settings, SlaSettings};
 use crate::error::ServiceError;
-use crate::kb::KnowledgeBase;
+use crate::kb::LiveKnowledgeBase;
 use crate::limits::RateLimits;
 use crate::metrics::Metrics;
 use crate::nlu::Classifier;
@@ -51,7 +53,7 @@ pub struct Switchboard {
     admin_token: String,
     model_dir: PathBuf,
     classifier: Arc<Classifier>,
-    kb: Arc<KnowledgeBase>,
+    kb: Arc<LiveKnowledgeBase>,
     store: TicketStore,
     dialogue: Arc<DialogueSettings>,
     cpu: CpuGate,
@@ -66,7 +68,7 @@ pub struct Switchboard {
 impl Switchboard {
     pub fn new(
         classifier: Arc<Classifier>,
-        kb: Arc<KnowledgeBase>,
+        kb: Arc<LiveKnowledgeBase>,
         store: TicketStore,
         settings: &Settings,
     ) -> Result<Switchboard, ServiceError> {

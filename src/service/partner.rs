@@ -10,7 +10,7 @@ use utoipa::ToSchema;
 
 use super::{MessageReply, Switchboard, Transcript, parse_id};
 use crate::error::ServiceError;
-use crate::kb::{Hit, KnowledgeBase, SearchRequest};
+use crate::kb::{Hit, LiveKnowledgeBase, SearchRequest};
 use crate::tenants::{Tenant, valid_slug};
 use crate::tickets::{EventKind, Ticket, TicketStatus};
 
@@ -102,20 +102,16 @@ fn check_metadata(metadata: &BTreeMap<String, String>) -> Result<(), ServiceErro
     Ok(())
 }
 
-/// The one place the partner API builds a knowledge-base search, so per-tenant filtering is a
-/// one-line change here.
+/// The one place the partner API builds a knowledge-base search: shared articles plus the
+/// tenant's own, in the tenant's language.
 fn kb_search(
-    kb: &KnowledgeBase,
+    kb: &LiveKnowledgeBase,
     tenant: &Tenant,
     text: &str,
     limit: usize,
 ) -> Result<Vec<Hit>, ServiceError> {
-    let request = SearchRequest {
-        text,
-        intent: None,
-        lang: &tenant.widget.language,
-        limit,
-    };
+    let mut request = SearchRequest::new(text, &tenant.widget.language, limit);
+    request.tenant = Some(&tenant.id);
     Ok(kb.search(&request)?)
 }
 

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
 use switchboard::config::Settings;
-use switchboard::kb::KnowledgeBase;
+use switchboard::kb::LiveKnowledgeBase;
 use switchboard::nlu::head::TrainOptions;
 use switchboard::nlu::{Classifier, Encoder, dataset, train};
 use switchboard::service::Switchboard;
@@ -22,8 +22,10 @@ pub const DEFAULT_TRAINING_DATA: &str = "models/intents/train.yaml";
 
 struct Shared {
     classifier: Arc<Classifier>,
-    kb: Arc<KnowledgeBase>,
+    kb: Arc<LiveKnowledgeBase>,
     model_dir: tempfile::TempDir,
+    /// The shared knowledge base's data dir: its passage-vector cache seeds the others.
+    kb_data_dir: tempfile::TempDir,
 }
 
 /// The real sentence encoder, loaded once per test binary.
@@ -45,13 +47,22 @@ fn shared() -> &'static Shared {
         let model = train::train(&encoder, &examples, TrainOptions::default()).expect("training");
         let model_dir = tempfile::tempdir().expect("temp dir");
         model.save(model_dir.path()).expect("save model");
-        let kb = startup::load_kb(&settings).expect("knowledge base");
+        let kb_data_dir = tempfile::tempdir().expect("temp dir");
+        let mut kb_settings = settings.clone();
+        kb_settings.paths.data_dir = kb_data_dir.path().to_path_buf();
+        let kb = startup::load_kb(&kb_settings, Arc::clone(&encoder)).expect("knowledge base");
         Shared {
             classifier: Arc::new(Classifier::new(encoder, model)),
             kb: Arc::new(kb),
             model_dir,
+            kb_data_dir,
         }
     })
+}
+
+/// The knowledge base most tests share (the default `kb/`, its own data dir).
+pub fn shared_kb() -> Arc<LiveKnowledgeBase> {
+    Arc::clone(&shared().kb)
 }
 
 /// A directory holding the default intent model, trained from `models/intents/train.yaml`.
@@ -60,6 +71,8 @@ pub fn trained_model_dir() -> PathBuf {
 }
 
 pub struct TestApp {
+    /// Where the server keeps its data (the ticket store, managed articles).
+    pub data_dir: PathBuf,
     pub address: String,
     pub client: reqwest::Client,
     pub store: TicketStore,
@@ -81,23 +94,57 @@ pub async fn spawn_app_using(
     classifier: Arc<Classifier>,
     adjust: impl FnOnce(&mut Settings),
 ) -> TestApp {
+    let kb = Arc::clone(&shared().kb);
+    spawn(classifier, Some(kb), adjust).await
+}
+
+/// As [`spawn_app_with`], with a knowledge base of the test's own, loaded from the adjusted
+/// `paths.kb_dir` and `paths.data_dir` (so that editing it cannot disturb other tests).
+pub async fn spawn_app_with_own_kb(adjust: impl FnOnce(&mut Settings)) -> TestApp {
+    spawn(Arc::clone(&shared().classifier), None, adjust).await
+}
+
+/// An admin token for tests that set `settings.admin.token` to it.
+pub const ADMIN_TOKEN: &str = "test-admin-token";
+
+async fn spawn(
+    classifier: Arc<Classifier>,
+    kb: Option<Arc<LiveKnowledgeBase>>,
+    adjust: impl FnOnce(&mut Settings),
+) -> TestApp {
     let data_dir = tempfile::tempdir().expect("temp dir");
     let mut settings = Settings::defaults();
     settings.server.port = 0;
     settings.paths.data_dir = data_dir.path().to_path_buf();
     adjust(&mut settings);
-    let shared = shared();
+    let kb = match kb {
+        Some(kb) => kb,
+        None => Arc::new(own_kb(&settings)),
+    };
     let store = startup::open_store(&settings).expect("ticket store");
-    let service = Switchboard::new(classifier, Arc::clone(&shared.kb), store.clone(), &settings)
-        .expect("service");
+    let service = Switchboard::new(classifier, kb, store.clone(), &settings).expect("service");
     let app = startup::bind(Arc::new(service), &settings).expect("bind");
     tokio::spawn(app.server);
     TestApp {
+        data_dir: settings.paths.data_dir.clone(),
         address: format!("http://127.0.0.1:{}", app.port),
         client: reqwest::Client::new(),
         store,
         _data_dir: data_dir,
     }
+}
+
+/// A knowledge base for `settings`, its vector cache seeded from the shared one (same encoder,
+/// same passages: nothing to embed again).
+fn own_kb(settings: &Settings) -> LiveKnowledgeBase {
+    let shared = shared();
+    let cache = shared.kb_data_dir.path().join("kb").join("vectors.bin");
+    let target = settings.paths.data_dir.join("kb");
+    std::fs::create_dir_all(&target).expect("kb data dir");
+    if !target.join("vectors.bin").exists() {
+        std::fs::copy(cache, target.join("vectors.bin")).expect("seed vector cache");
+    }
+    startup::load_kb(settings, encoder()).expect("knowledge base")
 }
 
 impl TestApp {

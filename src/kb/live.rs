@@ -1,0 +1,387 @@
+//! The knowledge base while serving: the current [`KnowledgeBase`] behind an `RwLock<Arc<_>>`,
+//! replaced whole. Every change (an article added, replaced or deleted through the admin API, a
+//! reindex of the directories) builds a new index off to the side and swaps it in; searches keep
+//! using the one they started with, so a rebuild never makes a search fail. Rebuilds are
+//! serialised by one mutex, which also holds the passage-vector cache.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock};
+use std::time::Instant;
+
+use serde::{Deserialize, Serialize};
+
+use super::article::{self, Article, FrontMatter};
+use super::managed::ManagedStore;
+use super::{
+    Hit, KbError, KnowledgeBase, SearchRequest, VectorCache, embedding_text, loader, title_text,
+};
+use crate::nlu::Encoder;
+
+/// What the request body of an add or replace was called in error messages.
+const REQUEST_BODY: &str = "request body";
+
+/// An article as the admin API receives it.
+pub enum ArticleInput {
+    /// A Markdown file with front matter, exactly as in `kb/`.
+    Markdown(String),
+    Fields(ArticleFields),
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ArticleFields {
+    pub id: Option<String>,
+    pub title: String,
+    pub lang: String,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    #[serde(default)]
+    pub intents: Vec<String>,
+    pub updated: Option<String>,
+    pub tenant: Option<String>,
+    /// Markdown; `##` headings split it into passages.
+    pub body: String,
+}
+
+/// One article as the admin API lists it.
+#[derive(Debug, Clone, Serialize)]
+pub struct ArticleSummary {
+    pub id: String,
+    pub title: String,
+    pub lang: String,
+    pub tenant: Option<String>,
+    pub tags: Vec<String>,
+    pub intents: Vec<String>,
+    pub updated: Option<String>,
+    pub passages: usize,
+    pub source: PathBuf,
+}
+
+/// The outcome of a rebuild from the directories.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReindexReport {
+    pub articles: usize,
+    pub passages: usize,
+    /// Files (or FAQ rows) that were skipped, each naming the file and line.
+    pub rejected: Vec<String>,
+    pub elapsed_ms: f64,
+}
+
+/// Held while rebuilding (one rebuild at a time).
+struct Rebuild {
+    cache: VectorCache,
+}
+
+pub struct LiveKnowledgeBase {
+    current: RwLock<Arc<KnowledgeBase>>,
+    encoder: Arc<Encoder>,
+    kb_dir: PathBuf,
+    managed: ManagedStore,
+    rebuild: Mutex<Rebuild>,
+    /// The file each serving article came from (for the admin listing).
+    sources: RwLock<HashMap<String, PathBuf>>,
+}
+
+impl LiveKnowledgeBase {
+    /// Loads `kb_dir` plus the articles managed under `data_dir`, and indexes them.
+    pub fn open(
+        kb_dir: &Path,
+        data_dir: &Path,
+        encoder: Arc<Encoder>,
+    ) -> Result<(LiveKnowledgeBase, ReindexReport), KbError> {
+        let managed = ManagedStore::new(data_dir);
+        let mut cache = VectorCache::load(&managed.vectors_path());
+        let started = Instant::now();
+        let loaded = load(kb_dir, &managed)?;
+        let kb = KnowledgeBase::build_cached(loaded.articles, Arc::clone(&encoder), &mut cache)?;
+        save_cache(&managed, &cache);
+        let report = report(&kb, &loaded.rejected, started);
+        let live = LiveKnowledgeBase {
+            current: RwLock::new(Arc::new(kb)),
+            encoder,
+            kb_dir: kb_dir.to_path_buf(),
+            managed,
+            rebuild: Mutex::new(Rebuild { cache }),
+            sources: RwLock::new(loaded.sources),
+        };
+        Ok((live, report))
+    }
+
+    /// The index now serving; a search holds it for as long as it runs.
+    pub fn current(&self) -> Arc<KnowledgeBase> {
+        match self.current.read() {
+            Ok(guard) => Arc::clone(&guard),
+            Err(poisoned) => Arc::clone(&poisoned.into_inner()),
+        }
+    }
+
+    pub fn search(&self, request: &SearchRequest) -> Result<Vec<Hit>, KbError> {
+        self.current().search(request)
+    }
+
+    /// Articles visible to `tenant` (all of them when `None`).
+    pub fn list(&self, tenant: Option<&str>) -> Vec<ArticleSummary> {
+        let kb = self.current();
+        let sources = match self.sources.read() {
+            Ok(guard) => guard,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        kb.articles()
+            .iter()
+            .filter(|a| tenant.is_none() || a.tenant.is_none() || a.tenant.as_deref() == tenant)
+            .map(|a| summary(a, sources.get(&a.id)))
+            .collect()
+    }
+
+    /// Re-reads the directories, rebuilds and swaps in the new index.
+    pub fn reindex(&self) -> Result<ReindexReport, KbError> {
+        let mut state = self.lock();
+        let started = Instant::now();
+        let loaded = load(&self.kb_dir, &self.managed)?;
+        let texts = passage_texts(&loaded.articles);
+        let kb = self.build(&mut state, loaded.articles)?;
+        state.cache.retain(&texts);
+        save_cache(&self.managed, &state.cache);
+        let report = report(&kb, &loaded.rejected, started);
+        self.swap(kb, |sources| *sources = loaded.sources);
+        Ok(report)
+    }
+
+    /// Adds an article (`replace = false`: its id must be new) or adds/replaces it (`true`).
+    /// `tenant`, when given, scopes the call: the article belongs to that tenant.
+    pub fn upsert(
+        &self,
+        input: ArticleInput,
+        path_id: Option<&str>,
+        tenant: Option<&str>,
+        replace: bool,
+    ) -> Result<(ArticleSummary, bool), KbError> {
+        let (article, markdown) = prepare(input, path_id, tenant)?;
+        let mut state = self.lock();
+        let current = self.current();
+        let existing = current.article(&article.id);
+        match existing {
+            Some(_) if !replace => return Err(KbError::ArticleExists(article.id)),
+            Some(old) if tenant.is_some() && old.tenant.as_deref() != tenant => {
+                return Err(KbError::ArticleNotFound(article.id));
+            }
+            Some(_) | None => {}
+        }
+        let created = existing.is_none();
+        let mut articles: Vec<Article> = current
+            .articles()
+            .iter()
+            .filter(|a| a.id != article.id)
+            .cloned()
+            .collect();
+        articles.push(article.clone());
+        let kb = self.build(&mut state, articles)?;
+        self.managed.save(&article.id, &markdown)?;
+        save_cache(&self.managed, &state.cache);
+        let path = self.managed.article_path(&article.id);
+        self.swap(kb, |sources| {
+            sources.insert(article.id.clone(), path.clone());
+        });
+        Ok((summary(&article, Some(&path)), created))
+    }
+
+    /// Deletes an article (from `kb/` too: a tombstone hides it across restarts).
+    pub fn delete(&self, id: &str, tenant: Option<&str>) -> Result<(), KbError> {
+        let mut state = self.lock();
+        let current = self.current();
+        let visible = current
+            .article(id)
+            .is_some_and(|a| tenant.is_none() || a.tenant.as_deref() == tenant);
+        if !visible {
+            return Err(KbError::ArticleNotFound(id.to_string()));
+        }
+        let articles: Vec<Article> = current
+            .articles()
+            .iter()
+            .filter(|a| a.id != id)
+            .cloned()
+            .collect();
+        let kb = self.build(&mut state, articles)?;
+        self.managed.delete(id)?;
+        self.swap(kb, |sources| {
+            sources.remove(id);
+        });
+        Ok(())
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Rebuild> {
+        match self.rebuild.lock() {
+            Ok(guard) => guard,
+            Err(poisoned) => poisoned.into_inner(),
+        }
+    }
+
+    fn build(&self, state: &mut Rebuild, articles: Vec<Article>) -> Result<KnowledgeBase, KbError> {
+        KnowledgeBase::build_cached(articles, Arc::clone(&self.encoder), &mut state.cache)
+    }
+
+    /// Swaps in a new index and updates the source map to match it.
+    fn swap(&self, kb: KnowledgeBase, update: impl FnOnce(&mut HashMap<String, PathBuf>)) {
+        match self.sources.write() {
+            Ok(mut guard) => update(&mut guard),
+            Err(poisoned) => update(&mut poisoned.into_inner()),
+        }
+        match self.current.write() {
+            Ok(mut guard) => *guard = Arc::new(kb),
+            Err(poisoned) => *poisoned.into_inner() = Arc::new(kb),
+        }
+    }
+}
+
+fn load(kb_dir: &Path, managed: &ManagedStore) -> Result<loader::Loaded, KbError> {
+    let mut loaded = loader::load_dir(kb_dir)?;
+    managed.overlay(&mut loaded)?;
+    for rejected in &loaded.rejected {
+        tracing::warn!("skipped article: {rejected}");
+    }
+    Ok(loaded)
+}
+
+/// Every text the index embeds for `articles`: passages and titles.
+fn passage_texts(articles: &[Article]) -> Vec<String> {
+    articles
+        .iter()
+        .flat_map(|a| {
+            let passages = a.passages.iter().map(move |p| embedding_text(a, p));
+            passages.chain(std::iter::once(title_text(a)))
+        })
+        .collect()
+}
+
+/// The vector cache only saves work; failing to write it is logged, not fatal.
+fn save_cache(managed: &ManagedStore, cache: &VectorCache) {
+    if let Err(error) = cache.save(&managed.vectors_path()) {
+        tracing::warn!("could not save the passage-vector cache: {error}");
+    }
+}
+
+fn report(kb: &KnowledgeBase, rejected: &[KbError], started: Instant) -> ReindexReport {
+    ReindexReport {
+        articles: kb.article_count(),
+        passages: kb.passage_count(),
+        rejected: rejected.iter().map(ToString::to_string).collect(),
+        elapsed_ms: started.elapsed().as_secs_f64() * 1000.0,
+    }
+}
+
+fn summary(article: &Article, source: Option<&PathBuf>) -> ArticleSummary {
+    ArticleSummary {
+        id: article.id.clone(),
+        title: article.title.clone(),
+        lang: article.lang.clone(),
+        tenant: article.tenant.clone(),
+        tags: article.tags.clone(),
+        intents: article.intents.clone(),
+        updated: article.updated.clone(),
+        passages: article.passages.len(),
+        source: source.cloned().unwrap_or_default(),
+    }
+}
+
+/// Validates an input into an article and the Markdown to persist for it.
+fn prepare(
+    input: ArticleInput,
+    path_id: Option<&str>,
+    tenant: Option<&str>,
+) -> Result<(Article, String), KbError> {
+    let (mut front, body) = match input {
+        ArticleInput::Markdown(source) => {
+            let parsed = article::parse(Path::new(REQUEST_BODY), &source)?;
+            let body = source_body(&source);
+            (front_of(&parsed), body)
+        }
+        ArticleInput::Fields(fields) => fields_front(fields, path_id)?,
+    };
+    if let Some(id) = path_id
+        && front.id != id
+    {
+        return Err(KbError::BadField {
+            field: "id",
+            reason: format!("{:?} does not match the id in the path, {id:?}", front.id),
+        });
+    }
+    match (tenant, front.tenant.as_deref()) {
+        (Some(scope), Some(own)) if scope != own => {
+            return Err(KbError::BadField {
+                field: "tenant",
+                reason: format!("{own:?} does not match the tenant of the request, {scope:?}"),
+            });
+        }
+        (Some(scope), None) => front.tenant = Some(scope.to_string()),
+        (Some(_), Some(_)) | (None, _) => {}
+    }
+    let markdown = article::to_markdown(&front, &body);
+    let article = article::parse(Path::new(REQUEST_BODY), &markdown)?;
+    Ok((article, markdown))
+}
+
+fn fields_front(
+    fields: ArticleFields,
+    path_id: Option<&str>,
+) -> Result<(FrontMatter, String), KbError> {
+    let id = fields.id.or(path_id.map(String::from)).unwrap_or_default();
+    let problem = if !article::valid_id(&id) {
+        Some((
+            "id",
+            format!("{id:?} must be 1-128 ASCII letters, digits, - or _"),
+        ))
+    } else if fields.title.trim().is_empty() {
+        Some(("title", "is empty".to_string()))
+    } else if !matches!(fields.lang.as_str(), "en" | "zh") {
+        Some((
+            "lang",
+            format!("{:?} is not supported (en, zh)", fields.lang),
+        ))
+    } else if fields.body.trim().is_empty() {
+        Some(("body", "is empty".to_string()))
+    } else {
+        None
+    };
+    if let Some((field, reason)) = problem {
+        return Err(KbError::BadField { field, reason });
+    }
+    let front = FrontMatter {
+        id,
+        title: fields.title,
+        lang: fields.lang,
+        tags: fields.tags,
+        intents: fields.intents,
+        updated: fields.updated,
+        tenant: fields.tenant,
+    };
+    Ok((front, fields.body))
+}
+
+fn front_of(article: &Article) -> FrontMatter {
+    FrontMatter {
+        id: article.id.clone(),
+        title: article.title.clone(),
+        lang: article.lang.clone(),
+        tags: article.tags.clone(),
+        intents: article.intents.clone(),
+        updated: article.updated.clone(),
+        tenant: article.tenant.clone(),
+    }
+}
+
+/// The text after the closing `---` of a Markdown article that has already parsed.
+fn source_body(source: &str) -> String {
+    let mut lines = source.lines();
+    lines.next();
+    let mut body = Vec::new();
+    let mut in_front = true;
+    for line in lines {
+        if in_front {
+            in_front = line.trim_end() != "---";
+            continue;
+        }
+        body.push(line);
+    }
+    body.join("\n")
+}
