@@ -276,6 +276,22 @@ async fn bad_articles_get_422_naming_the_field_or_line_and_change_nothing() {
 #[tokio::test]
 async fn a_tenants_article_is_found_only_in_that_tenants_conversations() {
     let app = own_kb_app(None).await;
+    let unknown = admin(&app, reqwest::Method::POST, "articles?tenant=acme")
+        .await
+        .json(&article("acme-satellite", None))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unknown.status(), 404, "articles need a registered tenant");
+    let tenant = app
+        .client
+        .post(format!("{}/v1/admin/tenants", app.address))
+        .bearer_auth(ADMIN_TOKEN)
+        .json(&json!({ "id": "acme", "name": "Acme" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(tenant.status(), 201);
     let created = admin(&app, reqwest::Method::POST, "articles?tenant=acme")
         .await
         .json(&article("acme-satellite", None))

@@ -20,6 +20,10 @@ impl Switchboard {
         id: Option<String>,
         tenant: Option<String>,
     ) -> Result<(ArticleSummary, bool), ServiceError> {
+        // An article of an unknown tenant would be invisible to everyone.
+        if let Some(tenant) = &tenant {
+            self.tenants.get(tenant)?;
+        }
         let kb = Arc::clone(&self.kb);
         let job = move || {
             let replace = id.is_some();
