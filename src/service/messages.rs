@@ -297,6 +297,7 @@ impl Switchboard {
     ) -> Result<MessageReply, ServiceError> {
         let priority = escalation::priority(&escalation, &self.desk.escalation);
         let reason = escalation.reason;
+        let store_started = Instant::now();
         let stored = self.append_and_publish(id, events, |t| {
             t.failed_turns = 0;
             // A person may have claimed it meanwhile: never push it back into the queue.
@@ -307,6 +308,8 @@ impl Switchboard {
             }
         })?;
         self.store.flush().await?;
+        self.metrics
+            .observe_stage(Stage::Store, store_started.elapsed().as_secs_f64());
         if let Err(error) = self.auto_assign(&stored.tenant).await {
             tracing::warn!(%error, "auto-assignment failed");
         }
