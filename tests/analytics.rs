@@ -505,6 +505,127 @@ async fn the_csv_export_has_one_row_per_ticket_with_its_scores() {
     }
 }
 
+/// Registers `tenant` over the admin API and returns its first partner key.
+async fn partner_key(app: &TestApp, tenant: &str) -> String {
+    let response = app
+        .client
+        .post(format!("{}/v1/admin/tenants", app.address))
+        .bearer_auth(ADMIN)
+        .json(&serde_json::json!({ "id": tenant, "name": tenant }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201);
+    let created: Value = response.json().await.unwrap();
+    created["api_key"]["key"].as_str().unwrap().to_string()
+}
+
+async fn partner_get(app: &TestApp, key: &str, path: &str) -> reqwest::Response {
+    app.client
+        .get(format!("{}{path}", app.address))
+        .bearer_auth(key)
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_partner_key_sees_the_scores_of_its_own_tenant_only() {
+    let (app, seeded) = seeded_app().await;
+    let acme_key = partner_key(&app, "acme").await;
+    partner_key(&app, "globex").await;
+    let acme: Vec<&Plan> = seeded
+        .iter()
+        .map(|(_, p)| p)
+        .filter(|p| p.tenant == "acme")
+        .collect();
+    assert!(acme.len() < seeded.len(), "the seed has another tenant");
+
+    let response = partner_get(&app, &acme_key, "/v1/partner/analytics?group_by=tenant").await;
+    assert_eq!(response.status(), 200);
+    let report: Value = response.json().await.unwrap();
+    assert_eq!(report["tenant"], "acme");
+    assert_summary(&report["total"], &acme, "total");
+    let groups = report["groups"].as_array().unwrap();
+    assert_eq!(groups.len(), 1, "{report}");
+    assert_eq!(groups[0]["key"], "acme");
+
+    let (from, to) = (BASE_MS + 4 * 600_000, BASE_MS + 40 * 600_000);
+    let ranged: Vec<&Plan> = acme
+        .iter()
+        .copied()
+        .filter(|p| p.created >= from && p.created < to)
+        .collect();
+    let path = format!("/v1/partner/analytics?from={from}&to={to}&group_by=intent");
+    let report: Value = partner_get(&app, &acme_key, &path)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_summary(&report["total"], &ranged, "ranged total");
+
+    let response = partner_get(&app, &acme_key, "/v1/partner/analytics/tickets.csv").await;
+    assert_eq!(response.status(), 200);
+    let text = response.text().await.unwrap();
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let column = reader
+        .headers()
+        .unwrap()
+        .iter()
+        .position(|h| h == "ticket_id")
+        .unwrap();
+    let mut listed: Vec<String> = reader
+        .records()
+        .map(|r| r.unwrap()[column].to_string())
+        .collect();
+    let mut expected: Vec<String> = seeded
+        .iter()
+        .filter(|(_, p)| p.tenant == "acme")
+        .map(|(id, _)| id.to_string())
+        .collect();
+    listed.sort();
+    expected.sort();
+    assert_eq!(listed, expected, "exactly acme's tickets");
+}
+
+#[tokio::test]
+async fn partner_analytics_refuses_a_tenant_parameter_and_missing_keys() {
+    let (app, _) = seeded_app().await;
+    let key = partner_key(&app, "acme").await;
+    for path in [
+        "/v1/partner/analytics?tenant=globex",
+        "/v1/partner/analytics?tenant=acme",
+        "/v1/partner/analytics/tickets.csv?tenant=globex",
+    ] {
+        let response = partner_get(&app, &key, path).await;
+        assert_eq!(response.status(), 422, "{path}");
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(body["error"]["code"], "invalid_request", "{path}: {body}");
+    }
+    let grouped = partner_get(
+        &app,
+        &key,
+        "/v1/partner/analytics/tickets.csv?group_by=agent",
+    )
+    .await;
+    assert_eq!(grouped.status(), 422);
+    for path in ["/v1/partner/analytics", "/v1/partner/analytics/tickets.csv"] {
+        let anonymous = app
+            .client
+            .get(format!("{}{path}", app.address))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(anonymous.status(), 401, "{path}");
+        let admin = partner_get(&app, ADMIN, path).await;
+        assert_eq!(
+            admin.status(),
+            401,
+            "the admin token is not a partner key: {path}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn analytics_refuses_bad_filters_and_missing_tokens() {
     let (app, _) = seeded_app().await;

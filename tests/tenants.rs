@@ -260,10 +260,39 @@ async fn openapi_lists_every_partner_path_and_the_docs_page_is_self_contained() 
         "/v1/conversations",
         "/v1/admin/tenants",
         "/v1/admin/tenants/{id}/keys/{key_id}",
+        "/v1/partner/analytics",
+        "/v1/partner/analytics/tickets.csv",
+        "/v1/admin/tenants/{tenant}/webhooks",
+        "/v1/admin/tenants/{tenant}/webhooks/deliveries",
+        "/v1/admin/webhooks/deliveries/{id}/redeliver",
+        "/v1/admin/analytics",
+        "/v1/admin/analytics/tickets.csv",
+        "/v1/admin/kb/articles",
+        "/v1/admin/kb/articles/{id}",
+        "/v1/admin/kb/reindex",
     ] {
         assert!(paths.contains_key(path), "{path} is documented");
     }
     assert!(paths["/v1/partner/tickets/{id}"]["patch"].is_object());
+    let webhooks = &paths["/v1/admin/tenants/{tenant}/webhooks"];
+    assert!(webhooks["put"].is_object() && webhooks["get"].is_object());
+    assert!(webhooks["put"]["responses"]["404"].is_object());
+    let article = &paths["/v1/admin/kb/articles/{id}"];
+    assert!(article["put"].is_object() && article["delete"].is_object());
+    assert!(paths["/v1/admin/kb/articles"]["post"].is_object());
+    let partner_params = paths["/v1/partner/analytics"]["get"]["parameters"]
+        .as_array()
+        .unwrap();
+    let names: Vec<&str> = partner_params
+        .iter()
+        .filter_map(|p| p["name"].as_str())
+        .collect();
+    assert_eq!(
+        names,
+        ["from", "to", "group_by"],
+        "no `tenant` for partners"
+    );
+    assert!(doc["components"]["schemas"]["Delivery"].is_object());
     let schemes = &doc["components"]["securitySchemes"];
     assert_eq!(schemes["api_key"]["scheme"], "bearer");
     assert!(doc["components"]["schemas"]["Ticket"].is_object());

@@ -363,6 +363,54 @@ async fn webhook_admin_refuses_bad_tokens_configs_and_unknown_deliveries() {
 }
 
 #[tokio::test]
+async fn endpoints_for_a_tenant_not_in_the_registry_are_refused_with_404() {
+    let app = spawn_webhook_app().await;
+    let url = format!("{}/v1/admin/tenants/ghost/webhooks", app.address);
+    let config = json!({ "endpoints": [{ "url": "http://x.example/h", "secret": SECRET, "events": ["message.created"] }] });
+    let response = app
+        .client
+        .put(&url)
+        .bearer_auth(ADMIN)
+        .json(&config)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 404);
+    let error: Value = response.json().await.unwrap();
+    assert_eq!(error["error"]["code"], "tenant_not_found", "{error}");
+    let listed: Value = app
+        .client
+        .get(&url)
+        .bearer_auth(ADMIN)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(listed["endpoints"], json!([]), "nothing was stored");
+
+    let created = app
+        .client
+        .post(format!("{}/v1/admin/tenants", app.address))
+        .bearer_auth(ADMIN)
+        .json(&json!({ "id": "ghost", "name": "Ghost" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), 201);
+    let response = app
+        .client
+        .put(&url)
+        .bearer_auth(ADMIN)
+        .json(&config)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200, "a registered tenant is accepted");
+}
+
+#[tokio::test]
 async fn a_receiver_that_was_down_gets_every_event_once_in_order_per_conversation() {
     let app = spawn_webhook_app().await;
     // A port nobody listens on: connections are refused until the receiver starts there.

@@ -5,6 +5,7 @@ use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 
 use super::error::ApiError;
+use super::openapi::ErrorBody;
 use super::{State, bearer_token};
 use crate::service::AnalyticsQuery;
 
@@ -30,25 +31,45 @@ fn query(request: &HttpRequest) -> Result<AnalyticsQuery, ApiError> {
         .map_err(|e| ApiError::InvalidRequest(e.to_string()))
 }
 
-async fn report(state: web::Data<State>, request: HttpRequest) -> Result<HttpResponse, ApiError> {
+#[utoipa::path(get, path = "/v1/admin/analytics", tag = "admin",
+    params(AnalyticsQuery),
+    responses((status = 200, description = "Containment, escalations by reason, response and resolution percentiles, CSAT bot vs human, SLA breaches: in total and per group", body = Object),
+        (status = 401, description = "Missing or wrong admin token", body = ErrorBody),
+        (status = 422, description = "Bad `from`, `to`, `tenant` or `group_by`", body = ErrorBody)),
+    security(("admin_token" = [])))]
+pub async fn report(
+    state: web::Data<State>,
+    request: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
     state.service.authorize_admin(bearer_token(&request))?;
     let report = state.service.analytics(&query(&request)?).await?;
     Ok(HttpResponse::Ok().json(report))
 }
 
-async fn tickets_csv(
+#[utoipa::path(get, path = "/v1/admin/analytics/tickets.csv", tag = "admin",
+    params(AnalyticsQuery),
+    responses((status = 200, description = "One row per ticket with its scores", body = String, content_type = "text/csv"),
+        (status = 401, description = "Missing or wrong admin token", body = ErrorBody),
+        (status = 422, description = "Bad filter (`group_by` does not apply here)", body = ErrorBody)),
+    security(("admin_token" = [])))]
+pub async fn tickets_csv(
     state: web::Data<State>,
     request: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     state.service.authorize_admin(bearer_token(&request))?;
     let csv = state.service.tickets_csv(&query(&request)?).await?;
-    Ok(HttpResponse::Ok()
+    Ok(csv_attachment(csv))
+}
+
+/// The per-ticket export as a download (the admin and the partner export share it).
+pub(super) fn csv_attachment(csv: String) -> HttpResponse {
+    HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")
         .insert_header((
             header::CONTENT_DISPOSITION,
             "attachment; filename=\"tickets.csv\"",
         ))
-        .body(csv))
+        .body(csv)
 }
 
 fn page(content_type: &str, body: &'static str) -> HttpResponse {

@@ -5,11 +5,11 @@
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
-use serde_json::json;
 
 use super::error::ApiError;
+use super::openapi::ErrorBody;
 use super::{State, bearer_token};
-use crate::kb::live::{ArticleFields, ArticleInput};
+use crate::kb::live::{ArticleFields, ArticleInput, ArticleSummary, ReindexReport};
 
 pub fn routes(config: &mut web::ServiceConfig) {
     config
@@ -20,20 +20,41 @@ pub fn routes(config: &mut web::ServiceConfig) {
         .route("/v1/admin/kb/reindex", web::post().to(reindex));
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
-struct Scope {
+#[into_params(parameter_in = Query)]
+pub(super) struct Scope {
+    /// Only this tenant's articles (and shared ones are left alone).
     tenant: Option<String>,
 }
 
-async fn list(state: web::Data<State>, request: HttpRequest) -> Result<HttpResponse, ApiError> {
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub(super) struct ArticleList {
+    articles: Vec<ArticleSummary>,
+}
+
+#[utoipa::path(get, path = "/v1/admin/kb/articles", tag = "admin",
+    params(Scope),
+    responses((status = 200, description = "The articles, with their passage counts", body = ArticleList),
+        (status = 401, description = "Missing or wrong admin token", body = ErrorBody)),
+    security(("admin_token" = [])))]
+pub async fn list(state: web::Data<State>, request: HttpRequest) -> Result<HttpResponse, ApiError> {
     state.service.authorize_admin(bearer_token(&request))?;
     let tenant = tenant(&request)?;
     let articles = state.service.kb_articles(tenant.as_deref());
-    Ok(HttpResponse::Ok().json(json!({ "articles": articles })))
+    Ok(HttpResponse::Ok().json(ArticleList { articles }))
 }
 
-async fn create(
+#[utoipa::path(post, path = "/v1/admin/kb/articles", tag = "admin",
+    params(Scope),
+    request_body(content = ArticleFields, description = "JSON fields (`application/json`), or Markdown with front matter (`text/markdown`)"),
+    responses((status = 201, description = "Added; searchable now", body = ArticleSummary),
+        (status = 401, description = "Missing or wrong admin token", body = ErrorBody),
+        (status = 409, description = "The id is taken", body = ErrorBody),
+        (status = 415, description = "Neither JSON nor Markdown", body = ErrorBody),
+        (status = 422, description = "Invalid article", body = ErrorBody)),
+    security(("admin_token" = [])))]
+pub async fn create(
     state: web::Data<State>,
     request: HttpRequest,
     payload: web::Payload,
@@ -45,7 +66,16 @@ async fn create(
     Ok(HttpResponse::Created().json(article))
 }
 
-async fn replace(
+#[utoipa::path(put, path = "/v1/admin/kb/articles/{id}", tag = "admin",
+    params(("id" = String, Path, description = "Article id"), Scope),
+    request_body(content = ArticleFields, description = "JSON fields (`application/json`), or Markdown with front matter (`text/markdown`)"),
+    responses((status = 200, description = "Replaced; searchable now", body = ArticleSummary),
+        (status = 201, description = "Added; searchable now", body = ArticleSummary),
+        (status = 401, description = "Missing or wrong admin token", body = ErrorBody),
+        (status = 415, description = "Neither JSON nor Markdown", body = ErrorBody),
+        (status = 422, description = "Invalid article", body = ErrorBody)),
+    security(("admin_token" = [])))]
+pub async fn replace(
     state: web::Data<State>,
     request: HttpRequest,
     id: web::Path<String>,
@@ -66,7 +96,13 @@ async fn replace(
     Ok(response.json(article))
 }
 
-async fn delete(
+#[utoipa::path(delete, path = "/v1/admin/kb/articles/{id}", tag = "admin",
+    params(("id" = String, Path, description = "Article id"), Scope),
+    responses((status = 204, description = "Deleted; no longer found by search"),
+        (status = 401, description = "Missing or wrong admin token", body = ErrorBody),
+        (status = 404, description = "No such article", body = ErrorBody)),
+    security(("admin_token" = [])))]
+pub async fn delete(
     state: web::Data<State>,
     request: HttpRequest,
     id: web::Path<String>,
@@ -77,7 +113,14 @@ async fn delete(
     Ok(HttpResponse::NoContent().finish())
 }
 
-async fn reindex(state: web::Data<State>, request: HttpRequest) -> Result<HttpResponse, ApiError> {
+#[utoipa::path(post, path = "/v1/admin/kb/reindex", tag = "admin",
+    responses((status = 200, description = "Rebuilt from `kb/` and the managed articles; skipped files are listed", body = ReindexReport),
+        (status = 401, description = "Missing or wrong admin token", body = ErrorBody)),
+    security(("admin_token" = [])))]
+pub async fn reindex(
+    state: web::Data<State>,
+    request: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
     state.service.authorize_admin(bearer_token(&request))?;
     let report = state.service.kb_reindex().await?;
     Ok(HttpResponse::Ok().json(report))

@@ -168,7 +168,12 @@ fn partner_routes(config: &mut web::ServiceConfig) {
             "/v1/partner/tickets/{id}/close",
             web::post().to(partner::close_ticket),
         )
-        .route("/v1/partner/kb/search", web::get().to(partner::search_kb));
+        .route("/v1/partner/kb/search", web::get().to(partner::search_kb))
+        .route("/v1/partner/analytics", web::get().to(partner::analytics))
+        .route(
+            "/v1/partner/analytics/tickets.csv",
+            web::get().to(partner::tickets_csv),
+        );
 }
 
 fn widget_cors(allowed_origins: &[String]) -> Cors {

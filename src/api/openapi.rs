@@ -10,7 +10,7 @@ use serde::Serialize;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi, ToSchema};
 
-use super::{conversations, partner, tenants};
+use super::{analytics, conversations, kb_admin, partner, tenants, webhooks};
 
 /// Every error body: `{"error": {"code": "...", "message": "..."}}`.
 #[derive(Serialize, ToSchema)]
@@ -48,11 +48,24 @@ pub struct ErrorDetail {
         partner::update_ticket,
         partner::close_ticket,
         partner::search_kb,
+        partner::analytics,
+        partner::tickets_csv,
         tenants::create,
         tenants::list,
         tenants::keys,
         tenants::issue_key,
         tenants::revoke_key,
+        webhooks::put,
+        webhooks::get,
+        webhooks::deliveries,
+        webhooks::redeliver,
+        analytics::report,
+        analytics::tickets_csv,
+        kb_admin::list,
+        kb_admin::create,
+        kb_admin::replace,
+        kb_admin::delete,
+        kb_admin::reindex,
     ),
     components(schemas(ErrorBody, ErrorDetail)),
     modifiers(&Security),

@@ -9,8 +9,8 @@ use serde::de::DeserializeOwned;
 use super::error::ApiError;
 use super::{State, body};
 use crate::service::{
-    AgentReply, CloseTicket, KbHit, KbQuery, MessageReply, PartnerConversation, TicketPage,
-    TicketQuery, TicketUpdate, Transcript,
+    AgentReply, CloseTicket, KbHit, KbQuery, MessageReply, PartnerAnalyticsQuery,
+    PartnerConversation, TicketPage, TicketQuery, TicketUpdate, Transcript,
 };
 use crate::tenants::Tenant;
 use crate::tickets::Ticket;
@@ -204,4 +204,40 @@ pub async fn search_kb(
     let search: KbQuery = query(&request)?;
     let hits = state.service.partner_search(&tenant, search).await?;
     Ok(HttpResponse::Ok().json(hits))
+}
+
+#[utoipa::path(get, path = "/v1/partner/analytics", tag = "partner",
+    params(PartnerAnalyticsQuery),
+    responses((status = 200, description = "The admin analytics report over this tenant's tickets only", body = Object),
+        (status = 422, description = "Bad `from`, `to` or `group_by`, or a `tenant` parameter", body = super::openapi::ErrorBody)),
+    security(("api_key" = [])))]
+pub async fn analytics(
+    state: web::Data<State>,
+    request: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let tenant = tenant(&state, &request)?;
+    let filters: PartnerAnalyticsQuery = query(&request)?;
+    let report = state
+        .service
+        .analytics(&filters.for_tenant(&tenant.id))
+        .await?;
+    Ok(HttpResponse::Ok().json(report))
+}
+
+#[utoipa::path(get, path = "/v1/partner/analytics/tickets.csv", tag = "partner",
+    params(PartnerAnalyticsQuery),
+    responses((status = 200, description = "One row per ticket of this tenant, with its scores", body = String, content_type = "text/csv"),
+        (status = 422, description = "Bad filter, or a `tenant` parameter", body = super::openapi::ErrorBody)),
+    security(("api_key" = [])))]
+pub async fn tickets_csv(
+    state: web::Data<State>,
+    request: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let tenant = tenant(&state, &request)?;
+    let filters: PartnerAnalyticsQuery = query(&request)?;
+    let csv = state
+        .service
+        .tickets_csv(&filters.for_tenant(&tenant.id))
+        .await?;
+    Ok(super::analytics::csv_attachment(csv))
 }

@@ -4,18 +4,33 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
 use super::error::ApiError;
+use super::openapi::ErrorBody;
 use super::{State, bearer_token, body};
-use crate::webhooks::EndpointInput;
+use crate::webhooks::{Delivery, EndpointInput, EndpointView};
 
-#[derive(Deserialize)]
+/// A tenant's whole endpoint list (it replaces the previous one).
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct EndpointList {
+pub(super) struct EndpointList {
     endpoints: Vec<EndpointInput>,
 }
 
-#[derive(Deserialize)]
+/// The endpoints as stored: secrets are never echoed, only a hint.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub(super) struct EndpointViews {
+    endpoints: Vec<EndpointView>,
+}
+
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub(super) struct Deliveries {
+    deliveries: Vec<Delivery>,
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
-struct DeliveryQuery {
+#[into_params(parameter_in = Query)]
+pub(super) struct DeliveryQuery {
+    /// How many deliveries, newest first (default 50).
     limit: Option<usize>,
 }
 
@@ -33,7 +48,15 @@ pub fn routes(config: &mut web::ServiceConfig) {
         );
 }
 
-async fn put(
+#[utoipa::path(put, path = "/v1/admin/tenants/{tenant}/webhooks", tag = "admin",
+    params(("tenant" = String, Path, description = "Tenant id")),
+    request_body = EndpointList,
+    responses((status = 200, description = "The endpoints now configured", body = EndpointViews),
+        (status = 401, description = "Missing or wrong admin token", body = ErrorBody),
+        (status = 404, description = "No such tenant (`tenant_not_found`)", body = ErrorBody),
+        (status = 422, description = "Bad URL, short secret, no or unknown events", body = ErrorBody)),
+    security(("admin_token" = [])))]
+pub async fn put(
     state: web::Data<State>,
     tenant: web::Path<String>,
     request: HttpRequest,
@@ -42,20 +65,30 @@ async fn put(
     state.service.authorize_admin(bearer_token(&request))?;
     let list: EndpointList = body::require_json(&request, payload, state.max_body_bytes).await?;
     let endpoints = state.service.put_webhooks(&tenant, list.endpoints).await?;
-    Ok(HttpResponse::Ok().json(serde_json::json!({ "endpoints": endpoints })))
+    Ok(HttpResponse::Ok().json(EndpointViews { endpoints }))
 }
 
-async fn get(
+#[utoipa::path(get, path = "/v1/admin/tenants/{tenant}/webhooks", tag = "admin",
+    params(("tenant" = String, Path, description = "Tenant id")),
+    responses((status = 200, description = "The tenant's endpoints", body = EndpointViews),
+        (status = 401, description = "Missing or wrong admin token", body = ErrorBody)),
+    security(("admin_token" = [])))]
+pub async fn get(
     state: web::Data<State>,
     tenant: web::Path<String>,
     request: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     state.service.authorize_admin(bearer_token(&request))?;
     let endpoints = state.service.webhooks(&tenant)?;
-    Ok(HttpResponse::Ok().json(serde_json::json!({ "endpoints": endpoints })))
+    Ok(HttpResponse::Ok().json(EndpointViews { endpoints }))
 }
 
-async fn deliveries(
+#[utoipa::path(get, path = "/v1/admin/tenants/{tenant}/webhooks/deliveries", tag = "admin",
+    params(("tenant" = String, Path, description = "Tenant id"), DeliveryQuery),
+    responses((status = 200, description = "The delivery log, newest first", body = Deliveries),
+        (status = 401, description = "Missing or wrong admin token", body = ErrorBody)),
+    security(("admin_token" = [])))]
+pub async fn deliveries(
     state: web::Data<State>,
     tenant: web::Path<String>,
     request: HttpRequest,
@@ -67,10 +100,16 @@ async fn deliveries(
         .service
         .webhook_deliveries(&tenant, query.limit)
         .await?;
-    Ok(HttpResponse::Ok().json(serde_json::json!({ "deliveries": deliveries })))
+    Ok(HttpResponse::Ok().json(Deliveries { deliveries }))
 }
 
-async fn redeliver(
+#[utoipa::path(post, path = "/v1/admin/webhooks/deliveries/{id}/redeliver", tag = "admin",
+    params(("id" = String, Path, description = "Delivery id")),
+    responses((status = 202, description = "Queued again as a new delivery", body = Delivery),
+        (status = 401, description = "Missing or wrong admin token", body = ErrorBody),
+        (status = 404, description = "No such delivery (`delivery_not_found`)", body = ErrorBody)),
+    security(("admin_token" = [])))]
+pub async fn redeliver(
     state: web::Data<State>,
     id: web::Path<String>,
     request: HttpRequest,

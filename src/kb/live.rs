@@ -28,7 +28,7 @@ pub enum ArticleInput {
     Fields(ArticleFields),
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ArticleFields {
     pub id: Option<String>,
@@ -45,7 +45,7 @@ pub struct ArticleFields {
 }
 
 /// One article as the admin API lists it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ArticleSummary {
     pub id: String,
     pub title: String,
@@ -55,11 +55,12 @@ pub struct ArticleSummary {
     pub intents: Vec<String>,
     pub updated: Option<String>,
     pub passages: usize,
+    #[schema(value_type = String)]
     pub source: PathBuf,
 }
 
 /// The outcome of a rebuild from the directories.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ReindexReport {
     pub articles: usize,
     pub passages: usize,

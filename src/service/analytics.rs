@@ -11,16 +11,44 @@ use crate::error::ServiceError;
 use crate::tickets::{TicketStatus, TicketStore, now_ms};
 
 /// The analytics filters as the API receives them (query string).
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct AnalyticsQuery {
     /// Tickets created at or after: milliseconds since the epoch, or a date `YYYY-MM-DD` (UTC).
     pub from: Option<String>,
     /// Tickets created before (exclusive), in the same forms.
     pub to: Option<String>,
+    /// Only this tenant's tickets.
     pub tenant: Option<String>,
     /// tenant, intent, agent or channel.
     pub group_by: Option<String>,
+}
+
+/// A partner's analytics filters: the same as [`AnalyticsQuery`] without `tenant`, which is the
+/// API key's (a `tenant` parameter is refused as unknown).
+#[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct PartnerAnalyticsQuery {
+    /// Tickets created at or after: milliseconds since the epoch, or a date `YYYY-MM-DD` (UTC).
+    pub from: Option<String>,
+    /// Tickets created before (exclusive), in the same forms.
+    pub to: Option<String>,
+    /// tenant, intent, agent or channel.
+    pub group_by: Option<String>,
+}
+
+impl PartnerAnalyticsQuery {
+    /// The filters, forced to `tenant`.
+    pub fn for_tenant(self, tenant: &str) -> AnalyticsQuery {
+        AnalyticsQuery {
+            from: self.from,
+            to: self.to,
+            tenant: Some(tenant.to_string()),
+            group_by: self.group_by,
+        }
+    }
 }
 
 /// The filters, checked.

@@ -23,7 +23,7 @@ mod tenants;
 mod webhooks;
 
 pub use admin::ModelSummary;
-pub use analytics::AnalyticsQuery;
+pub use analytics::{AnalyticsQuery, PartnerAnalyticsQuery};
 pub use desk::{QueueItem, QueueStatus, QueueView};
 pub use handling::{CustomerView, HandlingError};
 pub use messages::{MessageReply, Transcript};

@@ -10,12 +10,14 @@ use crate::webhooks::{self, Delivery, Endpoint, EndpointInput, EndpointView};
 const DEFAULT_LISTED_DELIVERIES: usize = 50;
 
 impl Switchboard {
-    /// Replaces the tenant's endpoints; flushed before it returns.
+    /// Replaces the tenant's endpoints; flushed before it returns. The tenant must be registered
+    /// (404 `tenant_not_found` otherwise), so no endpoint waits for a tenant that never sends.
     pub async fn put_webhooks(
         &self,
         tenant: &str,
         endpoints: Vec<EndpointInput>,
     ) -> Result<Vec<EndpointView>, ServiceError> {
+        self.tenants.get(tenant)?;
         let saved =
             self.store
                 .webhooks()

@@ -16,7 +16,7 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 /// The event types a tenant can subscribe to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub enum WebhookEvent {
     #[serde(rename = "conversation.created")]
     ConversationCreated,
@@ -44,7 +44,7 @@ pub struct Endpoint {
 }
 
 /// An endpoint as the admin API shows it: the secret is never echoed back.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct EndpointView {
     pub id: Uuid,
     pub url: String,
@@ -53,7 +53,7 @@ pub struct EndpointView {
 }
 
 /// An endpoint as the admin API receives it.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EndpointInput {
     pub url: String,
@@ -61,7 +61,7 @@ pub struct EndpointInput {
     pub events: Vec<WebhookEvent>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum DeliveryStatus {
     /// Queued or being retried.
@@ -73,7 +73,7 @@ pub enum DeliveryStatus {
 
 /// One event for one endpoint: the body is fixed when the event is stored; the signature is made
 /// at each attempt (it covers the attempt's timestamp).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Delivery {
     pub id: u64,
     pub tenant: String,
