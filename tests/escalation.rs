@@ -242,3 +242,94 @@ async fn ending_the_chat_resolves_it_so_the_widget_can_ask_for_a_rating() {
     let events = app.transcript(&id).await["events"].clone();
     assert_eq!(events.as_array().unwrap().last().unwrap()["by"], "customer");
 }
+
+#[tokio::test]
+async fn a_chinese_widget_pressing_talk_to_a_person_first_gets_the_chinese_reply() {
+    let app = spawn_desk(|_| {}).await;
+    let (status, ticket) = app
+        .customer_post("/v1/conversations", json!({"lang": "zh"}))
+        .await;
+    assert_eq!(status, 201, "{ticket}");
+    let id = ticket["id"].as_str().unwrap();
+    let (status, reply) = app
+        .customer_post(&format!("/v1/conversations/{id}/handoff"), json!({}))
+        .await;
+    assert_eq!(status, 200, "{reply}");
+    let text = reply["text"].as_str().unwrap();
+    assert!(
+        text.contains("转接人工客服") && text.contains("不在线"),
+        "{reply}"
+    );
+
+    let (_, english) = app
+        .customer_post("/v1/conversations", json!({"lang": "en"}))
+        .await;
+    let id = english["id"].as_str().unwrap();
+    let (_, reply) = app
+        .customer_post(&format!("/v1/conversations/{id}/handoff"), json!({}))
+        .await;
+    assert!(
+        reply["text"].as_str().unwrap().contains("support team"),
+        "{reply}"
+    );
+}
+
+#[tokio::test]
+async fn the_customer_s_own_words_outrank_the_interface_language() {
+    let app = spawn_desk(|_| {}).await;
+    let (_, ticket) = app
+        .customer_post("/v1/conversations", json!({"lang": "zh"}))
+        .await;
+    let id = ticket["id"].as_str().unwrap();
+    app.say(id, "hello").await;
+    let (_, reply) = app
+        .customer_post(&format!("/v1/conversations/{id}/handoff"), json!({}))
+        .await;
+    assert!(
+        reply["text"].as_str().unwrap().contains("support team"),
+        "{reply}"
+    );
+}
+
+#[tokio::test]
+async fn an_unknown_interface_language_is_refused_naming_the_field() {
+    let app = spawn_desk(|_| {}).await;
+    let before = app.store_counts();
+    let (status, body) = app
+        .customer_post("/v1/conversations", json!({"lang": "fr"}))
+        .await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(body["error"]["code"], "invalid_request");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("`lang`"),
+        "{body}"
+    );
+    assert_eq!(app.store_counts(), before, "nothing stored");
+}
+
+#[tokio::test]
+async fn the_customer_view_and_the_queue_event_say_offline_while_nobody_is_online() {
+    let app = spawn_desk(|_| {}).await;
+    let id = app.new_conversation().await;
+    assert_eq!(app.transcript(&id).await["offline"], false, "not waiting");
+    let (status, _) = app
+        .customer_post(&format!("/v1/conversations/{id}/handoff"), json!({}))
+        .await;
+    assert_eq!(status, 200);
+    let view = app.transcript(&id).await;
+    assert_eq!(view["offline"], true, "{view}");
+    assert_eq!(view["queue"]["offline"], true, "{view}");
+    let mut stream = app.events(&id, None).await;
+    let queue = stream.next_of("queue").await;
+    assert_eq!(queue.data["offline"], true, "{:?}", queue.data);
+
+    let _alice = app.agent("demo", "alice").await;
+    let queue = stream.next_of("queue").await;
+    assert_eq!(queue.data["offline"], false, "{:?}", queue.data);
+    let view = app.transcript(&id).await;
+    assert_eq!(view["offline"], false, "an agent is online: {view}");
+    assert_eq!(view["queue"]["position"], 1, "still waiting: {view}");
+}

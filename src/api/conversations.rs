@@ -5,12 +5,16 @@ use serde::Deserialize;
 
 use super::error::ApiError;
 use super::{State, body};
+use crate::dialogue::Lang;
 
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct NewConversation {
     tenant: Option<String>,
     channel: Option<String>,
+    /// The widget's interface language, `en` or `zh`: the bot's replies use it until the
+    /// customer has written something to detect the language from.
+    lang: Option<String>,
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -29,11 +33,25 @@ fn valid_name(name: &str) -> bool {
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-')
 }
 
+/// The widget's interface language: absent, or `en` / `zh`.
+fn interface_lang(code: Option<&str>) -> Result<Option<Lang>, ApiError> {
+    let Some(code) = code else {
+        return Ok(None);
+    };
+    match Lang::from_code(code) {
+        Some(lang) => Ok(Some(lang)),
+        None => Err(ApiError::InvalidRequest(
+            "`lang` must be \"en\" or \"zh\"".into(),
+        )),
+    }
+}
+
 #[utoipa::path(post, path = "/v1/conversations", tag = "public",
-    request_body(content = NewConversation, description = "Optional: tenant (default `demo`), channel (default `web`)"),
+    request_body(content = NewConversation, description = "Optional: tenant (default `demo`), channel (default `web`), lang (`en` or `zh`)"),
     responses((status = 201, description = "The new conversation", body = crate::tickets::Ticket),
         (status = 403, description = "The page's Origin is not in the tenant's `widget.allowed_origins`", body = super::openapi::ErrorBody),
         (status = 404, description = "Unknown tenant (`tenant_not_found`)", body = super::openapi::ErrorBody),
+        (status = 422, description = "Invalid tenant, channel or lang (`invalid_request`)", body = super::openapi::ErrorBody),
         (status = 429, description = "Rate limited (see Retry-After)", body = super::openapi::ErrorBody)))]
 pub async fn create(
     state: web::Data<State>,
@@ -45,6 +63,7 @@ pub async fn create(
     let body = body.unwrap_or(NewConversation {
         tenant: None,
         channel: None,
+        lang: None,
     });
     let tenant = body.tenant.as_deref().unwrap_or(DEFAULT_TENANT);
     let channel = body.channel.as_deref().unwrap_or(DEFAULT_CHANNEL);
@@ -55,12 +74,16 @@ pub async fn create(
             )));
         }
     }
+    let lang = interface_lang(body.lang.as_deref())?;
     let origin = request
         .headers()
         .get(actix_web::http::header::ORIGIN)
         .and_then(|o| o.to_str().ok());
     state.service.check_widget_origin(tenant, origin)?;
-    let ticket = state.service.start_conversation(tenant, channel).await?;
+    let ticket = state
+        .service
+        .start_conversation(tenant, channel, lang)
+        .await?;
     Ok(HttpResponse::Created().json(ticket))
 }
 

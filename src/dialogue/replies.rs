@@ -19,6 +19,15 @@ impl Lang {
         }
     }
 
+    /// The language of a code the widget sends (`en` or `zh`); `None` for anything else.
+    pub fn from_code(code: &str) -> Option<Lang> {
+        match code {
+            "en" => Some(Lang::En),
+            "zh" => Some(Lang::Zh),
+            _ => None,
+        }
+    }
+
     pub fn code(self) -> &'static str {
         match self {
             Lang::En => "en",

@@ -14,10 +14,15 @@ use crate::dialogue::{Lang, replies};
 use crate::error::ServiceError;
 use crate::escalation::{self, Escalation};
 use crate::service::HandlingError;
-use crate::tickets::{BotAction, BotReply, EventKind, Ticket, TicketStatus};
+use crate::tickets::{BotAction, BotReply, Event, EventKind, Ticket, TicketStatus};
 
 /// Longest rating comment, in characters.
 const MAX_COMMENT_CHARS: usize = 1000;
+
+/// The ticket metadata key holding the customer's interface language (`en` or `zh`), set by
+/// `POST /v1/conversations` from the widget (a partner may set it too). Replies that have no
+/// customer message to detect the language from (the handoff button) use it.
+pub const LANG_METADATA_KEY: &str = "lang";
 
 /// Intents after which the bot closes a conversation it has answered.
 pub(super) const CLOSING_INTENTS: [&str; 2] = ["goodbye", "thanks"];
@@ -34,7 +39,7 @@ impl Switchboard {
             TicketStatus::Resolved => return Err(HandlingError::ConversationResolved.into()),
             TicketStatus::Open => {}
         }
-        let lang = self.conversation_lang(&ticket)?;
+        let lang = conversation_lang(&ticket, &self.store.events(ticket.id)?);
         let escalation = escalation::handoff_button();
         let offline = !self.desk.available(&ticket.tenant);
         let reply = escalated_reply(&escalation, lang, offline, started);
@@ -44,13 +49,6 @@ impl Switchboard {
         ];
         self.commit_escalation(ticket.id, events, escalation, reply, offline, started)
             .await
-    }
-
-    /// The language of the customer's last message (English if none).
-    fn conversation_lang(&self, ticket: &Ticket) -> Result<Lang, ServiceError> {
-        let events = self.store.events(ticket.id)?;
-        let last = super::desk::last_customer_text(&events);
-        Ok(Lang::detect(last.as_deref().unwrap_or("")))
     }
 
     /// The customer ends the chat (the widget's end control): resolved by the customer.
@@ -101,6 +99,19 @@ impl Switchboard {
         self.store.flush().await?;
         Ok(ticket)
     }
+}
+
+/// The language of the customer's last message; before the first one, the interface language
+/// the conversation was opened with; English if neither is known.
+pub(super) fn conversation_lang(ticket: &Ticket, events: &[Event]) -> Lang {
+    if let Some(text) = super::desk::last_customer_text(events) {
+        return Lang::detect(&text);
+    }
+    ticket
+        .metadata
+        .get(LANG_METADATA_KEY)
+        .and_then(|code| Lang::from_code(code))
+        .unwrap_or(Lang::En)
 }
 
 /// The bot's reply when it hands over: the escalation text, plus the offline notice if nobody

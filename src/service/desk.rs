@@ -17,7 +17,6 @@ use uuid::Uuid;
 use super::Switchboard;
 use crate::agents::{AgentError, AgentStore};
 use crate::config::{ConsoleSettings, EscalationSettings, QueueSettings, Settings};
-use crate::dialogue::Lang;
 use crate::error::ServiceError;
 use crate::escalation::hours;
 use crate::live::{Hub, LiveMessage};
@@ -149,6 +148,9 @@ pub struct QueueView {
     pub agents_online: usize,
     #[serde(skip)]
     pub wait_per_position_seconds: u64,
+    /// Nobody can take a conversation now (outside business hours or no agent online).
+    #[serde(skip)]
+    pub offline: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -173,6 +175,8 @@ pub struct QueueStatus {
     pub position: usize,
     pub estimated_wait_seconds: u64,
     pub agents_online: usize,
+    /// Nobody can take the conversation now (outside business hours or no agent online).
+    pub offline: bool,
 }
 
 impl QueueView {
@@ -188,6 +192,7 @@ impl QueueView {
             position,
             estimated_wait_seconds: per_position / self.agents_online.max(1) as u64,
             agents_online: self.agents_online,
+            offline: self.offline,
         })
     }
 
@@ -236,7 +241,7 @@ fn queue_item(ticket: &Ticket, events: &[Event], now: u64) -> QueueItem {
         reply.intent.as_ref().map(|i| i.name.clone())
     });
     let escalated_at_ms = escalated.as_ref().map_or(ticket.updated_at_ms, |e| e.0);
-    let language = Lang::detect(last_customer_message.as_deref().unwrap_or("")).code();
+    let language = super::customer::conversation_lang(ticket, events).code();
     QueueItem {
         id: ticket.id,
         status: ticket.status,
@@ -275,6 +280,7 @@ impl Switchboard {
             items,
             agents_online: self.desk.online_agents(tenant).len(),
             wait_per_position_seconds: self.desk.wait_per_position(tenant),
+            offline: !self.desk.available(tenant),
         }))
     }
 
@@ -366,6 +372,7 @@ mod tests {
             items,
             agents_online: 2,
             wait_per_position_seconds: 120,
+            offline: false,
         };
         let status = queue.status_of(third).unwrap();
         assert_eq!((status.position, status.estimated_wait_seconds), (2, 120));

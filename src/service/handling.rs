@@ -55,6 +55,9 @@ pub struct CustomerView {
     pub rating: Option<u8>,
     pub events: Vec<Event>,
     pub queue: Option<QueueStatus>,
+    /// Waiting for a person while nobody can take it (outside business hours or no agent
+    /// online); false otherwise.
+    pub offline: bool,
 }
 
 /// Whether the customer may see an event: everything but internal notes.
@@ -86,7 +89,10 @@ impl Switchboard {
             TicketStatus::Escalated => self.queue(&ticket.tenant).await?.status_of(ticket.id),
             TicketStatus::Open | TicketStatus::Assigned | TicketStatus::Resolved => None,
         };
+        let offline =
+            ticket.status == TicketStatus::Escalated && !self.desk.available(&ticket.tenant);
         Ok(CustomerView {
+            offline,
             assignee: self.display_name(ticket.assignee.as_deref()),
             id: ticket.id,
             tenant: ticket.tenant,

@@ -55,15 +55,29 @@ struct Understanding {
 }
 
 impl Switchboard {
+    /// Opens a conversation; `lang` (the widget's interface language) is kept in the ticket's
+    /// metadata under [`customer::LANG_METADATA_KEY`].
     pub async fn start_conversation(
         &self,
         tenant: &str,
         channel: &str,
+        lang: Option<Lang>,
     ) -> Result<Ticket, ServiceError> {
         // Unknown tenants are refused (404 `tenant_not_found`); known ones pay their rate limit.
         self.tenants.get(tenant)?;
         self.limits.check_tenant(tenant)?;
-        let ticket = self.store.create(tenant, channel)?;
+        let metadata = lang
+            .map(|lang| {
+                (
+                    customer::LANG_METADATA_KEY.to_string(),
+                    lang.code().to_string(),
+                )
+            })
+            .into_iter()
+            .collect();
+        let ticket = self
+            .store
+            .create_for_customer(tenant, channel, None, metadata)?;
         self.store.flush().await?;
         Ok(ticket)
     }

@@ -359,6 +359,10 @@ async function main() {
     await widget(zh, '.banner').filter({ hasText: /第 \d+ 位/ }).waitFor({ timeout: STEP_TIMEOUT_MS });
     zhConversation = await zh.evaluate(() => localStorage.getItem('switchboard:demo:conversation'));
     check(zhConversation && zhConversation !== conversationId, `zh conversation id ${zhConversation}`);
+    // No message typed yet: the bot's handoff reply follows the widget's language (sent as `lang`).
+    const zhView = await json('GET', `${SB}/v1/conversations/${zhConversation}`);
+    const handoff = zhView.data.events.find((event) => event.type === 'bot_reply');
+    check(handoff && /[\u4e00-\u9fff]/.test(handoff.text || ''), `the handoff reply is not Chinese: ${JSON.stringify(handoff)}`);
   });
 
   await step('agent claims it and hands it back to the bot; the bot answers again; the customer ends the chat', async () => {
@@ -407,6 +411,7 @@ async function main() {
     const id = await page.evaluate(() => localStorage.getItem('switchboard:demo:conversation'));
     const view = await json('GET', `${SB}/v1/conversations/${id}`);
     check(view.data.status === 'escalated', `the offline conversation is ${view.data.status}, not queued`);
+    check(view.data.offline === true, `the customer view does not say offline: ${JSON.stringify(view.data.offline)}`);
     await page.close();
   });
 

@@ -273,7 +273,7 @@
 
   function ensureConversation() {
     if (state.id) return Promise.resolve(state.id);
-    return api('POST', '/v1/conversations', { tenant: TENANT, channel: 'web' }).then(function (ticket) {
+    return api('POST', '/v1/conversations', { tenant: TENANT, channel: 'web', lang: lang }).then(function (ticket) {
       state.id = ticket.id;
       state.status = ticket.status;
       try { localStorage.setItem(STORE_KEY, ticket.id); } catch (e) { /* storage off */ }
@@ -549,8 +549,7 @@
 
   function applyQueue(queue, offline) {
     queueInfo = queue || null;
-    if (offline !== undefined && offline !== null) offlineNow = !!offline;
-    else if (queueInfo && typeof queueInfo.agents_online === 'number') offlineNow = queueInfo.agents_online === 0;
+    offlineNow = !!offline; // the server's word: no agent online or outside business hours
     render();
   }
 
