@@ -212,12 +212,15 @@ impl Switchboard {
         tenant: String,
         forced: Option<Escalation>,
     ) -> Result<Understanding, ServiceError> {
-        let classifier = Arc::clone(&self.classifier);
+        let shared = Arc::clone(&self.classifier);
+        let models = Arc::clone(&self.tenant_models);
+        let model_dir = self.tenants.get(&tenant)?.intent_model_dir;
         let kb = Arc::clone(&self.kb);
         let settings = Arc::clone(&self.dialogue);
         let metrics = Arc::clone(&self.metrics);
         let job = move || -> Result<Understanding, ServiceError> {
             let classify_started = Instant::now();
+            let classifier = models.classifier_for(&shared, model_dir.as_deref())?;
             let (prediction, embedding) = classifier.classify_embedded(&text)?;
             metrics.observe_stage(Stage::Classify, classify_started.elapsed().as_secs_f64());
             let plan = match forced {

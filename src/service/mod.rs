@@ -19,6 +19,7 @@ mod partner;
 mod partner_tickets;
 mod people;
 mod streams;
+mod tenant_models;
 mod tenants;
 mod webhooks;
 
@@ -59,6 +60,7 @@ pub struct Switchboard {
     cpu: CpuGate,
     desk: desk::Desk,
     tenants: TenantRegistry,
+    tenant_models: Arc<tenant_models::TenantModels>,
     limits: RateLimits,
     metrics: Arc<Metrics>,
     sla: SlaSettings,
@@ -85,6 +87,7 @@ impl Switchboard {
             desk: desk::Desk::new(&store, settings),
             store,
             tenants,
+            tenant_models: Arc::default(),
             limits: RateLimits::new(&settings.limits),
             metrics: Arc::new(Metrics::new()),
             sla: settings.sla,

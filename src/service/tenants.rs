@@ -1,6 +1,8 @@
 //! The operator's tenant management (admin API): create tenants, issue, revoke and rotate API
 //! keys. Every write is flushed before it is acknowledged; a key's secret is returned once.
 
+use std::sync::Arc;
+
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -37,6 +39,16 @@ pub struct RotatedKey {
 
 impl Switchboard {
     pub async fn create_tenant(&self, new: NewTenant) -> Result<CreatedTenant, ServiceError> {
+        // A tenant's own intent model must load before the tenant exists (422 model_rejected).
+        if let Some(dir) = new.intent_model_dir.clone() {
+            let shared = Arc::clone(&self.classifier);
+            let models = Arc::clone(&self.tenant_models);
+            let job = move || models.classifier_for(&shared, Some(&dir)).map(|_| ());
+            self.cpu
+                .run(job)
+                .await?
+                .map_err(ServiceError::ModelRejected)?;
+        }
         let tenant = self.tenants.create(new)?;
         let api_key = self.tenants.create_key(&tenant.id, Some("first".into()))?;
         self.store.flush().await?;
