@@ -12,7 +12,7 @@ mod password;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::tickets::{TicketError, TicketStore, now_ms};
+use crate::tickets::{TicketStore, now_ms};
 
 #[derive(Debug, thiserror::Error)]
 pub enum AgentError {
@@ -32,16 +32,6 @@ pub enum AgentError {
     Corrupt(#[from] serde_json::Error),
     #[error("password hashing failed: {0}")]
     Hashing(String),
-}
-
-impl From<TicketError> for AgentError {
-    fn from(error: TicketError) -> AgentError {
-        match error {
-            TicketError::Storage(e) => AgentError::Storage(e),
-            TicketError::Corrupt(e) => AgentError::Corrupt(e),
-            TicketError::NotFound(id) => AgentError::Invalid(format!("ticket {id} not found")),
-        }
-    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -100,11 +90,11 @@ impl AgentStore {
     }
 
     fn agents(&self) -> Result<sled::Tree, AgentError> {
-        Ok(self.store.tree("agents")?)
+        Ok(self.store.db().open_tree("agents")?)
     }
 
     fn sessions(&self) -> Result<sled::Tree, AgentError> {
-        Ok(self.store.tree("agent_sessions")?)
+        Ok(self.store.db().open_tree("agent_sessions")?)
     }
 
     /// Validates, hashes and stores a new account; an existing username is refused.

@@ -252,12 +252,6 @@ impl TicketStore {
             .collect()
     }
 
-    /// Another tree in the same database (agent accounts live beside the tickets, so one
-    /// process owns both).
-    pub fn tree(&self, name: &str) -> Result<sled::Tree, TicketError> {
-        Ok(self.db.open_tree(name)?)
-    }
-
     /// Ticket headers in id order, starting after `after` (a page cursor) when given.
     pub fn tickets_after(
         &self,
