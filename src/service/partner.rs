@@ -203,8 +203,7 @@ impl Switchboard {
             }
         })?;
         self.store.flush().await?;
-        // The conversation may have left (or joined) the console's queue.
-        self.publish_queue(&ticket.tenant).await;
+        self.publish_queue_if_moved(&ticket, &updated).await;
         Ok(updated)
     }
 

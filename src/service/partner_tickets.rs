@@ -143,6 +143,14 @@ fn parse_cursor(cursor: Option<&str>) -> Result<Option<Uuid>, ServiceError> {
 }
 
 impl Switchboard {
+    /// Republishes the tenant's queue when a partner's change moved the ticket in or out of it
+    /// (status) or between agents (assignee); other edits leave the console's queue as it was.
+    pub(super) async fn publish_queue_if_moved(&self, before: &Ticket, after: &Ticket) {
+        if before.status != after.status || before.assignee != after.assignee {
+            self.publish_queue(&after.tenant).await;
+        }
+    }
+
     /// One page of the tenant's tickets, filtered; a scan, so it runs behind the CPU gate.
     pub async fn partner_tickets(
         &self,
@@ -200,8 +208,7 @@ impl Switchboard {
             }
         })?;
         self.store.flush().await?;
-        // The conversation may have left (or joined) the console's queue.
-        self.publish_queue(&ticket.tenant).await;
+        self.publish_queue_if_moved(&ticket, &updated).await;
         Ok(updated)
     }
 
@@ -229,8 +236,7 @@ impl Switchboard {
             t.status = TicketStatus::Resolved;
         })?;
         self.store.flush().await?;
-        // The conversation may have left (or joined) the console's queue.
-        self.publish_queue(&ticket.tenant).await;
+        self.publish_queue_if_moved(&ticket, &updated).await;
         Ok(updated)
     }
 }
