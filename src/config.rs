@@ -29,6 +29,21 @@ pub struct Settings {
     pub limits: LimitSettings,
     pub webhooks: WebhookSettings,
     pub sla: SlaSettings,
+    pub storage: StorageSettings,
+}
+
+/// Where state lives: sled under `paths.data_dir` (the default), or PostgreSQL at `url`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct StorageSettings {
+    /// `postgres://user:password@host/db`; empty or absent = sled.
+    pub url: Option<String>,
+    /// PostgreSQL schema for Switchboard's tables (created if missing).
+    pub schema: String,
+    pub max_connections: u32,
+    /// sled's page cache (it defaults to 1 GB, more than a desk needs).
+    pub sled_cache_mb: u64,
+    /// Seconds a replica waits between checks of the KB revision (notifications make it faster).
+    pub kb_poll_seconds: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -37,6 +52,7 @@ pub struct ServerSettings {
     pub port: u16,
     pub workers: usize,
     pub max_body_bytes: usize,
+    pub shutdown_seconds: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -6,7 +6,8 @@ use crate::kb::KbError;
 use crate::nlu::NluError;
 use crate::service::HandlingError;
 use crate::tenants::TenantError;
-use crate::tickets::TicketError;
+use crate::store::StoreError;
+use crate::tickets::Conflict;
 use crate::webhooks::WebhookError;
 use crate::workers::JobError;
 
@@ -41,7 +42,9 @@ pub enum ServiceError {
     #[error(transparent)]
     Kb(#[from] KbError),
     #[error(transparent)]
-    Tickets(TicketError),
+    Store(StoreError),
+    #[error(transparent)]
+    Conflict(#[from] Conflict),
     #[error(transparent)]
     Agents(#[from] AgentError),
     #[error(transparent)]
@@ -59,13 +62,19 @@ impl From<JobError> for ServiceError {
     }
 }
 
-impl From<TicketError> for ServiceError {
-    fn from(error: TicketError) -> ServiceError {
+impl From<StoreError> for ServiceError {
+    fn from(error: StoreError) -> ServiceError {
         match error {
-            TicketError::NotFound(_) => ServiceError::ConversationNotFound,
-            other @ (TicketError::Storage(_) | TicketError::Corrupt(_)) => {
-                ServiceError::Tickets(other)
-            }
+            StoreError::TicketNotFound(_) => ServiceError::ConversationNotFound,
+            StoreError::Conflict(conflict) => ServiceError::Conflict(conflict),
+            other @ (StoreError::Exists { .. }
+            | StoreError::Sled(_)
+            | StoreError::Postgres(_)
+            | StoreError::Migration(_)
+            | StoreError::Corrupt(_)
+            | StoreError::InvalidConfig(_)
+            | StoreError::Closed
+            | StoreError::Panicked) => ServiceError::Store(other),
         }
     }
 }

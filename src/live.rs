@@ -2,11 +2,12 @@
 //! committed (flushed) append, and whenever a tenant's queue changes. Widget streams keep the
 //! messages of their conversation, console streams those of their tenant. A subscriber that
 //! falls behind is told it lagged and catches up from the store (events carry their `seq`), so
-//! a slow or reconnecting client misses nothing.
+//! a slow or reconnecting client misses nothing. At shutdown the hub is closed: every stream
+//! ends, so the server can finish.
 
 use std::sync::Arc;
 
-use tokio::sync::broadcast;
+use tokio::sync::{broadcast, watch};
 use uuid::Uuid;
 
 use crate::service::QueueView;
@@ -33,6 +34,7 @@ pub enum LiveMessage {
 #[derive(Clone)]
 pub struct Hub {
     sender: broadcast::Sender<Arc<LiveMessage>>,
+    closing: watch::Sender<bool>,
 }
 
 impl Default for Hub {
@@ -44,7 +46,21 @@ impl Default for Hub {
 impl Hub {
     pub fn new() -> Hub {
         let (sender, _) = broadcast::channel(CAPACITY);
-        Hub { sender }
+        let (closing, _) = watch::channel(false);
+        Hub { sender, closing }
+    }
+
+    /// Ends every stream (shutdown); streams opened later end at once.
+    pub fn close(&self) {
+        self.closing.send_replace(true);
+    }
+
+    /// Resolves once the hub is closed.
+    pub fn closed(&self) -> impl std::future::Future<Output = ()> + Send + 'static {
+        let mut closing = self.closing.subscribe();
+        async move {
+            let _sender_gone_counts_as_closed = closing.wait_for(|closed| *closed).await;
+        }
     }
 
     /// Sends to every current subscriber; with none, the message is simply dropped.

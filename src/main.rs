@@ -6,7 +6,6 @@ mod cli;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Arc;
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
@@ -215,14 +214,18 @@ fn run() -> Result<()> {
 }
 
 fn serve(settings: Settings) -> Result<()> {
-    let service = Arc::new(startup::open(&settings)?);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
     runtime.block_on(async {
+        let service = startup::open(&settings).await?;
         let app = startup::bind(service, &settings)?;
         // Scripts and tests read this line to learn the port.
         println!("listening on http://{}:{}", settings.server.host, app.port);
-        app.server.await.context("server stopped with an error")
+        app.run_until_stopped()
+            .await
+            .context("server stopped with an error")?;
+        tracing::info!("stopped");
+        Ok(())
     })
 }

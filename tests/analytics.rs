@@ -6,7 +6,10 @@ mod common;
 use std::collections::BTreeMap;
 
 use serde_json::Value;
-use switchboard::tickets::{BotAction, BotReply, EscalationReason, EventKind, ScoredIntent};
+use switchboard::store::Append;
+use switchboard::tickets::{
+    BotAction, BotReply, EscalationReason, EventKind, ScoredIntent, new_ticket,
+};
 use uuid::Uuid;
 
 use common::{TestApp, spawn_app_with};
@@ -115,79 +118,65 @@ fn customer(text: &str) -> EventKind {
     EventKind::CustomerMessage { text: text.into() }
 }
 
+/// Appends `kinds` stamped `at` (seeded history).
+async fn append_at(app: &TestApp, id: Uuid, at: u64, kinds: Vec<EventKind>) {
+    app.store
+        .append(Append::events(id, at, kinds))
+        .await
+        .expect("seed append");
+}
+
 /// Writes a plan's timeline into the store with its own timestamps.
-fn seed(app: &TestApp, plan: &Plan) -> Uuid {
-    let store = &app.store;
-    let id = store
-        .create_at(plan.tenant, plan.channel, plan.created)
-        .unwrap()
+async fn seed(app: &TestApp, plan: &Plan) -> Uuid {
+    let ticket = new_ticket(plan.tenant, plan.channel, None, BTreeMap::new(), plan.created);
+    let id = app
+        .store
+        .create_ticket(ticket, plan.created)
+        .await
+        .expect("seed ticket")
+        .ticket
         .id;
-    store
-        .append_at(
-            id,
-            plan.start,
-            vec![customer("first"), bot_reply(plan.intent, plan.bot_latency)],
-        )
-        .unwrap();
+    let first = vec![customer("first"), bot_reply(plan.intent, plan.bot_latency)];
+    append_at(app, id, plan.start, first).await;
     for turn in 1..plan.turns {
         // Later turns carry a different intent and a slow reply: only the first counts.
         let at = plan.start + 5_000 * u64::from(turn);
-        store
-            .append_at(
-                id,
-                at,
-                vec![customer("more"), bot_reply("greeting", 9_999.0)],
-            )
-            .unwrap();
+        let later = vec![customer("more"), bot_reply("greeting", 9_999.0)];
+        append_at(app, id, at, later).await;
     }
     if let Some((at, reason)) = plan.escalation {
         let kind = EventKind::Escalated {
             reason: REASONS[reason].0,
             evidence: "seeded".into(),
         };
-        store.append_at(id, at, vec![kind]).unwrap();
+        append_at(app, id, at, vec![kind]).await;
     }
     if let Some((agent, at)) = plan.agent {
-        store
-            .append_at(
-                id,
-                at,
-                vec![EventKind::Assigned {
-                    agent: agent.into(),
-                }],
-            )
-            .unwrap();
+        let assigned = EventKind::Assigned {
+            agent: agent.into(),
+        };
+        append_at(app, id, at, vec![assigned]).await;
     }
     if let (Some((agent, _)), Some(at)) = (plan.agent, plan.agent_reply) {
         let reply = EventKind::AgentMessage {
             agent: agent.into(),
             text: "hi".into(),
         };
-        store.append_at(id, at, vec![reply]).unwrap();
+        append_at(app, id, at, vec![reply]).await;
     }
     if let Some(at) = plan.resolved {
         let by = plan.agent.map_or("bot", |(agent, _)| agent);
-        store
-            .append_at(
-                id,
-                at,
-                vec![EventKind::Resolved {
-                    by: by.into(),
-                    tag: None,
-                }],
-            )
-            .unwrap();
+        let resolved = EventKind::Resolved {
+            by: by.into(),
+            tag: None,
+        };
+        append_at(app, id, at, vec![resolved]).await;
         if let Some(score) = plan.rating {
-            store
-                .append_at(
-                    id,
-                    at + 1_000,
-                    vec![EventKind::Rated {
-                        score,
-                        comment: None,
-                    }],
-                )
-                .unwrap();
+            let rated = EventKind::Rated {
+                score,
+                comment: None,
+            };
+            append_at(app, id, at + 1_000, vec![rated]).await;
         }
     }
     id
@@ -335,10 +324,10 @@ async fn seeded_app() -> (TestApp, Vec<(Uuid, Plan)>) {
         settings.sla.resolution_ms = SLA_RESOLUTION_MS;
     })
     .await;
-    let seeded = plans()
-        .into_iter()
-        .map(|plan| (seed(&app, &plan), plan))
-        .collect();
+    let mut seeded = Vec::new();
+    for plan in plans() {
+        seeded.push((seed(&app, &plan).await, plan));
+    }
     (app, seeded)
 }
 

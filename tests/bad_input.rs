@@ -29,7 +29,7 @@ async fn bad_messages_are_rejected_with_clear_errors_and_change_nothing() {
     let app = spawn_app().await;
     let id = app.new_conversation().await;
     app.say(&id, "hello").await;
-    let before = app.store_counts();
+    let before = app.store_counts().await;
     let json = "application/json";
     let cases: Vec<(&str, Vec<u8>, u16, &str)> = vec![
         (json, br#"{"text": ""}"#.to_vec(), 422, "empty_text"),
@@ -71,7 +71,7 @@ async fn bad_messages_are_rejected_with_clear_errors_and_change_nothing() {
     for (content_type, body, status, code) in cases {
         let response = post_raw(&app, &id, content_type, body).await;
         expect_error(&app, response, status, code).await;
-        assert_eq!(app.store_counts(), before, "case {code} changed the store");
+        assert_eq!(app.store_counts().await, before, "case {code} changed the store");
     }
 }
 
@@ -79,7 +79,7 @@ async fn bad_messages_are_rejected_with_clear_errors_and_change_nothing() {
 async fn a_request_without_content_type_is_unsupported_media() {
     let app = spawn_app().await;
     let id = app.new_conversation().await;
-    let before = app.store_counts();
+    let before = app.store_counts().await;
     let response = app
         .client
         .post(format!("{}/v1/conversations/{id}/messages", app.address))
@@ -88,14 +88,14 @@ async fn a_request_without_content_type_is_unsupported_media() {
         .await
         .unwrap();
     expect_error(&app, response, 415, "unsupported_media_type").await;
-    assert_eq!(app.store_counts(), before);
+    assert_eq!(app.store_counts().await, before);
 }
 
 #[tokio::test]
 async fn unknown_conversations_are_404_and_change_nothing() {
     let app = spawn_app().await;
     app.new_conversation().await;
-    let before = app.store_counts();
+    let before = app.store_counts().await;
     for id in [
         "00000000-0000-4000-8000-000000000000",
         "not-a-uuid",
@@ -117,7 +117,7 @@ async fn unknown_conversations_are_404_and_change_nothing() {
             .unwrap();
         expect_error(&app, response, 404, "conversation_not_found").await;
     }
-    assert_eq!(app.store_counts(), before);
+    assert_eq!(app.store_counts().await, before);
 }
 
 #[tokio::test]
@@ -141,7 +141,7 @@ async fn a_bad_new_conversation_body_is_rejected() {
         .await
         .unwrap();
     expect_error(&app, response, 400, "invalid_json").await;
-    assert_eq!(app.store_counts(), (0, 0));
+    assert_eq!(app.store_counts().await, (0, 0));
 }
 
 #[tokio::test]

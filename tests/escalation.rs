@@ -7,7 +7,8 @@ mod common;
 use serde_json::json;
 
 use common::desk::spawn_desk;
-use switchboard::tickets::EventKind;
+use switchboard::store::Append;
+use switchboard::tickets::{EventKind, now_ms};
 
 const ASK_FOR_PERSON: &str = "I want to talk to a real person please";
 
@@ -104,11 +105,11 @@ async fn a_vip_customer_goes_to_a_person_at_once_ahead_of_the_queue() {
     app.say(&regular, ASK_FOR_PERSON).await;
     let vip = app.new_conversation().await;
     let vip_id = vip.parse().unwrap();
-    app.store
-        .append(vip_id, Vec::<EventKind>::new(), |t| {
-            t.metadata.insert("tier".into(), "vip".into());
-        })
-        .unwrap();
+    let tag_vip = Append::events(vip_id, now_ms(), Vec::<EventKind>::new()).with_change(|t| {
+        t.metadata.insert("tier".into(), "vip".into());
+        Ok(())
+    });
+    app.store.append(tag_vip).await.unwrap();
     let reply = app.say(&vip, "hello").await;
     assert_eq!(reply["escalation_reason"], "tenant_rule", "{reply}");
     let queue = alice.queue().await;
@@ -294,7 +295,7 @@ async fn the_customer_s_own_words_outrank_the_interface_language() {
 #[tokio::test]
 async fn an_unknown_interface_language_is_refused_naming_the_field() {
     let app = spawn_desk(|_| {}).await;
-    let before = app.store_counts();
+    let before = app.store_counts().await;
     let (status, body) = app
         .customer_post("/v1/conversations", json!({"lang": "fr"}))
         .await;
@@ -307,7 +308,7 @@ async fn an_unknown_interface_language_is_refused_naming_the_field() {
             .contains("`lang`"),
         "{body}"
     );
-    assert_eq!(app.store_counts(), before, "nothing stored");
+    assert_eq!(app.store_counts().await, before, "nothing stored");
 }
 
 #[tokio::test]

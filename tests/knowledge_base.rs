@@ -8,6 +8,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use serde_json::{Value, json};
+use switchboard::kb::managed::ManagedArticles;
 use switchboard::kb::{Hit, LiveKnowledgeBase, SearchRequest};
 
 use common::{ADMIN_TOKEN, TestApp};
@@ -117,6 +118,16 @@ async fn first_source(app: &TestApp, text: &str) -> Option<String> {
     reply["sources"][0]["id"].as_str().map(String::from)
 }
 
+/// The knowledge base as a restart would load it: `kb/` plus the managed articles in the store.
+async fn reopened_kb(app: &common::TestApp) -> LiveKnowledgeBase {
+    let managed = ManagedArticles::load(app.store.as_ref())
+        .await
+        .expect("managed articles");
+    LiveKnowledgeBase::open(Path::new("kb"), &app.data_dir, &managed, common::encoder())
+        .expect("reopen")
+        .0
+}
+
 #[tokio::test]
 async fn an_article_added_through_the_admin_api_is_answerable_at_once_and_gone_after_delete() {
     let app = own_kb_app(None).await;
@@ -153,9 +164,9 @@ async fn an_article_added_through_the_admin_api_is_answerable_at_once_and_gone_a
     assert_eq!(again.status(), 409);
 
     // Persisted under data_dir: a knowledge base opened on it again (a restart) still has it.
-    let reopened = LiveKnowledgeBase::open(Path::new("kb"), &app.data_dir, common::encoder())
-        .expect("reopen")
-        .0;
+    let reopened = reopened_kb(&app)
+        .await
+;
     assert!(reopened.current().article("satellite-text").is_some());
 
     let deleted = admin(&app, reqwest::Method::DELETE, "articles/satellite-text")
@@ -174,9 +185,9 @@ async fn an_article_added_through_the_admin_api_is_answerable_at_once_and_gone_a
         .await
         .unwrap();
     assert_eq!(missing.status(), 404);
-    let reopened = LiveKnowledgeBase::open(Path::new("kb"), &app.data_dir, common::encoder())
-        .expect("reopen")
-        .0;
+    let reopened = reopened_kb(&app)
+        .await
+;
     assert!(reopened.current().article("satellite-text").is_none());
 }
 
@@ -189,9 +200,8 @@ async fn deleting_a_kb_dir_article_survives_a_restart_and_put_brings_it_back_as_
         .await
         .unwrap();
     assert_eq!(deleted.status(), 204);
-    let reopened = LiveKnowledgeBase::open(Path::new("kb"), &app.data_dir, common::encoder())
-        .unwrap()
-        .0;
+    let reopened = reopened_kb(&app)
+        .await;
     assert!(reopened.current().article("voicemail-turn-off").is_none());
 
     let markdown = std::fs::read_to_string("kb/en/voicemail-turn-off.md").unwrap();
@@ -203,9 +213,8 @@ async fn deleting_a_kb_dir_article_survives_a_restart_and_put_brings_it_back_as_
         .await
         .unwrap();
     assert_eq!(put.status(), 201);
-    let reopened = LiveKnowledgeBase::open(Path::new("kb"), &app.data_dir, common::encoder())
-        .unwrap()
-        .0;
+    let reopened = reopened_kb(&app)
+        .await;
     assert!(reopened.current().article("voicemail-turn-off").is_some());
 }
 

@@ -45,7 +45,7 @@ async fn partner_opens_a_conversation_for_its_customer_and_the_bot_answers() {
 #[tokio::test]
 async fn bad_conversation_fields_are_refused_and_create_nothing() {
     let (app, key, _) = two_tenants().await;
-    let before = app.store_counts();
+    let before = app.store_counts().await;
     let too_many: serde_json::Map<String, Value> =
         (0..33).map(|i| (format!("k{i}"), json!("v"))).collect();
     for body in [
@@ -64,7 +64,7 @@ async fn bad_conversation_fields_are_refused_and_create_nothing() {
         .await;
         assert_eq!(status, 422, "{body} -> {error}");
     }
-    assert_eq!(app.store_counts(), before);
+    assert_eq!(app.store_counts().await, before);
 }
 
 #[tokio::test]
@@ -163,7 +163,7 @@ async fn ticket_updates_change_status_assignee_and_tags() {
     let (_, ticket) = partner(&app, Method::PATCH, &path, &key, Some(body)).await;
     assert_eq!(ticket["status"], "open");
     assert_eq!(ticket["assignee"], Value::Null);
-    let before = app.store_counts();
+    let before = app.store_counts().await;
     for body in [
         json!({}),
         json!({ "status": "assigned" }),
@@ -174,7 +174,7 @@ async fn ticket_updates_change_status_assignee_and_tags() {
         let (status, _) = partner(&app, Method::PATCH, &path, &key, Some(body.clone())).await;
         assert_eq!(status, 422, "{body}");
     }
-    assert_eq!(app.store_counts(), before);
+    assert_eq!(app.store_counts().await, before);
 }
 
 #[tokio::test]
@@ -261,7 +261,7 @@ async fn tenant_a_finds_nothing_of_tenant_b_whatever_id_it_tries() {
         Some(json!({ "text": "hello" })),
     )
     .await;
-    let before = app.store_counts();
+    let before = app.store_counts().await;
     let reply = json!({ "agent": "mallory", "text": "hi" });
     let text = json!({ "text": "hi" });
     let update = json!({ "tags": ["pwned"] });
@@ -301,7 +301,7 @@ async fn tenant_a_finds_nothing_of_tenant_b_whatever_id_it_tries() {
         }
     }
     assert_eq!(
-        app.store_counts(),
+        app.store_counts().await,
         before,
         "nothing was written to B's ticket"
     );

@@ -1,18 +1,19 @@
-//! Agent accounts and console sessions, in the tickets' sled database (trees `agents` and
-//! `agent_sessions`; sled locks the database for one process, so the CLI cannot add agents while
-//! the server runs: the server offers `POST /v1/admin/agents` instead).
+//! Agent accounts and console sessions, as documents in the store (`agents` and `sessions`; with
+//! sled one process owns the database, so the CLI cannot add agents while the server runs: the
+//! server offers `POST /v1/admin/agents` instead).
 //!
 //! Passwords are stored as argon2id PHC strings. A session is a random 256-bit token given to the
 //! browser in a cookie; only its SHA-256 is stored, with an expiry, so a copy of the database does
-//! not let anyone log in. Argon2 is deliberately slow: callers run `verify` and `add` on the
-//! CPU gate.
+//! not let anyone log in. Argon2 is deliberately slow, so it is kept out of the store calls:
+//! callers run [`prepare`] and [`check_password`] on the CPU gate.
 
 mod password;
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::tickets::{TicketStore, now_ms};
+use crate::store::{Collection, DocWrite, SharedStore, StoreError};
+use crate::tickets::now_ms;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AgentError {
@@ -26,8 +27,8 @@ pub enum AgentError {
     Exists(String),
     #[error("invalid agent: {0}")]
     Invalid(String),
-    #[error("agent store failure: {0}")]
-    Storage(#[from] sled::Error),
+    #[error(transparent)]
+    Store(#[from] StoreError),
     #[error("agent record is corrupt: {0}")]
     Corrupt(#[from] serde_json::Error),
     #[error("password hashing failed: {0}")]
@@ -63,8 +64,9 @@ pub struct NewAgent {
     pub password: String,
 }
 
+/// A stored account: the profile and the password hash.
 #[derive(Serialize, Deserialize)]
-struct AgentRecord {
+pub struct AgentRecord {
     profile: AgentProfile,
     password_hash: String,
     created_at_ms: u64,
@@ -79,123 +81,120 @@ struct SessionRecord {
 const MIN_PASSWORD: usize = 8;
 const MAX_PASSWORD: usize = 256;
 
+/// Validates and hashes a new account (slow: argon2).
+pub fn prepare(new: NewAgent) -> Result<AgentRecord, AgentError> {
+    validate(&new)?;
+    Ok(AgentRecord {
+        profile: AgentProfile {
+            username: new.username.clone(),
+            display_name: new.display_name.trim().to_string(),
+            tenant: new.tenant,
+            role: new.role,
+        },
+        password_hash: password::hash(&new.password)?,
+        created_at_ms: now_ms(),
+    })
+}
+
+/// Checks a password against an account (slow: argon2). Unknown users cost the same hash as
+/// known ones (no timing oracle) and get the same error as a wrong password.
+pub fn check_password(record: Option<AgentRecord>, given: &str) -> Result<AgentProfile, AgentError> {
+    let Some(record) = record else {
+        password::burn(given);
+        return Err(AgentError::InvalidCredentials);
+    };
+    if !password::matches(&record.password_hash, given) {
+        return Err(AgentError::InvalidCredentials);
+    }
+    Ok(record.profile)
+}
+
 #[derive(Clone)]
 pub struct AgentStore {
-    store: TicketStore,
+    store: SharedStore,
 }
 
 impl AgentStore {
-    pub fn new(store: TicketStore) -> AgentStore {
+    pub fn new(store: SharedStore) -> AgentStore {
         AgentStore { store }
     }
 
-    fn agents(&self) -> Result<sled::Tree, AgentError> {
-        Ok(self.store.db().open_tree("agents")?)
-    }
-
-    fn sessions(&self) -> Result<sled::Tree, AgentError> {
-        Ok(self.store.db().open_tree("agent_sessions")?)
-    }
-
-    /// Validates, hashes and stores a new account; an existing username is refused.
-    pub fn add(&self, new: NewAgent) -> Result<AgentProfile, AgentError> {
-        validate(&new)?;
-        let record = AgentRecord {
-            profile: AgentProfile {
-                username: new.username.clone(),
-                display_name: new.display_name.trim().to_string(),
-                tenant: new.tenant,
-                role: new.role,
-            },
-            password_hash: password::hash(&new.password)?,
-            created_at_ms: now_ms(),
-        };
-        let value = serde_json::to_vec(&record)?;
-        let swapped = self.agents()?.compare_and_swap(
-            new.username.as_bytes(),
-            None as Option<&[u8]>,
-            Some(value),
-        )?;
-        if swapped.is_err() {
-            return Err(AgentError::Exists(new.username));
+    /// Stores a prepared account; an existing username is refused.
+    pub async fn add(&self, record: AgentRecord) -> Result<AgentProfile, AgentError> {
+        let username = record.profile.username.clone();
+        let value = serde_json::to_value(&record)?;
+        let insert = DocWrite::insert(Collection::Agents, &username, value);
+        match self.store.write_docs(vec![insert]).await {
+            Ok(()) => Ok(record.profile),
+            Err(StoreError::Exists { .. }) => Err(AgentError::Exists(username)),
+            Err(other) => Err(other.into()),
         }
-        Ok(record.profile)
     }
 
-    pub fn get(&self, username: &str) -> Result<Option<AgentProfile>, AgentError> {
-        Ok(self.record(username)?.map(|r| r.profile))
+    pub async fn get(&self, username: &str) -> Result<Option<AgentProfile>, AgentError> {
+        Ok(self.record(username).await?.map(|r| r.profile))
     }
 
-    fn record(&self, username: &str) -> Result<Option<AgentRecord>, AgentError> {
-        match self.agents()?.get(username.as_bytes())? {
-            Some(bytes) => Ok(Some(serde_json::from_slice(&bytes)?)),
+    pub async fn record(&self, username: &str) -> Result<Option<AgentRecord>, AgentError> {
+        match self.store.doc(Collection::Agents, username).await? {
+            Some(value) => Ok(Some(serde_json::from_value(value)?)),
             None => Ok(None),
         }
     }
 
-    /// Checks a password. Unknown users cost the same hash as known ones (no timing oracle) and
-    /// get the same error as a wrong password.
-    pub fn verify(&self, username: &str, given: &str) -> Result<AgentProfile, AgentError> {
-        let Some(record) = self.record(username)? else {
-            password::burn(given);
-            return Err(AgentError::InvalidCredentials);
-        };
-        if !password::matches(&record.password_hash, given) {
-            return Err(AgentError::InvalidCredentials);
-        }
-        Ok(record.profile)
-    }
-
     /// Starts a session for `username` lasting `ttl_ms`; returns the token for the cookie.
-    pub fn start_session(&self, username: &str, ttl_ms: u64) -> Result<String, AgentError> {
+    pub async fn start_session(&self, username: &str, ttl_ms: u64) -> Result<String, AgentError> {
         let token = password::random_token()?;
-        self.sweep_expired()?;
         let record = SessionRecord {
             username: username.to_string(),
             expires_at_ms: now_ms().saturating_add(ttl_ms),
         };
-        self.sessions()?
-            .insert(token_key(&token), serde_json::to_vec(&record)?)?;
+        let mut writes = self.expired_sessions().await?;
+        let value = serde_json::to_value(&record)?;
+        writes.push(DocWrite::put(Collection::Sessions, &token_key(&token), value));
+        self.store.write_docs(writes).await?;
         Ok(token)
     }
 
     /// The agent a session token belongs to, if the session exists and has not expired.
-    pub fn session(&self, token: &str) -> Result<AgentProfile, AgentError> {
-        let sessions = self.sessions()?;
+    pub async fn session(&self, token: &str) -> Result<AgentProfile, AgentError> {
         let key = token_key(token);
-        let Some(bytes) = sessions.get(key)? else {
+        let Some(value) = self.store.doc(Collection::Sessions, &key).await? else {
             return Err(AgentError::NotLoggedIn);
         };
-        let session: SessionRecord = serde_json::from_slice(&bytes)?;
+        let session: SessionRecord = serde_json::from_value(value)?;
         if session.expires_at_ms <= now_ms() {
-            sessions.remove(key)?;
             return Err(AgentError::NotLoggedIn);
         }
-        self.get(&session.username)?.ok_or(AgentError::NotLoggedIn)
+        self.get(&session.username)
+            .await?
+            .ok_or(AgentError::NotLoggedIn)
     }
 
-    /// Drops expired sessions (at each login: sessions are few, and this keeps the tree small).
-    fn sweep_expired(&self) -> Result<(), AgentError> {
-        let sessions = self.sessions()?;
+    /// Deletes of expired sessions, written with each login: sessions are few, and this keeps
+    /// the collection small.
+    async fn expired_sessions(&self) -> Result<Vec<DocWrite>, AgentError> {
         let now = now_ms();
-        for entry in sessions.iter() {
-            let (key, value) = entry?;
-            let session: SessionRecord = serde_json::from_slice(&value)?;
+        let mut expired = Vec::new();
+        for (key, value) in self.store.docs(Collection::Sessions, "").await? {
+            let session: SessionRecord = serde_json::from_value(value)?;
             if session.expires_at_ms <= now {
-                sessions.remove(key)?;
+                expired.push(DocWrite::delete(Collection::Sessions, &key));
             }
         }
-        Ok(())
+        Ok(expired)
     }
 
-    pub fn end_session(&self, token: &str) -> Result<(), AgentError> {
-        self.sessions()?.remove(token_key(token))?;
+    pub async fn end_session(&self, token: &str) -> Result<(), AgentError> {
+        let delete = DocWrite::delete(Collection::Sessions, &token_key(token));
+        self.store.write_docs(vec![delete]).await?;
         Ok(())
     }
 }
 
-fn token_key(token: &str) -> [u8; 32] {
-    Sha256::digest(token.as_bytes()).into()
+/// Where a session is stored: the SHA-256 of its token, never the token.
+fn token_key(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
 }
 
 /// Names are 1-32 of a-z, 0-9, `_`, `-` or `.`; display names 1-64 characters.
@@ -244,56 +243,62 @@ mod tests {
         }
     }
 
-    #[test]
-    fn a_stored_agent_logs_in_with_its_password_only() {
-        let dir = tempfile::tempdir().unwrap();
-        let agents = AgentStore::new(TicketStore::open(dir.path()).unwrap());
-        agents.add(alice()).unwrap();
-        assert_eq!(
-            agents.verify("alice", "correct horse").unwrap().tenant,
-            "demo"
-        );
-        assert!(matches!(
-            agents.verify("alice", "wrong horse"),
-            Err(AgentError::InvalidCredentials)
-        ));
-        assert!(matches!(
-            agents.verify("bob", "correct horse"),
-            Err(AgentError::InvalidCredentials)
-        ));
-        assert!(matches!(agents.add(alice()), Err(AgentError::Exists(_))));
+    fn agents(dir: &tempfile::TempDir) -> AgentStore {
+        let store = crate::store::sled::SledStore::open(dir.path(), 8).unwrap();
+        AgentStore::new(std::sync::Arc::new(store))
     }
 
-    #[test]
-    fn sessions_are_stored_hashed_and_expire() {
+    async fn verify(agents: &AgentStore, name: &str, given: &str) -> Result<AgentProfile, AgentError> {
+        check_password(agents.record(name).await?, given)
+    }
+
+    #[tokio::test]
+    async fn a_stored_agent_logs_in_with_its_password_only() {
         let dir = tempfile::tempdir().unwrap();
-        let agents = AgentStore::new(TicketStore::open(dir.path()).unwrap());
-        agents.add(alice()).unwrap();
-        let token = agents.start_session("alice", 60_000).unwrap();
-        assert_eq!(agents.session(&token).unwrap().username, "alice");
-        let stored = agents.sessions().unwrap();
-        assert!(stored.get(token.as_bytes()).unwrap().is_none());
-        let expired = agents.start_session("alice", 0).unwrap();
+        let agents = agents(&dir);
+        agents.add(prepare(alice()).unwrap()).await.unwrap();
+        let profile = verify(&agents, "alice", "correct horse").await.unwrap();
+        assert_eq!(profile.tenant, "demo");
         assert!(matches!(
-            agents.session(&expired),
+            verify(&agents, "alice", "wrong horse").await,
+            Err(AgentError::InvalidCredentials)
+        ));
+        assert!(matches!(
+            verify(&agents, "bob", "correct horse").await,
+            Err(AgentError::InvalidCredentials)
+        ));
+        let again = agents.add(prepare(alice()).unwrap()).await;
+        assert!(matches!(again, Err(AgentError::Exists(_))));
+    }
+
+    #[tokio::test]
+    async fn sessions_are_stored_hashed_and_expire() {
+        let dir = tempfile::tempdir().unwrap();
+        let agents = agents(&dir);
+        agents.add(prepare(alice()).unwrap()).await.unwrap();
+        let token = agents.start_session("alice", 60_000).await.unwrap();
+        assert_eq!(agents.session(&token).await.unwrap().username, "alice");
+        let stored = agents.store.docs(Collection::Sessions, "").await.unwrap();
+        assert!(stored.iter().all(|(key, _)| *key != token && !key.contains(&token)));
+        let expired = agents.start_session("alice", 0).await.unwrap();
+        assert!(matches!(
+            agents.session(&expired).await,
             Err(AgentError::NotLoggedIn)
         ));
-        agents.end_session(&token).unwrap();
+        agents.end_session(&token).await.unwrap();
         assert!(matches!(
-            agents.session(&token),
+            agents.session(&token).await,
             Err(AgentError::NotLoggedIn)
         ));
     }
 
     #[test]
     fn bad_names_and_short_passwords_are_refused() {
-        let dir = tempfile::tempdir().unwrap();
-        let agents = AgentStore::new(TicketStore::open(dir.path()).unwrap());
         let mut bad = alice();
         bad.username = "Alice Smith".into();
-        assert!(matches!(agents.add(bad), Err(AgentError::Invalid(_))));
+        assert!(matches!(prepare(bad), Err(AgentError::Invalid(_))));
         let mut short = alice();
         short.password = "short".into();
-        assert!(matches!(agents.add(short), Err(AgentError::Invalid(_))));
+        assert!(matches!(prepare(short), Err(AgentError::Invalid(_))));
     }
 }

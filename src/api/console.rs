@@ -47,10 +47,9 @@ fn session_token(request: &HttpRequest) -> Option<String> {
     })
 }
 
-fn agent(state: &State, request: &HttpRequest) -> Result<AgentProfile, ApiError> {
-    Ok(state
-        .service
-        .authenticate(session_token(request).as_deref())?)
+async fn agent(state: &State, request: &HttpRequest) -> Result<AgentProfile, ApiError> {
+    let token = session_token(request);
+    Ok(state.service.authenticate(token.as_deref()).await?)
 }
 
 fn session_cookie(state: &State, token: &str, max_age_seconds: u64) -> String {
@@ -88,7 +87,7 @@ pub async fn logout(
 }
 
 pub async fn me(state: web::Data<State>, request: HttpRequest) -> Result<HttpResponse, ApiError> {
-    let agent = agent(&state, &request)?;
+    let agent = agent(&state, &request).await?;
     Ok(HttpResponse::Ok().json(json!({ "agent": agent })))
 }
 
@@ -96,7 +95,7 @@ pub async fn queue(
     state: web::Data<State>,
     request: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    let agent = agent(&state, &request)?;
+    let agent = agent(&state, &request).await?;
     let queue = state.service.queue(&agent.tenant).await?;
     Ok(HttpResponse::Ok().json(queue.as_ref()))
 }
@@ -105,7 +104,7 @@ pub async fn stream(
     state: web::Data<State>,
     request: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    let agent = agent(&state, &request)?;
+    let agent = agent(&state, &request).await?;
     let frames = state.service.console_stream(&agent).await?;
     Ok(sse::response(frames))
 }
@@ -115,8 +114,8 @@ pub async fn conversation(
     id: web::Path<String>,
     request: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    let agent = agent(&state, &request)?;
-    let transcript = state.service.console_transcript(&agent, &id)?;
+    let agent = agent(&state, &request).await?;
+    let transcript = state.service.console_transcript(&agent, &id).await?;
     Ok(HttpResponse::Ok().json(transcript))
 }
 
@@ -125,7 +124,7 @@ pub async fn claim(
     id: web::Path<String>,
     request: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    let agent = agent(&state, &request)?;
+    let agent = agent(&state, &request).await?;
     let ticket = state.service.claim(&agent, &id).await?;
     Ok(HttpResponse::Ok().json(ticket))
 }
@@ -136,7 +135,7 @@ pub async fn reply(
     request: HttpRequest,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    let agent = agent(&state, &request)?;
+    let agent = agent(&state, &request).await?;
     let body: Text = body::require_json(&request, payload, state.max_body_bytes).await?;
     let event = state.service.agent_reply(&agent, &id, &body.text).await?;
     Ok(HttpResponse::Created().json(event))
@@ -148,7 +147,7 @@ pub async fn note(
     request: HttpRequest,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    let agent = agent(&state, &request)?;
+    let agent = agent(&state, &request).await?;
     let body: Text = body::require_json(&request, payload, state.max_body_bytes).await?;
     let event = state.service.add_note(&agent, &id, &body.text).await?;
     Ok(HttpResponse::Created().json(event))
@@ -159,7 +158,7 @@ pub async fn hand_back(
     id: web::Path<String>,
     request: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    let agent = agent(&state, &request)?;
+    let agent = agent(&state, &request).await?;
     let ticket = state.service.hand_back(&agent, &id).await?;
     Ok(HttpResponse::Ok().json(ticket))
 }
@@ -170,7 +169,7 @@ pub async fn resolve(
     request: HttpRequest,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    let agent = agent(&state, &request)?;
+    let agent = agent(&state, &request).await?;
     let body: Option<Resolve> = body::read_json(&request, payload, state.max_body_bytes).await?;
     let tag = body.and_then(|b| b.tag);
     let ticket = state.service.resolve(&agent, &id, tag.as_deref()).await?;
@@ -181,7 +180,7 @@ pub async fn canned(
     state: web::Data<State>,
     request: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    agent(&state, &request)?;
+    agent(&state, &request).await?;
     Ok(HttpResponse::Ok().json(json!({ "items": state.service.canned_replies() })))
 }
 
@@ -190,8 +189,8 @@ pub async fn status(
     request: HttpRequest,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    let agent = agent(&state, &request)?;
+    let agent = agent(&state, &request).await?;
     let body: Status = body::require_json(&request, payload, state.max_body_bytes).await?;
-    state.service.set_online(&agent, body.online).await;
+    state.service.set_online(&agent, body.online).await?;
     Ok(HttpResponse::Ok().json(json!({ "agent": agent, "online": body.online })))
 }

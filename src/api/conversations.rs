@@ -79,7 +79,7 @@ pub async fn create(
         .headers()
         .get(actix_web::http::header::ORIGIN)
         .and_then(|o| o.to_str().ok());
-    state.service.check_widget_origin(tenant, origin)?;
+    state.service.check_widget_origin(tenant, origin).await?;
     let ticket = state
         .service
         .start_conversation(tenant, channel, lang)

@@ -10,6 +10,8 @@ use crate::agents::AgentError;
 use crate::error::ServiceError;
 use crate::kb::KbError;
 use crate::service::HandlingError;
+use crate::store::StoreError;
+use crate::tickets::Conflict;
 use crate::tenants::TenantError;
 use crate::webhooks::WebhookError;
 
@@ -78,7 +80,8 @@ fn service_status_and_code(error: &ServiceError) -> (StatusCode, &'static str) {
         ServiceError::Webhook(error) => webhook_status_and_code(error),
         ServiceError::Nlu(_) => (StatusCode::INTERNAL_SERVER_ERROR, "classifier_failed"),
         ServiceError::Kb(error) => kb_status_and_code(error),
-        ServiceError::Tickets(_) => (StatusCode::INTERNAL_SERVER_ERROR, "storage_failed"),
+        ServiceError::Store(error) => store_status_and_code(error),
+        ServiceError::Conflict(conflict) => conflict_status_and_code(conflict),
         ServiceError::Task(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal_error"),
         ServiceError::Agents(error) => agent_status_and_code(error),
         ServiceError::Handling(error) => handling_status_and_code(error),
@@ -92,24 +95,44 @@ fn agent_status_and_code(error: &AgentError) -> (StatusCode, &'static str) {
         AgentError::TooManyAttempts { .. } => (StatusCode::TOO_MANY_REQUESTS, "too_many_attempts"),
         AgentError::Exists(_) => (StatusCode::CONFLICT, "agent_exists"),
         AgentError::Invalid(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_agent"),
-        AgentError::Storage(_) | AgentError::Corrupt(_) => {
-            (StatusCode::INTERNAL_SERVER_ERROR, "storage_failed")
-        }
+        AgentError::Store(error) => store_status_and_code(error),
+        AgentError::Corrupt(_) => (StatusCode::INTERNAL_SERVER_ERROR, "storage_failed"),
         AgentError::Hashing(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal_error"),
     }
 }
 
 fn handling_status_and_code(error: &HandlingError) -> (StatusCode, &'static str) {
     match error {
-        HandlingError::AlreadyWithAgent => (StatusCode::CONFLICT, "already_with_agent"),
-        HandlingError::ConversationResolved => (StatusCode::CONFLICT, "conversation_resolved"),
-        HandlingError::AlreadyClaimed => (StatusCode::CONFLICT, "already_claimed"),
-        HandlingError::AgentAtCapacity(_) => (StatusCode::CONFLICT, "agent_at_capacity"),
-        HandlingError::NotAssignedToYou => (StatusCode::CONFLICT, "not_assigned_to_you"),
         HandlingError::InvalidRating(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_rating"),
-        HandlingError::NotResolved => (StatusCode::CONFLICT, "not_resolved"),
-        HandlingError::AlreadyRated => (StatusCode::CONFLICT, "already_rated"),
         HandlingError::InvalidTag(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_tag"),
+    }
+}
+
+fn conflict_status_and_code(conflict: &Conflict) -> (StatusCode, &'static str) {
+    match conflict {
+        Conflict::AlreadyWithAgent => (StatusCode::CONFLICT, "already_with_agent"),
+        Conflict::ConversationResolved => (StatusCode::CONFLICT, "conversation_resolved"),
+        Conflict::AlreadyClaimed => (StatusCode::CONFLICT, "already_claimed"),
+        Conflict::AgentAtCapacity(_) => (StatusCode::CONFLICT, "agent_at_capacity"),
+        Conflict::NotAssignedToYou => (StatusCode::CONFLICT, "not_assigned_to_you"),
+        Conflict::NotResolved => (StatusCode::CONFLICT, "not_resolved"),
+        Conflict::AlreadyRated => (StatusCode::CONFLICT, "already_rated"),
+    }
+}
+
+/// Store failures are the server's problem, except while it shuts down (retry elsewhere).
+fn store_status_and_code(error: &StoreError) -> (StatusCode, &'static str) {
+    match error {
+        StoreError::Closed => (StatusCode::SERVICE_UNAVAILABLE, "shutting_down"),
+        StoreError::Conflict(conflict) => conflict_status_and_code(conflict),
+        StoreError::TicketNotFound(_) => (StatusCode::NOT_FOUND, "conversation_not_found"),
+        StoreError::Exists { .. }
+        | StoreError::Sled(_)
+        | StoreError::Postgres(_)
+        | StoreError::Migration(_)
+        | StoreError::Corrupt(_)
+        | StoreError::InvalidConfig(_)
+        | StoreError::Panicked => (StatusCode::INTERNAL_SERVER_ERROR, "storage_failed"),
     }
 }
 
@@ -120,9 +143,8 @@ fn tenant_status_and_code(error: &TenantError) -> (StatusCode, &'static str) {
         TenantError::KeyNotFound => (StatusCode::NOT_FOUND, "key_not_found"),
         TenantError::InvalidKey => (StatusCode::UNAUTHORIZED, "invalid_api_key"),
         TenantError::Invalid(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_tenant"),
-        TenantError::Storage(_) | TenantError::Corrupt(_) => {
-            (StatusCode::INTERNAL_SERVER_ERROR, "storage_failed")
-        }
+        TenantError::Store(error) => store_status_and_code(error),
+        TenantError::Corrupt(_) => (StatusCode::INTERNAL_SERVER_ERROR, "storage_failed"),
         TenantError::Random(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal_error"),
     }
 }
@@ -131,9 +153,8 @@ fn webhook_status_and_code(error: &WebhookError) -> (StatusCode, &'static str) {
     match error {
         WebhookError::InvalidConfig(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_webhook"),
         WebhookError::DeliveryNotFound(_) => (StatusCode::NOT_FOUND, "delivery_not_found"),
-        WebhookError::Storage(_) | WebhookError::Corrupt(_) => {
-            (StatusCode::INTERNAL_SERVER_ERROR, "storage_failed")
-        }
+        WebhookError::Store(error) => store_status_and_code(error),
+        WebhookError::Corrupt(_) => (StatusCode::INTERNAL_SERVER_ERROR, "storage_failed"),
     }
 }
 
@@ -144,6 +165,7 @@ fn kb_status_and_code(error: &KbError) -> (StatusCode, &'static str) {
         }
         KbError::ArticleExists(_) => (StatusCode::CONFLICT, "article_exists"),
         KbError::ArticleNotFound(_) => (StatusCode::NOT_FOUND, "article_not_found"),
+        KbError::Store(error) => store_status_and_code(error),
         KbError::Index(_) | KbError::Encoder(_) | KbError::Io { .. } => {
             (StatusCode::INTERNAL_SERVER_ERROR, "search_failed")
         }

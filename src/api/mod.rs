@@ -41,8 +41,8 @@ struct State {
 }
 
 async fn health(state: web::Data<State>) -> HttpResponse {
-    let tickets = state.service.store().ticket_count();
-    HttpResponse::Ok().json(json!({ "status": "ok", "tickets": tickets }))
+    let storage = state.service.store().engine();
+    HttpResponse::Ok().json(json!({ "status": "ok", "storage": storage }))
 }
 
 /// The token of an `Authorization: Bearer <token>` header, if there is one.

@@ -31,8 +31,8 @@ fn api_key(request: &HttpRequest) -> Option<&str> {
     value.to_str().ok()?.strip_prefix("Bearer ")
 }
 
-fn tenant(state: &State, request: &HttpRequest) -> Result<Tenant, ApiError> {
-    Ok(state.service.authenticate_partner(api_key(request))?)
+async fn tenant(state: &State, request: &HttpRequest) -> Result<Tenant, ApiError> {
+    Ok(state.service.authenticate_partner(api_key(request)).await?)
 }
 
 /// Query parameters, with the same error table as bodies.
@@ -54,7 +54,7 @@ pub async fn create_conversation(
     request: HttpRequest,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    let tenant = tenant(&state, &request)?;
+    let tenant = tenant(&state, &request).await?;
     let new: PartnerConversation =
         body::require_json(&request, payload, state.max_body_bytes).await?;
     let ticket = state
@@ -76,7 +76,7 @@ pub async fn post_message(
     request: HttpRequest,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    let tenant = tenant(&state, &request)?;
+    let tenant = tenant(&state, &request).await?;
     let message: NewMessage = body::require_json(&request, payload, state.max_body_bytes).await?;
     let reply = state
         .service
@@ -95,8 +95,8 @@ pub async fn transcript(
     id: web::Path<String>,
     request: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    let tenant = tenant(&state, &request)?;
-    let transcript = state.service.partner_transcript(&tenant, &id)?;
+    let tenant = tenant(&state, &request).await?;
+    let transcript = state.service.partner_transcript(&tenant, &id).await?;
     Ok(HttpResponse::Ok().json(transcript))
 }
 
@@ -113,7 +113,7 @@ pub async fn agent_reply(
     request: HttpRequest,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    let tenant = tenant(&state, &request)?;
+    let tenant = tenant(&state, &request).await?;
     let reply: AgentReply = body::require_json(&request, payload, state.max_body_bytes).await?;
     let ticket = state.service.desk_reply(&tenant, &id, reply).await?;
     Ok(HttpResponse::Created().json(ticket))
@@ -128,7 +128,7 @@ pub async fn list_tickets(
     state: web::Data<State>,
     request: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    let tenant = tenant(&state, &request)?;
+    let tenant = tenant(&state, &request).await?;
     let filters: TicketQuery = query(&request)?;
     let page = state.service.partner_tickets(&tenant, filters).await?;
     Ok(HttpResponse::Ok().json(page))
@@ -144,8 +144,8 @@ pub async fn get_ticket(
     id: web::Path<String>,
     request: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    let tenant = tenant(&state, &request)?;
-    let ticket = state.service.ticket_for_tenant(&tenant, &id)?;
+    let tenant = tenant(&state, &request).await?;
+    let ticket = state.service.ticket_for_tenant(&tenant, &id).await?;
     Ok(HttpResponse::Ok().json(ticket))
 }
 
@@ -162,7 +162,7 @@ pub async fn update_ticket(
     request: HttpRequest,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    let tenant = tenant(&state, &request)?;
+    let tenant = tenant(&state, &request).await?;
     let update: TicketUpdate = body::require_json(&request, payload, state.max_body_bytes).await?;
     let ticket = state.service.update_ticket(&tenant, &id, update).await?;
     Ok(HttpResponse::Ok().json(ticket))
@@ -181,7 +181,7 @@ pub async fn close_ticket(
     request: HttpRequest,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    let tenant = tenant(&state, &request)?;
+    let tenant = tenant(&state, &request).await?;
     let close: Option<CloseTicket> =
         body::read_json(&request, payload, state.max_body_bytes).await?;
     let ticket = state
@@ -200,7 +200,7 @@ pub async fn search_kb(
     state: web::Data<State>,
     request: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    let tenant = tenant(&state, &request)?;
+    let tenant = tenant(&state, &request).await?;
     let search: KbQuery = query(&request)?;
     let hits = state.service.partner_search(&tenant, search).await?;
     Ok(HttpResponse::Ok().json(hits))
@@ -215,7 +215,7 @@ pub async fn analytics(
     state: web::Data<State>,
     request: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    let tenant = tenant(&state, &request)?;
+    let tenant = tenant(&state, &request).await?;
     let filters: PartnerAnalyticsQuery = query(&request)?;
     let report = state
         .service
@@ -233,7 +233,7 @@ pub async fn tickets_csv(
     state: web::Data<State>,
     request: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    let tenant = tenant(&state, &request)?;
+    let tenant = tenant(&state, &request).await?;
     let filters: PartnerAnalyticsQuery = query(&request)?;
     let csv = state
         .service

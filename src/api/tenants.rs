@@ -42,7 +42,7 @@ pub async fn create(
     security(("admin_token" = [])))]
 pub async fn list(state: web::Data<State>, request: HttpRequest) -> Result<HttpResponse, ApiError> {
     state.service.authorize_admin(bearer_token(&request))?;
-    Ok(HttpResponse::Ok().json(state.service.list_tenants()?))
+    Ok(HttpResponse::Ok().json(state.service.list_tenants().await?))
 }
 
 #[utoipa::path(get, path = "/v1/admin/tenants/{id}/keys", tag = "admin",
@@ -56,7 +56,7 @@ pub async fn keys(
     request: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     state.service.authorize_admin(bearer_token(&request))?;
-    Ok(HttpResponse::Ok().json(state.service.tenant_keys(&id)?))
+    Ok(HttpResponse::Ok().json(state.service.tenant_keys(&id).await?))
 }
 
 #[utoipa::path(post, path = "/v1/admin/tenants/{id}/keys", tag = "admin",

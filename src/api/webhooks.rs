@@ -79,7 +79,7 @@ pub async fn get(
     request: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     state.service.authorize_admin(bearer_token(&request))?;
-    let endpoints = state.service.webhooks(&tenant)?;
+    let endpoints = state.service.webhooks(&tenant).await?;
     Ok(HttpResponse::Ok().json(EndpointViews { endpoints }))
 }
 

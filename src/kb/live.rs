@@ -1,8 +1,10 @@
 //! The knowledge base while serving: the current [`KnowledgeBase`] behind an `RwLock<Arc<_>>`,
 //! replaced whole. Every change (an article added, replaced or deleted through the admin API, a
-//! reindex of the directories) builds a new index off to the side and swaps it in; searches keep
-//! using the one they started with, so a rebuild never makes a search fail. Rebuilds are
-//! serialised by one mutex, which also holds the passage-vector cache.
+//! reindex of the directories and the managed articles) builds a new index off to the side and
+//! swaps it in; searches keep using the one they started with, so a rebuild never makes a search
+//! fail. An edit is prepared here ([`LiveKnowledgeBase::prepare_upsert`], CPU work), persisted by
+//! the caller (the store, see `managed`), then swapped in ([`LiveKnowledgeBase::commit`]); the
+//! caller serialises edits. Builds share one mutex, which also holds the passage-vector cache.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -12,7 +14,7 @@ use std::time::Instant;
 use serde::{Deserialize, Serialize};
 
 use super::article::{self, Article, FrontMatter};
-use super::managed::ManagedStore;
+use super::managed::{self, ManagedArticles};
 use super::{
     Hit, KbError, KnowledgeBase, SearchRequest, VectorCache, embedding_text, loader, title_text,
 };
@@ -74,35 +76,58 @@ struct Rebuild {
     cache: VectorCache,
 }
 
+/// An edit built but not yet serving: persist `writes`, then [`LiveKnowledgeBase::commit`] it.
+pub struct Edit {
+    kb: KnowledgeBase,
+    id: String,
+    /// The article as saved, or None for a delete.
+    article: Option<Article>,
+    /// The Markdown to save (empty for a delete).
+    pub markdown: String,
+    pub created: bool,
+}
+
+impl Edit {
+    pub fn article_id(&self) -> &str {
+        &self.id
+    }
+
+    pub fn is_delete(&self) -> bool {
+        self.article.is_none()
+    }
+}
+
 pub struct LiveKnowledgeBase {
     current: RwLock<Arc<KnowledgeBase>>,
     encoder: Arc<Encoder>,
     kb_dir: PathBuf,
-    managed: ManagedStore,
+    vectors_path: PathBuf,
     rebuild: Mutex<Rebuild>,
     /// The file each serving article came from (for the admin listing).
     sources: RwLock<HashMap<String, PathBuf>>,
 }
 
 impl LiveKnowledgeBase {
-    /// Loads `kb_dir` plus the articles managed under `data_dir`, and indexes them.
+    /// Loads `kb_dir` plus the `managed` articles, and indexes them; the passage-vector cache
+    /// lives under `data_dir`.
     pub fn open(
         kb_dir: &Path,
         data_dir: &Path,
+        managed: &ManagedArticles,
         encoder: Arc<Encoder>,
     ) -> Result<(LiveKnowledgeBase, ReindexReport), KbError> {
-        let managed = ManagedStore::new(data_dir);
-        let mut cache = VectorCache::load(&managed.vectors_path());
+        let vectors_path = managed::vectors_path(data_dir);
+        let mut cache = VectorCache::load(&vectors_path);
         let started = Instant::now();
-        let loaded = load(kb_dir, &managed)?;
+        let loaded = load(kb_dir, managed)?;
         let kb = KnowledgeBase::build_cached(loaded.articles, Arc::clone(&encoder), &mut cache)?;
-        save_cache(&managed, &cache);
+        save_cache(&vectors_path, &cache);
         let report = report(&kb, &loaded.rejected, started);
         let live = LiveKnowledgeBase {
             current: RwLock::new(Arc::new(kb)),
             encoder,
             kb_dir: kb_dir.to_path_buf(),
-            managed,
+            vectors_path,
             rebuild: Mutex::new(Rebuild { cache }),
             sources: RwLock::new(loaded.sources),
         };
@@ -135,29 +160,29 @@ impl LiveKnowledgeBase {
             .collect()
     }
 
-    /// Re-reads the directories, rebuilds and swaps in the new index.
-    pub fn reindex(&self) -> Result<ReindexReport, KbError> {
+    /// Re-reads `kb/`, overlays `managed`, rebuilds and swaps in the new index.
+    pub fn reindex(&self, managed: &ManagedArticles) -> Result<ReindexReport, KbError> {
         let mut state = self.lock();
         let started = Instant::now();
-        let loaded = load(&self.kb_dir, &self.managed)?;
+        let loaded = load(&self.kb_dir, managed)?;
         let texts = passage_texts(&loaded.articles);
         let kb = self.build(&mut state, loaded.articles)?;
         state.cache.retain(&texts);
-        save_cache(&self.managed, &state.cache);
+        save_cache(&self.vectors_path, &state.cache);
         let report = report(&kb, &loaded.rejected, started);
         self.swap(kb, |sources| *sources = loaded.sources);
         Ok(report)
     }
 
-    /// Adds an article (`replace = false`: its id must be new) or adds/replaces it (`true`).
-    /// `tenant`, when given, scopes the call: the article belongs to that tenant.
-    pub fn upsert(
+    /// Builds the index with an article added (`replace = false`: its id must be new) or
+    /// added/replaced (`true`). `tenant`, when given, scopes the call: the article belongs to it.
+    pub fn prepare_upsert(
         &self,
         input: ArticleInput,
         path_id: Option<&str>,
         tenant: Option<&str>,
         replace: bool,
-    ) -> Result<(ArticleSummary, bool), KbError> {
+    ) -> Result<Edit, KbError> {
         let (article, markdown) = prepare(input, path_id, tenant)?;
         let mut state = self.lock();
         let current = self.current();
@@ -178,17 +203,18 @@ impl LiveKnowledgeBase {
             .collect();
         articles.push(article.clone());
         let kb = self.build(&mut state, articles)?;
-        self.managed.save(&article.id, &markdown)?;
-        save_cache(&self.managed, &state.cache);
-        let path = self.managed.article_path(&article.id);
-        self.swap(kb, |sources| {
-            sources.insert(article.id.clone(), path.clone());
-        });
-        Ok((summary(&article, Some(&path)), created))
+        save_cache(&self.vectors_path, &state.cache);
+        Ok(Edit {
+            kb,
+            id: article.id.clone(),
+            article: Some(article),
+            markdown,
+            created,
+        })
     }
 
-    /// Deletes an article (from `kb/` too: a tombstone hides it across restarts).
-    pub fn delete(&self, id: &str, tenant: Option<&str>) -> Result<(), KbError> {
+    /// Builds the index without an article (from `kb/` too: the caller persists a tombstone).
+    pub fn prepare_delete(&self, id: &str, tenant: Option<&str>) -> Result<Edit, KbError> {
         let mut state = self.lock();
         let current = self.current();
         let visible = current
@@ -204,11 +230,29 @@ impl LiveKnowledgeBase {
             .cloned()
             .collect();
         let kb = self.build(&mut state, articles)?;
-        self.managed.delete(id)?;
-        self.swap(kb, |sources| {
-            sources.remove(id);
+        Ok(Edit {
+            kb,
+            id: id.to_string(),
+            article: None,
+            markdown: String::new(),
+            created: false,
+        })
+    }
+
+    /// Swaps in an edit the caller has persisted; returns the article's summary (None: deleted).
+    pub fn commit(&self, edit: Edit) -> Option<ArticleSummary> {
+        let source = managed::source_of(&edit.id);
+        let summary = edit.article.as_ref().map(|a| summary(a, Some(&source)));
+        let id = edit.id;
+        self.swap(edit.kb, |sources| match &summary {
+            Some(_) => {
+                sources.insert(id, source);
+            }
+            None => {
+                sources.remove(&id);
+            }
         });
-        Ok(())
+        summary
     }
 
     fn lock(&self) -> MutexGuard<'_, Rebuild> {
@@ -235,9 +279,9 @@ impl LiveKnowledgeBase {
     }
 }
 
-fn load(kb_dir: &Path, managed: &ManagedStore) -> Result<loader::Loaded, KbError> {
+fn load(kb_dir: &Path, managed: &ManagedArticles) -> Result<loader::Loaded, KbError> {
     let mut loaded = loader::load_dir(kb_dir)?;
-    managed.overlay(&mut loaded)?;
+    managed.overlay(&mut loaded);
     for rejected in &loaded.rejected {
         tracing::warn!("skipped article: {rejected}");
     }
@@ -256,8 +300,8 @@ fn passage_texts(articles: &[Article]) -> Vec<String> {
 }
 
 /// The vector cache only saves work; failing to write it is logged, not fatal.
-fn save_cache(managed: &ManagedStore, cache: &VectorCache) {
-    if let Err(error) = cache.save(&managed.vectors_path()) {
+fn save_cache(path: &Path, cache: &VectorCache) {
+    if let Err(error) = cache.save(path) {
         tracing::warn!("could not save the passage-vector cache: {error}");
     }
 }

@@ -1,21 +1,32 @@
-//! Articles edited through the admin API, persisted under `<data_dir>/kb/` so that they survive a
-//! restart without touching the operator's `kb/` directory:
+//! Articles edited through the admin API, kept by the store so that every replica serves them
+//! and they survive a restart, without touching the operator's `kb/` directory:
 //!
-//! - `articles/<id>.md`: an article added or replaced through the API (Markdown with front
+//! - `kb_articles/<id>`: an article added or replaced through the API (Markdown with front
 //!   matter, the same format as `kb/`). It overrides an article of the same id in `kb/`.
-//! - `deleted/<id>`: a tombstone; hides the `kb/` article with that id.
-//! - `vectors.bin`: the passage-vector cache (see `dense`), rebuilt when missing.
+//! - `kb_tombstones/<id>`: hides the `kb/` article with that id.
+//! - `meta/kb_revision`: a fresh token written with every edit; replicas compare it to notice
+//!   edits made elsewhere.
 //!
-//! Every write is atomic: a temporary file, fsync, rename, fsync of the directory.
+//! Articles that older versions kept as files under `<data_dir>/kb/` are imported once at start.
+//! The passage-vector cache stays a local file (`<data_dir>/kb/vectors.bin`, rebuilt when
+//! missing), written atomically.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use serde_json::Value;
+
 use super::loader::Loaded;
 use super::{KbError, article};
+use crate::store::{Collection, DocWrite, Store, StoreError};
 
-pub struct ManagedStore {
-    dir: PathBuf,
+const REVISION_KEY: &str = "kb_revision";
+
+/// The managed layer as stored: articles (id, Markdown) and tombstoned ids.
+#[derive(Debug, Clone, Default)]
+pub struct ManagedArticles {
+    pub articles: Vec<(String, String)>,
+    pub tombstones: Vec<String>,
 }
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> KbError + '_ {
@@ -35,91 +46,121 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     file.write_all(bytes)?;
     file.sync_all()?;
     std::fs::rename(&temporary, path)?;
-    sync_dir(parent)
+    std::fs::File::open(parent)?.sync_all()
 }
 
-fn sync_dir(dir: &Path) -> std::io::Result<()> {
-    std::fs::File::open(dir)?.sync_all()
+pub fn vectors_path(data_dir: &Path) -> PathBuf {
+    data_dir.join("kb").join("vectors.bin")
 }
 
-impl ManagedStore {
-    pub fn new(data_dir: &Path) -> ManagedStore {
-        ManagedStore {
-            dir: data_dir.join("kb"),
-        }
-    }
+/// Where a managed article is said to come from in the admin listing.
+pub fn source_of(id: &str) -> PathBuf {
+    PathBuf::from(format!("managed:{id}"))
+}
 
-    pub fn vectors_path(&self) -> PathBuf {
-        self.dir.join("vectors.bin")
-    }
-
-    fn articles_dir(&self) -> PathBuf {
-        self.dir.join("articles")
-    }
-
-    fn tombstone(&self, id: &str) -> PathBuf {
-        self.dir.join("deleted").join(id)
-    }
-
-    pub fn article_path(&self, id: &str) -> PathBuf {
-        self.articles_dir().join(format!("{id}.md"))
+impl ManagedArticles {
+    pub async fn load(store: &dyn Store) -> Result<ManagedArticles, StoreError> {
+        let articles = store
+            .docs(Collection::KbArticles, "")
+            .await?
+            .into_iter()
+            .filter_map(|(id, value)| value.as_str().map(|md| (id, md.to_string())))
+            .collect();
+        let tombstones = store
+            .docs(Collection::KbTombstones, "")
+            .await?
+            .into_iter()
+            .map(|(id, _)| id)
+            .collect();
+        Ok(ManagedArticles {
+            articles,
+            tombstones,
+        })
     }
 
     /// Applies the managed layer to what was loaded from `kb/`: tombstones hide, managed
-    /// articles add or replace. A broken managed file is reported like a broken `kb/` file.
-    pub fn overlay(&self, loaded: &mut Loaded) -> Result<(), KbError> {
-        let deleted = self.dir.join("deleted");
-        if deleted.is_dir() {
-            for entry in std::fs::read_dir(&deleted).map_err(io(&deleted))?.flatten() {
-                if let Some(id) = entry.file_name().to_str() {
-                    loaded.remove(id);
-                }
-            }
+    /// articles add or replace. A broken managed article is reported like a broken `kb/` file.
+    pub fn overlay(&self, loaded: &mut Loaded) {
+        for id in &self.tombstones {
+            loaded.remove(id);
         }
-        let articles = self.articles_dir();
-        if !articles.is_dir() {
-            return Ok(());
-        }
-        for path in article::article_files(&articles)? {
-            let parsed = std::fs::read_to_string(&path)
-                .map_err(io(&path))
-                .and_then(|source| article::parse(&path, &source));
-            match parsed {
-                Ok(article) => loaded.replace(article, &path),
+        for (id, markdown) in &self.articles {
+            let source = source_of(id);
+            match article::parse(&source, markdown) {
+                Ok(article) => loaded.replace(article, &source),
                 Err(error) => loaded.rejected.push(error),
             }
         }
-        Ok(())
     }
+}
 
-    /// Persists an article's Markdown and lifts any tombstone on its id.
-    pub fn save(&self, id: &str, markdown: &str) -> Result<(), KbError> {
-        let path = self.article_path(id);
-        write_atomically(&path, markdown.as_bytes()).map_err(io(&path))?;
-        let tombstone = self.tombstone(id);
-        if tombstone.exists() {
-            std::fs::remove_file(&tombstone).map_err(io(&tombstone))?;
-            sync_dir(tombstone.parent().unwrap_or(&self.dir)).map_err(io(&tombstone))?;
-        }
-        Ok(())
-    }
+/// The writes that save an article's Markdown and lift any tombstone on its id.
+pub fn upsert_writes(id: &str, markdown: &str) -> Vec<DocWrite> {
+    vec![
+        DocWrite::put(Collection::KbArticles, id, Value::String(markdown.into())),
+        DocWrite::delete(Collection::KbTombstones, id),
+        new_revision(),
+    ]
+}
 
-    /// Records a deletion: a tombstone first (hides a `kb/` article), then the managed copy goes.
-    pub fn delete(&self, id: &str) -> Result<(), KbError> {
-        let tombstone = self.tombstone(id);
-        write_atomically(&tombstone, b"").map_err(io(&tombstone))?;
-        let path = self.article_path(id);
-        if path.exists() {
-            std::fs::remove_file(&path).map_err(io(&path))?;
-            sync_dir(&self.articles_dir()).map_err(io(&path))?;
+/// The writes that delete an article: a tombstone (hides a `kb/` article), the managed copy goes.
+pub fn delete_writes(id: &str) -> Vec<DocWrite> {
+    vec![
+        DocWrite::put(Collection::KbTombstones, id, Value::Bool(true)),
+        DocWrite::delete(Collection::KbArticles, id),
+        new_revision(),
+    ]
+}
+
+fn new_revision() -> DocWrite {
+    let token = uuid::Uuid::new_v4().to_string();
+    DocWrite::put(Collection::Meta, REVISION_KEY, Value::String(token))
+}
+
+/// The token of the last edit (None before the first).
+pub async fn revision(store: &dyn Store) -> Result<Option<String>, StoreError> {
+    let value = store.doc(Collection::Meta, REVISION_KEY).await?;
+    Ok(value.and_then(|v| v.as_str().map(str::to_string)))
+}
+
+/// Moves articles and tombstones that older versions kept under `<data_dir>/kb/` into the store,
+/// then renames those directories (`*.imported`) so they are not imported twice.
+pub async fn import_files(data_dir: &Path, store: &dyn Store) -> Result<usize, KbError> {
+    let dir = data_dir.join("kb");
+    let (articles, deleted) = (dir.join("articles"), dir.join("deleted"));
+    let mut writes = Vec::new();
+    if deleted.is_dir() {
+        for entry in std::fs::read_dir(&deleted).map_err(io(&deleted))?.flatten() {
+            if let Some(id) = entry.file_name().to_str() {
+                writes.extend(delete_writes(id));
+            }
         }
-        Ok(())
     }
+    if articles.is_dir() {
+        for path in article::article_files(&articles)? {
+            let markdown = std::fs::read_to_string(&path).map_err(io(&path))?;
+            let id = article::parse(&path, &markdown)?.id;
+            writes.extend(upsert_writes(&id, &markdown));
+        }
+    }
+    if writes.is_empty() {
+        return Ok(0);
+    }
+    let count = writes.len() / 3;
+    store.write_docs(writes).await.map_err(KbError::Store)?;
+    for old in [articles, deleted] {
+        if old.is_dir() {
+            let renamed = old.with_extension("imported");
+            std::fs::rename(&old, &renamed).map_err(io(&old))?;
+        }
+    }
+    Ok(count)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::Arc;
 
     fn markdown(id: &str, body: &str) -> String {
         format!("---\nid: {id}\ntitle: T {id}\nlang: en\n---\n{body}\n")
@@ -129,38 +170,62 @@ mod tests {
         article::parse(Path::new("kb/x.md"), &markdown(id, body)).unwrap()
     }
 
-    #[test]
-    fn managed_articles_override_and_tombstones_hide_kb_dir_articles() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = ManagedStore::new(dir.path());
-        store
-            .save("edited", &markdown("edited", "New text."))
-            .unwrap();
-        store.delete("gone").unwrap();
+    fn store(dir: &tempfile::TempDir) -> Arc<dyn Store> {
+        Arc::new(crate::store::sled::SledStore::open(&dir.path().join("db"), 8).unwrap())
+    }
+
+    async fn overlaid(store: &dyn Store, articles: Vec<article::Article>) -> Loaded {
         let mut loaded = Loaded::default();
-        for a in [
+        for a in articles {
+            loaded.add(a, Path::new("kb/x.md"));
+        }
+        ManagedArticles::load(store).await.unwrap().overlay(&mut loaded);
+        loaded
+    }
+
+    #[tokio::test]
+    async fn managed_articles_override_and_tombstones_hide_kb_dir_articles() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = store(&dir);
+        let edited = upsert_writes("edited", &markdown("edited", "New text."));
+        store.write_docs(edited).await.unwrap();
+        store.write_docs(delete_writes("gone")).await.unwrap();
+        let kb_dir = vec![
             article("edited", "Old text."),
             article("gone", "Bye."),
             article("kept", "Hi."),
-        ] {
-            loaded.add(a, Path::new("kb/x.md"));
-        }
-        store.overlay(&mut loaded).unwrap();
+        ];
+        let loaded = overlaid(store.as_ref(), kb_dir).await;
         let ids: Vec<&str> = loaded.articles.iter().map(|a| a.id.as_str()).collect();
         assert_eq!(ids, vec!["kept", "edited"]);
         assert_eq!(loaded.articles[1].passages[0].text, "New text.");
     }
 
-    #[test]
-    fn saving_again_lifts_the_tombstone() {
+    #[tokio::test]
+    async fn saving_again_lifts_the_tombstone_and_each_edit_changes_the_revision() {
         let dir = tempfile::tempdir().unwrap();
-        let store = ManagedStore::new(dir.path());
-        store.delete("back").unwrap();
-        store.save("back", &markdown("back", "Again.")).unwrap();
-        let mut loaded = Loaded::default();
-        loaded.add(article("back", "Original."), Path::new("kb/x.md"));
-        store.overlay(&mut loaded).unwrap();
+        let store = store(&dir);
+        store.write_docs(delete_writes("back")).await.unwrap();
+        let first = revision(store.as_ref()).await.unwrap();
+        let again = upsert_writes("back", &markdown("back", "Again."));
+        store.write_docs(again).await.unwrap();
+        assert_ne!(revision(store.as_ref()).await.unwrap(), first);
+        let loaded = overlaid(store.as_ref(), vec![article("back", "Original.")]).await;
         assert_eq!(loaded.articles.len(), 1);
         assert_eq!(loaded.articles[0].passages[0].text, "Again.");
+    }
+
+    #[tokio::test]
+    async fn articles_kept_as_files_by_older_versions_are_imported_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = store(&dir);
+        let kb = dir.path().join("kb");
+        write_atomically(&kb.join("articles/old.md"), markdown("old", "Kept.").as_bytes()).unwrap();
+        write_atomically(&kb.join("deleted/hidden"), b"").unwrap();
+        assert_eq!(import_files(dir.path(), store.as_ref()).await.unwrap(), 2);
+        assert_eq!(import_files(dir.path(), store.as_ref()).await.unwrap(), 0);
+        let loaded = overlaid(store.as_ref(), vec![article("hidden", "x")]).await;
+        let ids: Vec<&str> = loaded.articles.iter().map(|a| a.id.as_str()).collect();
+        assert_eq!(ids, vec!["old"]);
     }
 }

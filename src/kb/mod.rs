@@ -54,6 +54,8 @@ pub enum KbError {
     Index(#[from] tantivy::TantivyError),
     #[error("embedding passages: {0}")]
     Encoder(#[from] NluError),
+    #[error(transparent)]
+    Store(crate::store::StoreError),
     #[error("{}: {source}", path.display())]
     Io {
         path: PathBuf,

@@ -6,9 +6,12 @@ use serde::{Deserialize, Serialize};
 use super::Switchboard;
 use crate::analytics::report::{self, GroupBy, Report};
 use crate::analytics::{self, TicketScore, export};
-use crate::config::SlaSettings;
 use crate::error::ServiceError;
-use crate::tickets::{TicketStatus, TicketStore, now_ms};
+use crate::store::TicketFilter;
+use crate::tickets::now_ms;
+
+/// Tickets read (and scored) at a time.
+const SCAN_PAGE: usize = 500;
 
 /// The analytics filters as the API receives them (query string).
 #[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
@@ -110,55 +113,50 @@ impl Switchboard {
         export::tickets_csv(&scores).map_err(|e| ServiceError::Task(format!("CSV export: {e}")))
     }
 
-    /// The Prometheus text, with the queue depth counted now.
+    /// The Prometheus text, with the queue depth and outbox length counted now.
     pub async fn metrics_text(&self) -> Result<String, ServiceError> {
-        let store = self.store.clone();
-        let queue_depth = self
-            .cpu
-            .run(move || count_status(&store, TicketStatus::Escalated))
-            .await??;
-        let pending = self.store.webhooks().pending_count();
-        Ok(self.metrics.render(queue_depth, pending))
+        let stats = self.store.stats().await?;
+        Ok(self
+            .metrics
+            .render(stats.escalated, stats.pending_deliveries))
     }
 
+    /// Scores every ticket the filter selects, a page of tickets at a time (scored on the CPU
+    /// gate), oldest first.
     async fn scores(&self, filter: Filter) -> Result<Vec<TicketScore>, ServiceError> {
-        let store = self.store.clone();
-        let sla = self.sla;
-        self.cpu
-            .run(move || score_all(&store, &filter, &sla))
-            .await?
-    }
-}
-
-fn score_all(
-    store: &TicketStore,
-    filter: &Filter,
-    sla: &SlaSettings,
-) -> Result<Vec<TicketScore>, ServiceError> {
-    let now = now_ms();
-    let mut scores = Vec::new();
-    for ticket in store.tickets_after(None) {
-        let ticket = ticket?;
-        let in_range = (filter.from_ms..filter.to_ms).contains(&ticket.created_at_ms);
-        let in_tenant = filter.tenant.as_ref().is_none_or(|t| *t == ticket.tenant);
-        if !in_range || !in_tenant {
-            continue;
+        let selection = TicketFilter {
+            tenant: filter.tenant,
+            created_ms: Some((filter.from_ms, filter.to_ms)),
+            ..TicketFilter::default()
+        };
+        let now = now_ms();
+        let mut scores = Vec::new();
+        let mut after = None;
+        loop {
+            let page = self.store.tickets(selection.clone(), after, SCAN_PAGE).await?;
+            let Some(last) = page.last() else { break };
+            after = Some(last.id);
+            let full = page.len() == SCAN_PAGE;
+            let mut timelines = Vec::with_capacity(page.len());
+            for ticket in page {
+                let events = self.store.events_after(ticket.id, None).await?;
+                timelines.push((ticket, events));
+            }
+            let sla = self.sla;
+            let job = move || -> Vec<TicketScore> {
+                timelines
+                    .iter()
+                    .map(|(ticket, events)| analytics::score(ticket, events, &sla, now))
+                    .collect()
+            };
+            scores.extend(self.cpu.run(job).await?);
+            if !full {
+                break;
+            }
         }
-        let events = store.events(ticket.id)?;
-        scores.push(analytics::score(&ticket, &events, sla, now));
+        scores.sort_by_key(|s| (s.created_at_ms, s.id));
+        Ok(scores)
     }
-    scores.sort_by_key(|s| (s.created_at_ms, s.id));
-    Ok(scores)
-}
-
-fn count_status(store: &TicketStore, status: TicketStatus) -> Result<usize, ServiceError> {
-    let mut count = 0;
-    for ticket in store.tickets_after(None) {
-        if ticket?.status == status {
-            count += 1;
-        }
-    }
-    Ok(count)
 }
 
 fn parse_filter(query: &AnalyticsQuery) -> Result<Filter, ServiceError> {

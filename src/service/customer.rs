@@ -14,7 +14,8 @@ use crate::dialogue::{Lang, replies};
 use crate::error::ServiceError;
 use crate::escalation::{self, Escalation};
 use crate::service::HandlingError;
-use crate::tickets::{BotAction, BotReply, Event, EventKind, Ticket, TicketStatus};
+use crate::store::Append;
+use crate::tickets::{BotAction, BotReply, Conflict, Event, EventKind, Ticket, TicketStatus, now_ms};
 
 /// Longest rating comment, in characters.
 const MAX_COMMENT_CHARS: usize = 1000;
@@ -31,17 +32,18 @@ impl Switchboard {
     /// The widget's "talk to a person" button.
     pub async fn handoff(&self, id: &str) -> Result<MessageReply, ServiceError> {
         let started = Instant::now();
-        let ticket = self.store.get(parse_id(id)?)?;
+        let ticket = self.store.ticket(parse_id(id)?).await?;
         match ticket.status {
             TicketStatus::Escalated | TicketStatus::Assigned => {
-                return Err(HandlingError::AlreadyWithAgent.into());
+                return Err(Conflict::AlreadyWithAgent.into());
             }
-            TicketStatus::Resolved => return Err(HandlingError::ConversationResolved.into()),
+            TicketStatus::Resolved => return Err(Conflict::ConversationResolved.into()),
             TicketStatus::Open => {}
         }
-        let lang = conversation_lang(&ticket, &self.store.events(ticket.id)?);
+        let events = self.store.events_after(ticket.id, None).await?;
+        let lang = conversation_lang(&ticket, &events);
         let escalation = escalation::handoff_button();
-        let offline = !self.desk.available(&ticket.tenant);
+        let offline = !self.available(&ticket.tenant).await?;
         let reply = escalated_reply(&escalation, lang, offline, started);
         let events = vec![
             EventKind::BotReply(reply.clone()),
@@ -53,14 +55,13 @@ impl Switchboard {
 
     /// The customer ends the chat (the widget's end control): resolved by the customer.
     pub async fn end_chat(&self, id: &str) -> Result<Ticket, ServiceError> {
-        let guard = self.desk.handling.lock().await;
-        let ticket = self.store.get(parse_id(id)?)?;
-        if ticket.status == TicketStatus::Resolved {
-            return Err(HandlingError::ConversationResolved.into());
-        }
+        let ticket = self.store.ticket(parse_id(id)?).await?;
         let was_queued = ticket.status != TicketStatus::Open;
-        let ticket = self.close(ticket.id, "customer", None).await?;
-        drop(guard);
+        let check = |t: &Ticket| match t.status {
+            TicketStatus::Resolved => Err(Conflict::ConversationResolved),
+            TicketStatus::Open | TicketStatus::Escalated | TicketStatus::Assigned => Ok(()),
+        };
+        let ticket = self.close(ticket.id, "customer", None, check).await?;
         if was_queued {
             self.publish_queue(&ticket.tenant).await;
         }
@@ -83,21 +84,22 @@ impl Switchboard {
             let message = format!("`comment` is longer than {MAX_COMMENT_CHARS} characters");
             return Err(HandlingError::InvalidRating(message).into());
         }
-        let _guard = self.desk.handling.lock().await;
-        let ticket = self.store.get(parse_id(id)?)?;
-        if ticket.status != TicketStatus::Resolved {
-            return Err(HandlingError::NotResolved.into());
-        }
-        if ticket.rating.is_some() {
-            return Err(HandlingError::AlreadyRated.into());
-        }
+        let id = parse_id(id)?;
         let rated = EventKind::Rated {
             score,
             comment: comment.map(str::to_string),
         };
-        let ticket = self.append_and_publish(ticket.id, vec![rated], |t| t.rating = Some(score))?;
-        self.store.flush().await?;
-        Ok(ticket)
+        let append = Append::events(id, now_ms(), vec![rated]).with_change(move |t| {
+            if t.status != TicketStatus::Resolved {
+                return Err(Conflict::NotResolved);
+            }
+            if t.rating.is_some() {
+                return Err(Conflict::AlreadyRated);
+            }
+            t.rating = Some(score);
+            Ok(())
+        });
+        self.append_and_publish(append).await
     }
 }
 

@@ -2,14 +2,16 @@
 //! highest priority first, then longest wait), position and estimated wait, and automatic
 //! assignment to the least-loaded online agent under the capacity limit.
 //!
-//! The queue is not stored separately: it is read from the ticket headers (status `escalated` or
-//! `assigned`) and their timelines, by a scan on the CPU gate. That keeps one source of truth and
-//! is fast enough for a desk with thousands of tickets; a per-tenant index is the next step.
-//! Presence and recent pickup times are in memory: after a restart everyone is offline until
-//! they log in again.
+//! The queue is not stored separately: the store lists the tenant's escalated and assigned
+//! tickets (an index in sled, a partial index in PostgreSQL) with their timelines. Presence is a
+//! document per online agent, so every replica sees who is online; with sled it is cleared at
+//! start (everyone is offline until they log in again). Recent pickup times and failed logins
+//! are per process.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
+
+use serde_json::Value;
 
 use serde::Serialize;
 use uuid::Uuid;
@@ -20,9 +22,8 @@ use crate::config::{ConsoleSettings, EscalationSettings, QueueSettings, Settings
 use crate::error::ServiceError;
 use crate::escalation::hours;
 use crate::live::{Hub, LiveMessage};
-use crate::tickets::{
-    EscalationReason, Event, EventKind, Ticket, TicketError, TicketStatus, TicketStore, now_ms,
-};
+use crate::store::{Collection, DocWrite, SharedStore, StoreError};
+use crate::tickets::{Conflict, EscalationReason, Event, EventKind, Ticket, TicketStatus, now_ms};
 
 /// Usernames with failed logins remembered before old entries are dropped.
 const MAX_TRACKED_LOGINS: usize = 10_000;
@@ -34,47 +35,58 @@ pub struct Desk {
     pub(super) escalation: EscalationSettings,
     pub(super) queue: QueueSettings,
     pub(super) console: ConsoleSettings,
-    /// Tenant -> usernames of the agents online.
-    online: Mutex<HashMap<String, BTreeSet<String>>>,
     /// Tenant -> seconds from escalation to pickup, most recent last.
     pickups: Mutex<HashMap<String, VecDeque<u64>>>,
     /// Username -> times of recent failed logins.
     failed_logins: Mutex<HashMap<String, VecDeque<u64>>>,
-    /// Serializes claims, assignments, hand-backs, resolutions and ratings, so that a check
-    /// (not claimed yet, under capacity, not rated yet) still holds when its append lands.
-    pub(super) handling: tokio::sync::Mutex<()>,
+    store: SharedStore,
 }
 
 impl Desk {
-    pub fn new(store: &TicketStore, settings: &Settings) -> Desk {
+    pub fn new(store: &SharedStore, settings: &Settings) -> Desk {
         Desk {
-            agents: AgentStore::new(store.clone()),
+            agents: AgentStore::new(Arc::clone(store)),
             hub: Hub::new(),
             escalation: settings.escalation.clone(),
             queue: settings.queue.clone(),
             console: settings.console.clone(),
-            online: Mutex::new(HashMap::new()),
             pickups: Mutex::new(HashMap::new()),
             failed_logins: Mutex::new(HashMap::new()),
-            handling: tokio::sync::Mutex::new(()),
+            store: Arc::clone(store),
         }
     }
 
-    pub(super) fn set_online(&self, tenant: &str, username: &str, online: bool) {
-        let mut map = self.online.lock().unwrap_or_else(|e| e.into_inner());
-        let agents = map.entry(tenant.to_string()).or_default();
-        if online {
-            agents.insert(username.to_string());
-        } else {
-            agents.remove(username);
-        }
+    pub(super) async fn set_online(
+        &self,
+        tenant: &str,
+        username: &str,
+        online: bool,
+    ) -> Result<(), StoreError> {
+        let key = format!("{tenant}/{username}");
+        let write = match online {
+            true => DocWrite::put(Collection::Presence, &key, Value::from(now_ms())),
+            false => DocWrite::delete(Collection::Presence, &key),
+        };
+        self.store.write_docs(vec![write]).await
     }
 
-    pub(super) fn online_agents(&self, tenant: &str) -> Vec<String> {
-        let map = self.online.lock().unwrap_or_else(|e| e.into_inner());
-        map.get(tenant)
-            .map(|set| set.iter().cloned().collect())
-            .unwrap_or_default()
+    pub(super) async fn online_agents(&self, tenant: &str) -> Result<Vec<String>, StoreError> {
+        let prefix = format!("{tenant}/");
+        let online = self.store.docs(Collection::Presence, &prefix).await?;
+        Ok(online
+            .into_iter()
+            .filter_map(|(key, _)| key.strip_prefix(&prefix).map(str::to_string))
+            .collect())
+    }
+
+    /// Everyone offline (sled, at start: nobody's console survived the restart).
+    pub async fn clear_presence(&self) -> Result<(), StoreError> {
+        let online = self.store.docs(Collection::Presence, "").await?;
+        let writes = online
+            .into_iter()
+            .map(|(key, _)| DocWrite::delete(Collection::Presence, &key))
+            .collect();
+        self.store.write_docs(writes).await
     }
 
     pub(super) fn record_pickup(&self, tenant: &str, seconds: u64) {
@@ -136,8 +148,11 @@ impl Desk {
     }
 
     /// People can take a conversation now: inside business hours, with an agent online.
-    pub(super) fn available(&self, tenant: &str) -> bool {
-        hours::is_open(&self.escalation.hours, now_ms()) && !self.online_agents(tenant).is_empty()
+    pub(super) async fn available(&self, tenant: &str) -> Result<bool, StoreError> {
+        if !hours::is_open(&self.escalation.hours, now_ms()) {
+            return Ok(false);
+        }
+        Ok(!self.online_agents(tenant).await?.is_empty())
     }
 }
 
@@ -208,22 +223,18 @@ impl QueueView {
     }
 }
 
-/// Reads the queue of `tenant` from the store (a scan: run it on the CPU gate).
-fn read_queue(store: &TicketStore, tenant: &str, now: u64) -> Result<Vec<QueueItem>, TicketError> {
-    let queued = store.tickets_of(tenant, |t| {
-        matches!(t.status, TicketStatus::Escalated | TicketStatus::Assigned)
-    })?;
-    let mut items = Vec::with_capacity(queued.len());
-    for ticket in queued {
-        let events = store.events(ticket.id)?;
-        items.push(queue_item(&ticket, &events, now));
-    }
+/// The queue items of the tenant's queued tickets, highest priority first, then longest wait.
+fn queue_items(queued: &[(Ticket, Vec<Event>)], now: u64) -> Vec<QueueItem> {
+    let mut items: Vec<QueueItem> = queued
+        .iter()
+        .map(|(ticket, events)| queue_item(ticket, events, now))
+        .collect();
     items.sort_by(|a, b| {
         b.priority
             .cmp(&a.priority)
             .then(a.escalated_at_ms.cmp(&b.escalated_at_ms))
     });
-    Ok(items)
+    items
 }
 
 fn queue_item(ticket: &Ticket, events: &[Event], now: u64) -> QueueItem {
@@ -270,23 +281,38 @@ pub(super) fn last_customer_text(events: &[Event]) -> Option<String> {
 impl Switchboard {
     /// The tenant's queue now.
     pub async fn queue(&self, tenant: &str) -> Result<Arc<QueueView>, ServiceError> {
-        let store = self.store.clone();
-        let owned = tenant.to_string();
-        let items = self
-            .cpu
-            .run(move || read_queue(&store, &owned, now_ms()))
-            .await??;
+        let queued = self.store.queue(tenant).await?;
+        let items = queue_items(&queued, now_ms());
+        let online = self.desk.online_agents(tenant).await?.len();
+        let open = hours::is_open(&self.desk.escalation.hours, now_ms());
         Ok(Arc::new(QueueView {
             items,
-            agents_online: self.desk.online_agents(tenant).len(),
+            agents_online: online,
             wait_per_position_seconds: self.desk.wait_per_position(tenant),
-            offline: !self.desk.available(tenant),
+            offline: !open || online == 0,
         }))
     }
 
-    /// Sends the tenant's queue to every console and widget stream. A failure is logged, not
-    /// returned: the change it reports is already committed.
+    /// Whether people can take a conversation of `tenant` now.
+    pub(super) async fn available(&self, tenant: &str) -> Result<bool, ServiceError> {
+        Ok(self.desk.available(tenant).await?)
+    }
+
+    /// Sends the tenant's queue to every console and widget stream, here and (through the store)
+    /// on the other replicas. A failure is logged, not returned: the change it reports is already
+    /// committed.
     pub(super) async fn publish_queue(&self, tenant: &str) -> Option<Arc<QueueView>> {
+        let change = crate::store::Change::Queue {
+            tenant: tenant.to_string(),
+        };
+        if let Err(error) = self.store.announce(change).await {
+            tracing::warn!(%error, tenant, "queue change not announced to other replicas");
+        }
+        self.publish_local_queue(tenant).await
+    }
+
+    /// Sends the tenant's queue to this replica's streams.
+    pub(super) async fn publish_local_queue(&self, tenant: &str) -> Option<Arc<QueueView>> {
         match self.queue(tenant).await {
             Ok(queue) => {
                 self.desk.hub.publish(LiveMessage::Queue {
@@ -309,13 +335,12 @@ impl Switchboard {
         if !self.desk.queue.auto_assign {
             return Ok(());
         }
-        let _guard = self.desk.handling.lock().await;
         let queue = self.queue(tenant).await?;
         let mut loads = queue.loads();
-        for agent in self.desk.online_agents(tenant) {
-            loads.entry(agent).or_insert(0);
+        let online: BTreeSet<String> = self.desk.online_agents(tenant).await?.into_iter().collect();
+        for agent in &online {
+            loads.entry(agent.clone()).or_insert(0);
         }
-        let online: BTreeSet<String> = self.desk.online_agents(tenant).into_iter().collect();
         let waiting = queue
             .items
             .iter()
@@ -329,12 +354,21 @@ impl Switchboard {
                 .min_by_key(|(_, load)| **load)
                 .map(|(agent, _)| agent.clone());
             let Some(agent) = least else { break };
-            let Some(profile) = self.desk.agents.get(&agent)? else {
+            let Some(profile) = self.desk.agents.get(&agent).await? else {
                 continue;
             };
-            self.assign_locked(item.id, &profile, Some(item.escalated_at_ms))
-                .await?;
-            *loads.entry(agent).or_insert(0) += 1;
+            // The store re-checks status and capacity: another replica may have acted first.
+            match self
+                .assign(item.id, &profile, Some(item.escalated_at_ms))
+                .await
+            {
+                Ok(_) => *loads.entry(agent).or_insert(0) += 1,
+                Err(ServiceError::Conflict(Conflict::AgentAtCapacity(held))) => {
+                    loads.insert(agent, held);
+                }
+                Err(ServiceError::Conflict(_)) => {}
+                Err(other) => return Err(other),
+            }
         }
         Ok(())
     }
@@ -402,9 +436,7 @@ mod tests {
                 },
             },
         ];
-        let dir = tempfile::tempdir().unwrap();
-        let store = TicketStore::open(dir.path()).unwrap();
-        let ticket = store.create("demo", "web").unwrap();
+        let ticket = crate::tickets::new_ticket("demo", "web", None, BTreeMap::new(), 1_000);
         let item = queue_item(&ticket, &ticket_events, 31_000);
         assert_eq!(item.wait_seconds, 30);
         assert_eq!(item.language, "zh");

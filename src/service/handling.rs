@@ -1,7 +1,8 @@
 //! A person handling a conversation: claim, reply, internal notes, hand back to the bot, resolve;
-//! the customer's side of it: the handoff button, ending the chat, the rating, and the customer's
-//! view of the transcript (internal notes never included). Every change is one append, flushed,
-//! then published to the live hub.
+//! the customer's view of the transcript (internal notes never included). Every change is one
+//! append, durable when it returns, then published to the live hub. The checks that must still
+//! hold when the append lands (not claimed by someone else, under capacity, not resolved) run
+//! inside the store's atomic append, so two requests — or two replicas — racing cannot both win.
 //!
 //! Tenant isolation: every console operation loads the ticket through [`Switchboard::own_ticket`],
 //! which answers "not found" for another tenant's conversation, so its existence is not revealed.
@@ -13,29 +14,17 @@ use super::desk::QueueStatus;
 use super::{Switchboard, parse_id};
 use crate::agents::{AgentProfile, Role};
 use crate::error::ServiceError;
-use crate::tickets::{EscalationReason, Event, EventKind, Ticket, TicketStatus, now_ms};
+use crate::store::Append;
+use crate::tickets::{Conflict, EscalationReason, Event, EventKind, Ticket, TicketStatus, now_ms};
 
 /// Longest resolution tag, in characters.
 const MAX_TAG_CHARS: usize = 32;
 
+/// Bad input to a handling call (the state conflicts are [`Conflict`]s).
 #[derive(Debug, thiserror::Error)]
 pub enum HandlingError {
-    #[error("the conversation is already with a person")]
-    AlreadyWithAgent,
-    #[error("the conversation is resolved")]
-    ConversationResolved,
-    #[error("another agent has claimed this conversation")]
-    AlreadyClaimed,
-    #[error("you already hold {0} conversations, the most allowed")]
-    AgentAtCapacity(usize),
-    #[error("claim the conversation before replying to it")]
-    NotAssignedToYou,
     #[error("invalid rating: {0}")]
     InvalidRating(String),
-    #[error("the conversation can be rated once it is resolved")]
-    NotResolved,
-    #[error("the conversation is already rated")]
-    AlreadyRated,
     #[error("invalid tag: {0}")]
     InvalidTag(String),
 }
@@ -67,12 +56,12 @@ pub fn customer_visible(kind: &EventKind) -> bool {
 
 impl Switchboard {
     /// A conversation of the agent's tenant; any other is "not found".
-    pub(super) fn own_ticket(
+    pub(super) async fn own_ticket(
         &self,
         agent: &AgentProfile,
         id: &str,
     ) -> Result<Ticket, ServiceError> {
-        let ticket = self.store.get(parse_id(id)?)?;
+        let ticket = self.store.ticket(parse_id(id)?).await?;
         if ticket.tenant != agent.tenant {
             return Err(ServiceError::ConversationNotFound);
         }
@@ -82,18 +71,17 @@ impl Switchboard {
     /// The conversation as the customer sees it: no internal notes, the agent's display name,
     /// and the queue position while waiting.
     pub async fn customer_view(&self, id: &str) -> Result<CustomerView, ServiceError> {
-        let ticket = self.store.get(parse_id(id)?)?;
-        let mut events = self.store.events(ticket.id)?;
+        let ticket = self.store.ticket(parse_id(id)?).await?;
+        let mut events = self.store.events_after(ticket.id, None).await?;
         events.retain(|e| customer_visible(&e.kind));
         let queue = match ticket.status {
             TicketStatus::Escalated => self.queue(&ticket.tenant).await?.status_of(ticket.id),
             TicketStatus::Open | TicketStatus::Assigned | TicketStatus::Resolved => None,
         };
-        let offline =
-            ticket.status == TicketStatus::Escalated && !self.desk.available(&ticket.tenant);
+        let offline = queue.as_ref().is_some_and(|q| q.offline);
         Ok(CustomerView {
             offline,
-            assignee: self.display_name(ticket.assignee.as_deref()),
+            assignee: self.display_name(ticket.assignee.as_deref()).await,
             id: ticket.id,
             tenant: ticket.tenant,
             channel: ticket.channel,
@@ -107,41 +95,33 @@ impl Switchboard {
         })
     }
 
-    fn display_name(&self, username: Option<&str>) -> Option<String> {
-        let profile = self.desk.agents.get(username?).ok().flatten()?;
+    async fn display_name(&self, username: Option<&str>) -> Option<String> {
+        let profile = self.desk.agents.get(username?).await.ok().flatten()?;
         Some(profile.display_name)
     }
 
     /// The agent takes the conversation (from the queue, or straight from the bot).
     pub async fn claim(&self, agent: &AgentProfile, id: &str) -> Result<Ticket, ServiceError> {
-        let guard = self.desk.handling.lock().await;
-        let ticket = self.own_ticket(agent, id)?;
-        match ticket.status {
-            TicketStatus::Resolved => return Err(HandlingError::ConversationResolved.into()),
-            TicketStatus::Assigned if ticket.assignee.as_deref() == Some(&agent.username) => {
-                return Ok(ticket);
-            }
-            TicketStatus::Assigned => return Err(HandlingError::AlreadyClaimed.into()),
-            TicketStatus::Open | TicketStatus::Escalated => {}
+        let ticket = self.own_ticket(agent, id).await?;
+        if ticket.status == TicketStatus::Assigned
+            && ticket.assignee.as_deref() == Some(&agent.username)
+        {
+            return Ok(ticket);
         }
-        let queue = self.queue(&agent.tenant).await?;
-        let load = queue.loads().get(&agent.username).copied().unwrap_or(0);
-        if load >= self.desk.queue.agent_capacity {
-            return Err(HandlingError::AgentAtCapacity(load).into());
-        }
-        let escalated_at = queue
-            .items
-            .iter()
-            .find(|item| item.id == ticket.id && item.status == TicketStatus::Escalated)
-            .map(|item| item.escalated_at_ms);
-        let ticket = self.assign_locked(ticket.id, agent, escalated_at).await?;
-        drop(guard);
+        // The wait is recorded when the conversation leaves the queue (not when it is taken
+        // straight from the bot).
+        let escalated_at = match ticket.status {
+            TicketStatus::Escalated => escalated_at(&self.store.events_after(ticket.id, None).await?),
+            TicketStatus::Open | TicketStatus::Assigned | TicketStatus::Resolved => None,
+        };
+        let ticket = self.assign(ticket.id, agent, escalated_at).await?;
         self.publish_queue(&agent.tenant).await;
         Ok(ticket)
     }
 
-    /// Assigns with the handling lock held; records the pickup time when it left the queue.
-    pub(super) async fn assign_locked(
+    /// Gives the conversation to `agent` if it is still open or waiting and the agent is under
+    /// capacity (both checked inside the store's append); records the wait when it left the queue.
+    pub(super) async fn assign(
         &self,
         id: Uuid,
         agent: &AgentProfile,
@@ -151,56 +131,24 @@ impl Switchboard {
             agent: agent.display_name.clone(),
         };
         let username = agent.username.clone();
-        let ticket = self.append_and_publish(id, vec![assigned], |t| {
-            t.status = TicketStatus::Assigned;
-            t.assignee = Some(username.clone());
-        })?;
-        self.store.flush().await?;
+        let append = Append::events(id, now_ms(), vec![assigned])
+            .with_capacity(&agent.username, self.desk.queue.agent_capacity)
+            .with_change(move |t| {
+                match t.status {
+                    TicketStatus::Resolved => return Err(Conflict::ConversationResolved),
+                    TicketStatus::Assigned => return Err(Conflict::AlreadyClaimed),
+                    TicketStatus::Open | TicketStatus::Escalated => {}
+                }
+                t.status = TicketStatus::Assigned;
+                t.assignee = Some(username);
+                Ok(())
+            });
+        let ticket = self.append_and_publish(append).await?;
         if let Some(at) = escalated_at_ms {
             let waited = now_ms().saturating_sub(at) / 1000;
             self.desk.record_pickup(&agent.tenant, waited);
         }
         Ok(ticket)
-    }
-
-    /// Appends, then publishes the new events to the live hub. The caller flushes before it
-    /// acknowledges; subscribers only read what is committed to the tree.
-    pub(super) fn append_and_publish(
-        &self,
-        id: Uuid,
-        kinds: Vec<EventKind>,
-        update: impl Fn(&mut Ticket),
-    ) -> Result<Ticket, ServiceError> {
-        let count = kinds.len() as u64;
-        let ticket = self.store.append(id, kinds.clone(), update)?;
-        let first = ticket.event_count - count;
-        for (offset, kind) in kinds.into_iter().enumerate() {
-            if let EventKind::Escalated { reason, .. } = &kind {
-                self.metrics.record_escalation(*reason);
-            }
-            let event = Event {
-                seq: first + offset as u64,
-                at_ms: ticket.updated_at_ms,
-                kind,
-            };
-            self.desk.hub.publish(crate::live::LiveMessage::Event {
-                tenant: ticket.tenant.clone(),
-                conversation_id: id,
-                event,
-            });
-        }
-        Ok(ticket)
-    }
-
-    /// Only the assignee (or an admin of the tenant) acts on an assigned conversation.
-    fn check_holder(agent: &AgentProfile, ticket: &Ticket) -> Result<(), ServiceError> {
-        let holds = ticket.status == TicketStatus::Assigned
-            && ticket.assignee.as_deref() == Some(&agent.username);
-        let admin_override = agent.role == Role::Admin && ticket.status != TicketStatus::Resolved;
-        if holds || admin_override {
-            return Ok(());
-        }
-        Err(HandlingError::NotAssignedToYou.into())
     }
 
     pub async fn agent_reply(
@@ -210,13 +158,14 @@ impl Switchboard {
         text: &str,
     ) -> Result<Event, ServiceError> {
         let text = self.validate(text)?.to_string();
-        let ticket = self.own_ticket(agent, id)?;
-        Self::check_holder(agent, &ticket)?;
+        let ticket = self.own_ticket(agent, id).await?;
         let message = EventKind::AgentMessage {
             agent: agent.display_name.clone(),
             text,
         };
-        self.append_one(ticket.id, message).await
+        let holder = holder_check(agent);
+        let append = Append::events(ticket.id, now_ms(), vec![message]).with_change(move |t| holder(t));
+        self.append_one(append).await
     }
 
     pub async fn add_note(
@@ -226,41 +175,41 @@ impl Switchboard {
         text: &str,
     ) -> Result<Event, ServiceError> {
         let text = self.validate(text)?.to_string();
-        let ticket = self.own_ticket(agent, id)?;
+        let ticket = self.own_ticket(agent, id).await?;
         let note = EventKind::InternalNote {
             agent: agent.display_name.clone(),
             text,
         };
-        self.append_one(ticket.id, note).await
+        self.append_one(Append::events(ticket.id, now_ms(), vec![note]))
+            .await
     }
 
-    async fn append_one(&self, id: Uuid, kind: EventKind) -> Result<Event, ServiceError> {
-        let ticket = self.append_and_publish(id, vec![kind.clone()], |_| {})?;
-        self.store.flush().await?;
-        Ok(Event {
-            seq: ticket.event_count - 1,
-            at_ms: ticket.updated_at_ms,
-            kind,
-        })
+    async fn append_one(&self, append: Append) -> Result<Event, ServiceError> {
+        let appended = self.store.append(append).await?;
+        let event = appended.events.last().cloned();
+        for event in appended.events {
+            self.publish_event(&appended.ticket, event);
+        }
+        event.ok_or_else(|| ServiceError::Task("an append stored no event".into()))
     }
 
     /// The bot answers again; the agent's slot is free for the next conversation.
     pub async fn hand_back(&self, agent: &AgentProfile, id: &str) -> Result<Ticket, ServiceError> {
-        let guard = self.desk.handling.lock().await;
-        let ticket = self.own_ticket(agent, id)?;
-        if ticket.status != TicketStatus::Escalated {
-            Self::check_holder(agent, &ticket)?;
-        }
+        let ticket = self.own_ticket(agent, id).await?;
         let handed = EventKind::HandedBack {
             agent: agent.display_name.clone(),
         };
-        let ticket = self.append_and_publish(ticket.id, vec![handed], |t| {
+        let holder = holder_check(agent);
+        let append = Append::events(ticket.id, now_ms(), vec![handed]).with_change(move |t| {
+            if t.status != TicketStatus::Escalated {
+                holder(t)?;
+            }
             t.status = TicketStatus::Open;
             t.assignee = None;
             t.failed_turns = 0;
-        })?;
-        self.store.flush().await?;
-        drop(guard);
+            Ok(())
+        });
+        let ticket = self.append_and_publish(append).await?;
         self.after_slot_freed(&agent.tenant).await;
         Ok(ticket)
     }
@@ -272,40 +221,44 @@ impl Switchboard {
         tag: Option<&str>,
     ) -> Result<Ticket, ServiceError> {
         let tag = valid_tag(tag)?;
-        let guard = self.desk.handling.lock().await;
-        let ticket = self.own_ticket(agent, id)?;
-        match ticket.status {
-            TicketStatus::Resolved => return Err(HandlingError::ConversationResolved.into()),
-            TicketStatus::Assigned => Self::check_holder(agent, &ticket)?,
-            TicketStatus::Open | TicketStatus::Escalated => {}
-        }
-        let ticket = self.close(ticket.id, &agent.display_name, tag).await?;
-        drop(guard);
+        let ticket = self.own_ticket(agent, id).await?;
+        let holder = holder_check(agent);
+        let check = move |t: &Ticket| match t.status {
+            TicketStatus::Resolved => Err(Conflict::ConversationResolved),
+            TicketStatus::Assigned => holder(t),
+            TicketStatus::Open | TicketStatus::Escalated => Ok(()),
+        };
+        let ticket = self
+            .close(ticket.id, &agent.display_name, tag, check)
+            .await?;
         self.after_slot_freed(&agent.tenant).await;
         Ok(ticket)
     }
 
-    /// Resolves with the handling lock held: the event, the status, the tag on the header.
+    /// Resolves: the event, the status, the tag on the header, if `check` passes on the ticket
+    /// as it is when the append lands.
     pub(super) async fn close(
         &self,
         id: Uuid,
         by: &str,
         tag: Option<String>,
+        check: impl FnOnce(&Ticket) -> Result<(), Conflict> + Send + 'static,
     ) -> Result<Ticket, ServiceError> {
         let resolved = EventKind::Resolved {
             by: by.to_string(),
             tag: tag.clone(),
         };
-        let ticket = self.append_and_publish(id, vec![resolved], |t| {
+        let append = Append::events(id, now_ms(), vec![resolved]).with_change(move |t| {
+            check(t)?;
             t.status = TicketStatus::Resolved;
-            if let Some(tag) = &tag
-                && !t.tags.contains(tag)
+            if let Some(tag) = tag
+                && !t.tags.contains(&tag)
             {
-                t.tags.push(tag.clone());
+                t.tags.push(tag);
             }
-        })?;
-        self.store.flush().await?;
-        Ok(ticket)
+            Ok(())
+        });
+        self.append_and_publish(append).await
     }
 
     async fn after_slot_freed(&self, tenant: &str) {
@@ -314,6 +267,29 @@ impl Switchboard {
         }
         self.publish_queue(tenant).await;
     }
+}
+
+/// Only the assignee (or an admin of the tenant) acts on an assigned conversation; checked on
+/// the ticket as it is when the append lands.
+fn holder_check(agent: &AgentProfile) -> impl FnOnce(&Ticket) -> Result<(), Conflict> + Send + use<> {
+    let (username, admin) = (agent.username.clone(), agent.role == Role::Admin);
+    move |t: &Ticket| {
+        let holds = t.status == TicketStatus::Assigned && t.assignee.as_deref() == Some(&username);
+        let admin_override = admin && t.status != TicketStatus::Resolved;
+        if holds || admin_override {
+            return Ok(());
+        }
+        Err(Conflict::NotAssignedToYou)
+    }
+}
+
+/// When the conversation last joined the queue (its latest `escalated` event).
+pub(super) fn escalated_at(events: &[Event]) -> Option<u64> {
+    events
+        .iter()
+        .rev()
+        .find(|e| matches!(e.kind, EventKind::Escalated { .. }))
+        .map(|e| e.at_ms)
 }
 
 fn valid_tag(tag: Option<&str>) -> Result<Option<String>, ServiceError> {

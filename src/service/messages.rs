@@ -16,8 +16,10 @@ use crate::escalation::{self, Escalation};
 use crate::kb::{Hit, Mode, SearchRequest};
 use crate::metrics::Stage;
 use crate::nlu::{Prediction, Scored};
+use crate::store::Append;
 use crate::tickets::{
-    BotAction, BotReply, Event, EventKind, ScoredIntent, Source, Ticket, TicketStatus,
+    BotAction, BotReply, Event, EventKind, ScoredIntent, Source, Ticket, TicketStatus, new_ticket,
+    now_ms,
 };
 
 /// Passages returned with an answer (the first is quoted, all are cited).
@@ -64,7 +66,7 @@ impl Switchboard {
         lang: Option<Lang>,
     ) -> Result<Ticket, ServiceError> {
         // Unknown tenants are refused (404 `tenant_not_found`); known ones pay their rate limit.
-        self.tenants.get(tenant)?;
+        self.tenants.get(tenant).await?;
         self.limits.check_tenant(tenant)?;
         let metadata = lang
             .map(|lang| {
@@ -75,18 +77,16 @@ impl Switchboard {
             })
             .into_iter()
             .collect();
-        let ticket = self
-            .store
-            .create_for_customer(tenant, channel, None, metadata)?;
-        self.store.flush().await?;
-        Ok(ticket)
+        let now = now_ms();
+        let ticket = new_ticket(tenant, channel, None, metadata, now);
+        Ok(self.store.create_ticket(ticket, now).await?.ticket)
     }
 
-    pub fn transcript(&self, id: &str) -> Result<Transcript, ServiceError> {
+    pub async fn transcript(&self, id: &str) -> Result<Transcript, ServiceError> {
         let id = parse_id(id)?;
-        let ticket = self.store.get(id)?;
+        let ticket = self.store.ticket(id).await?;
         Ok(Transcript {
-            events: self.store.events(id)?,
+            events: self.store.events_after(id, None).await?,
             ticket,
         })
     }
@@ -95,7 +95,7 @@ impl Switchboard {
         let started = Instant::now();
         let id = parse_id(id)?;
         let text = self.validate(text)?.to_string();
-        let ticket = self.store.get(id)?;
+        let ticket = self.store.ticket(id).await?;
         let customer = EventKind::CustomerMessage { text: text.clone() };
         if matches!(
             ticket.status,
@@ -119,13 +119,15 @@ impl Switchboard {
         );
         let mut reply = reply_of(&outcome, &understanding.prediction, started);
         let Some(escalation) = outcome.escalation.clone() else {
-            let closes = self.bot_closes(&ticket, &outcome, &understanding.prediction)?;
+            let closes = self
+                .bot_closes(&ticket, &outcome, &understanding.prediction)
+                .await?;
             events.push(EventKind::BotReply(reply.clone()));
             return self
                 .commit_bot_turn(&ticket, events, &outcome, closes, reply, started)
                 .await;
         };
-        let offline = !self.desk.available(&ticket.tenant);
+        let offline = !self.available(&ticket.tenant).await?;
         reply.text = customer::escalated_reply(&escalation, lang, offline, started).text;
         events.push(EventKind::BotReply(reply.clone()));
         events.push(escalated_event(&escalation));
@@ -148,8 +150,7 @@ impl Switchboard {
     ) -> Result<MessageReply, ServiceError> {
         let reply = bot_reply(BotAction::Queued, None, None, Vec::new(), started);
         let events = vec![customer, EventKind::BotReply(reply.clone())];
-        let stored = self.append_and_publish(ticket.id, events, |_| {})?;
-        self.store.flush().await?;
+        let stored = self.append_events(ticket.id, events).await?;
         // The console shows the last customer message of each queued conversation.
         let status = match stored.status {
             TicketStatus::Escalated => self
@@ -163,14 +164,14 @@ impl Switchboard {
             reply,
             escalation_reason: None,
             ticket_status: stored.status,
-            offline: status.is_some() && !self.desk.available(&ticket.tenant),
+            offline: status.as_ref().is_some_and(|s| s.offline),
             queue: status,
             latency_ms: elapsed_ms(started),
         })
     }
 
     /// The bot closes a contained conversation: a goodbye or thanks after it has answered.
-    fn bot_closes(
+    async fn bot_closes(
         &self,
         ticket: &Ticket,
         outcome: &Outcome,
@@ -181,7 +182,7 @@ impl Switchboard {
         {
             return Ok(false);
         }
-        let events = self.store.events(ticket.id)?;
+        let events = self.store.events_after(ticket.id, None).await?;
         Ok(events.iter().any(|e| {
             matches!(&e.kind, EventKind::BotReply(reply) if reply.action == BotAction::Answered)
         }))
@@ -214,7 +215,7 @@ impl Switchboard {
     ) -> Result<Understanding, ServiceError> {
         let shared = Arc::clone(&self.classifier);
         let models = Arc::clone(&self.tenant_models);
-        let model_dir = self.tenants.get(&tenant)?.intent_model_dir;
+        let model_dir = self.tenants.get(&tenant).await?.intent_model_dir;
         let kb = Arc::clone(&self.kb);
         let settings = Arc::clone(&self.dialogue);
         let metrics = Arc::clone(&self.metrics);
@@ -276,7 +277,7 @@ impl Switchboard {
         }
         let failed = outcome.failed;
         let store_started = Instant::now();
-        let stored = self.append_and_publish(ticket.id, events, |t| {
+        let turn = Append::events(ticket.id, now_ms(), events).with_change(move |t| {
             t.failed_turns = if failed { t.failed_turns + 1 } else { 0 };
             // A person may have claimed it meanwhile: leave their status alone.
             if matches!(t.status, TicketStatus::Open | TicketStatus::Resolved) {
@@ -286,8 +287,9 @@ impl Switchboard {
                     TicketStatus::Open
                 };
             }
-        })?;
-        self.store.flush().await?;
+            Ok(())
+        });
+        let stored = self.append_and_publish(turn).await?;
         self.metrics
             .observe_stage(Stage::Store, store_started.elapsed().as_secs_f64());
         Ok(MessageReply {
@@ -315,7 +317,7 @@ impl Switchboard {
         let priority = escalation::priority(&escalation, &self.desk.escalation);
         let reason = escalation.reason;
         let store_started = Instant::now();
-        let stored = self.append_and_publish(id, events, |t| {
+        let turn = Append::events(id, now_ms(), events).with_change(move |t| {
             t.failed_turns = 0;
             // A person may have claimed it meanwhile: never push it back into the queue.
             if matches!(t.status, TicketStatus::Open | TicketStatus::Resolved) {
@@ -323,15 +325,16 @@ impl Switchboard {
                 t.escalation_reason = Some(reason);
                 t.priority = priority;
             }
-        })?;
-        self.store.flush().await?;
+            Ok(())
+        });
+        let stored = self.append_and_publish(turn).await?;
         self.metrics
             .observe_stage(Stage::Store, store_started.elapsed().as_secs_f64());
         if let Err(error) = self.auto_assign(&stored.tenant).await {
             tracing::warn!(%error, "auto-assignment failed");
         }
         let queue = self.publish_queue(&stored.tenant).await;
-        let ticket_status = self.store.get(id)?.status;
+        let ticket_status = self.store.ticket(id).await?.status;
         Ok(MessageReply {
             conversation_id: id,
             reply,

@@ -18,6 +18,7 @@ mod messages;
 mod partner;
 mod partner_tickets;
 mod people;
+mod replicas;
 mod streams;
 mod tenant_models;
 mod tenants;
@@ -45,8 +46,9 @@ use crate::kb::LiveKnowledgeBase;
 use crate::limits::RateLimits;
 use crate::metrics::Metrics;
 use crate::nlu::Classifier;
+use crate::store::{Append, SharedStore};
 use crate::tenants::TenantRegistry;
-use crate::tickets::TicketStore;
+use crate::tickets::{Event, EventKind, Ticket, now_ms};
 use crate::webhooks::EndpointLimits;
 use crate::workers::CpuGate;
 
@@ -55,7 +57,9 @@ pub struct Switchboard {
     model_dir: PathBuf,
     classifier: Arc<Classifier>,
     kb: Arc<LiveKnowledgeBase>,
-    store: TicketStore,
+    /// Serialises knowledge-base edits (build, persist, swap) on this replica.
+    kb_edits: tokio::sync::Mutex<()>,
+    store: SharedStore,
     dialogue: Arc<DialogueSettings>,
     cpu: CpuGate,
     desk: desk::Desk,
@@ -68,20 +72,21 @@ pub struct Switchboard {
 }
 
 impl Switchboard {
-    pub fn new(
+    /// The service on `store`; the default tenant exists from the start.
+    pub async fn new(
         classifier: Arc<Classifier>,
         kb: Arc<LiveKnowledgeBase>,
-        store: TicketStore,
+        store: SharedStore,
         settings: &Settings,
     ) -> Result<Switchboard, ServiceError> {
-        // Tenants live in the ticket store's database; the default one exists from the start.
-        let tenants = TenantRegistry::open(store.db())?;
-        tenants.ensure_default()?;
+        let tenants = TenantRegistry::new(Arc::clone(&store));
+        tenants.ensure_default().await?;
         Ok(Switchboard {
             admin_token: settings.admin.token.clone(),
             model_dir: settings.paths.model_dir.clone(),
             classifier,
             kb,
+            kb_edits: tokio::sync::Mutex::new(()),
             dialogue: Arc::new(settings.dialogue.clone()),
             cpu: CpuGate::new(settings.nlu.max_in_flight),
             desk: desk::Desk::new(&store, settings),
@@ -97,7 +102,7 @@ impl Switchboard {
         })
     }
 
-    pub fn store(&self) -> &TicketStore {
+    pub fn store(&self) -> &SharedStore {
         &self.store
     }
 
@@ -111,6 +116,69 @@ impl Switchboard {
 
     pub fn metrics(&self) -> &Arc<Metrics> {
         &self.metrics
+    }
+}
+
+impl Switchboard {
+    /// Background work once the service exists: with sled, everyone starts offline (no console
+    /// survived the restart); with PostgreSQL, follow the other replicas.
+    pub async fn start(
+        self: &Arc<Self>,
+        settings: &Settings,
+        kb_revision: Option<String>,
+    ) -> Result<(), ServiceError> {
+        if self.store.subscribe().is_none() {
+            self.desk.clear_presence().await?;
+        }
+        self.follow_replicas(kb_revision, crate::startup::kb_poll(settings));
+        Ok(())
+    }
+
+    /// Ends every live stream (shutdown has begun).
+    pub fn close_streams(&self) {
+        self.desk.hub.close();
+    }
+
+    /// Resolves when shutdown has begun.
+    pub fn closed(&self) -> impl std::future::Future<Output = ()> + Send + 'static {
+        self.desk.hub.closed()
+    }
+
+    /// Ends the streams and closes the store (pending writes committed and flushed).
+    pub async fn shutdown(&self) {
+        self.close_streams();
+        self.store.close().await;
+    }
+
+    /// Appends now, then publishes the new events to the live hub (subscribers only ever see
+    /// what is durable: the store resolves after its commit).
+    pub(super) async fn append_and_publish(&self, append: Append) -> Result<Ticket, ServiceError> {
+        let appended = self.store.append(append).await?;
+        for event in appended.events {
+            self.publish_event(&appended.ticket, event);
+        }
+        Ok(appended.ticket)
+    }
+
+    /// An append of `events` stamped now, changing nothing else.
+    pub(super) async fn append_events(
+        &self,
+        id: Uuid,
+        events: Vec<EventKind>,
+    ) -> Result<Ticket, ServiceError> {
+        self.append_and_publish(Append::events(id, now_ms(), events))
+            .await
+    }
+
+    fn publish_event(&self, ticket: &Ticket, event: Event) {
+        if let EventKind::Escalated { reason, .. } = &event.kind {
+            self.metrics.record_escalation(*reason);
+        }
+        self.desk.hub.publish(crate::live::LiveMessage::Event {
+            tenant: ticket.tenant.clone(),
+            conversation_id: ticket.id,
+            event,
+        });
     }
 }
 

@@ -12,7 +12,8 @@ use super::{MessageReply, Switchboard, Transcript, parse_id};
 use crate::error::ServiceError;
 use crate::kb::{Hit, LiveKnowledgeBase, SearchRequest};
 use crate::tenants::{Tenant, valid_slug};
-use crate::tickets::{EventKind, Ticket, TicketStatus};
+use crate::store::Append;
+use crate::tickets::{Conflict, EventKind, Ticket, TicketStatus, new_ticket, now_ms};
 
 /// The channel of conversations a partner opens, unless it names one.
 const PARTNER_CHANNEL: &str = "partner";
@@ -117,16 +118,20 @@ fn kb_search(
 
 impl Switchboard {
     /// The tenant of a partner API key, after taking one token from the tenant's rate limit.
-    pub fn authenticate_partner(&self, key: Option<&str>) -> Result<Tenant, ServiceError> {
-        let tenant = self.tenants.authenticate(key.unwrap_or(""))?;
+    pub async fn authenticate_partner(&self, key: Option<&str>) -> Result<Tenant, ServiceError> {
+        let tenant = self.tenants.authenticate(key.unwrap_or("")).await?;
         self.limits.check_tenant(&tenant.id)?;
         Ok(tenant)
     }
 
     /// The ticket `id` if it belongs to `tenant`; otherwise (unknown, malformed or another
     /// tenant's) the same `ConversationNotFound`.
-    pub fn ticket_for_tenant(&self, tenant: &Tenant, id: &str) -> Result<Ticket, ServiceError> {
-        let ticket = self.store.get(parse_id(id)?)?;
+    pub async fn ticket_for_tenant(
+        &self,
+        tenant: &Tenant,
+        id: &str,
+    ) -> Result<Ticket, ServiceError> {
+        let ticket = self.store.ticket(parse_id(id)?).await?;
         if ticket.tenant != tenant.id {
             return Err(ServiceError::ConversationNotFound);
         }
@@ -144,11 +149,9 @@ impl Switchboard {
         if !valid_slug(channel) {
             return Err(invalid("`channel` must be 1-32 of a-z, 0-9, _ or -"));
         }
-        let ticket =
-            self.store
-                .create_for_customer(&tenant.id, channel, Some(customer_id), new.metadata)?;
-        self.store.flush().await?;
-        Ok(ticket)
+        let now = now_ms();
+        let ticket = new_ticket(&tenant.id, channel, Some(customer_id), new.metadata, now);
+        Ok(self.store.create_ticket(ticket, now).await?.ticket)
     }
 
     /// A customer message on the widget's path (the bot answers unless a person has it).
@@ -158,17 +161,17 @@ impl Switchboard {
         id: &str,
         text: &str,
     ) -> Result<MessageReply, ServiceError> {
-        self.ticket_for_tenant(tenant, id)?;
+        self.ticket_for_tenant(tenant, id).await?;
         self.post_message(id, text).await
     }
 
-    pub fn partner_transcript(
+    pub async fn partner_transcript(
         &self,
         tenant: &Tenant,
         id: &str,
     ) -> Result<Transcript, ServiceError> {
-        self.ticket_for_tenant(tenant, id)?;
-        self.transcript(id)
+        self.ticket_for_tenant(tenant, id).await?;
+        self.transcript(id).await
     }
 
     /// Appends a reply from the partner's desk. An open or queued conversation becomes assigned
@@ -179,7 +182,7 @@ impl Switchboard {
         id: &str,
         reply: AgentReply,
     ) -> Result<Ticket, ServiceError> {
-        let ticket = self.ticket_for_tenant(tenant, id)?;
+        let ticket = self.ticket_for_tenant(tenant, id).await?;
         let agent = short_text("agent", &reply.agent, 64)?;
         let text = self.validate(&reply.text)?.to_string();
         if ticket.status == TicketStatus::Resolved {
@@ -196,13 +199,17 @@ impl Switchboard {
             agent: agent.clone(),
             text,
         });
-        let updated = self.append_and_publish(ticket.id, events, |t| {
+        let append = Append::events(ticket.id, now_ms(), events).with_change(move |t| {
+            if t.status == TicketStatus::Resolved {
+                return Err(Conflict::ConversationResolved);
+            }
             if takes_over {
                 t.status = TicketStatus::Assigned;
-                t.assignee = Some(agent.clone());
+                t.assignee = Some(agent);
             }
-        })?;
-        self.store.flush().await?;
+            Ok(())
+        });
+        let updated = self.append_and_publish(append).await?;
         self.publish_queue_if_moved(&ticket, &updated).await;
         Ok(updated)
     }

@@ -1,6 +1,6 @@
 //! The partner's ticket desk: list the tenant's tickets page by page, update status, assignee and
 //! tags, and close them. Every change is an event on the timeline (except tags, a header field)
-//! and is flushed before it is acknowledged.
+//! and is durable before it is acknowledged.
 
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -10,7 +10,8 @@ use super::Switchboard;
 use super::partner::{invalid, short_text};
 use crate::error::ServiceError;
 use crate::tenants::Tenant;
-use crate::tickets::{EventKind, Ticket, TicketStatus};
+use crate::store::{Append, TicketFilter};
+use crate::tickets::{Conflict, EventKind, Ticket, TicketStatus, now_ms};
 
 const DEFAULT_PAGE: usize = 50;
 const MAX_PAGE: usize = 100;
@@ -151,7 +152,7 @@ impl Switchboard {
         }
     }
 
-    /// One page of the tenant's tickets, filtered; a scan, so it runs behind the CPU gate.
+    /// One page of the tenant's tickets, filtered.
     pub async fn partner_tickets(
         &self,
         tenant: &Tenant,
@@ -162,32 +163,17 @@ impl Switchboard {
             return Err(invalid(format!("`limit` must be 1-{MAX_PAGE}")));
         }
         let after = parse_cursor(query.cursor.as_deref())?;
-        let store = self.store.clone();
-        let tenant = tenant.id.clone();
-        let job = move || -> Result<TicketPage, ServiceError> {
-            let wanted = |t: &Ticket| {
-                t.tenant == tenant
-                    && query.status.is_none_or(|s| s == t.status)
-                    && query
-                        .updated_since
-                        .is_none_or(|since| t.updated_at_ms >= since)
-            };
-            let mut items = Vec::new();
-            for ticket in store.tickets_after(after) {
-                let ticket = ticket?;
-                if wanted(&ticket) {
-                    items.push(ticket);
-                }
-                if items.len() == limit {
-                    break;
-                }
-            }
-            let next_cursor = (items.len() == limit)
-                .then(|| items.last().map(|t| t.id.to_string()))
-                .flatten();
-            Ok(TicketPage { items, next_cursor })
+        let filter = TicketFilter {
+            tenant: Some(tenant.id.clone()),
+            status: query.status,
+            updated_since_ms: query.updated_since,
+            created_ms: None,
         };
-        self.cpu.run(job).await?
+        let items = self.store.tickets(filter, after, limit).await?;
+        let next_cursor = (items.len() == limit)
+            .then(|| items.last().map(|t| t.id.to_string()))
+            .flatten();
+        Ok(TicketPage { items, next_cursor })
     }
 
     pub async fn update_ticket(
@@ -196,18 +182,20 @@ impl Switchboard {
         id: &str,
         update: TicketUpdate,
     ) -> Result<Ticket, ServiceError> {
-        let ticket = self.ticket_for_tenant(tenant, id)?;
+        let ticket = self.ticket_for_tenant(tenant, id).await?;
         let change = plan_update(&ticket, update)?;
         let reopened = change.status == TicketStatus::Open && ticket.status != TicketStatus::Open;
-        let updated = self.append_and_publish(ticket.id, change.events, |t| {
-            t.status = change.status;
-            t.assignee = change.assignee.clone();
-            t.tags = change.tags.clone();
+        let (status, assignee, tags) = (change.status, change.assignee, change.tags);
+        let append = Append::events(ticket.id, now_ms(), change.events).with_change(move |t| {
+            t.status = status;
+            t.assignee = assignee;
+            t.tags = tags;
             if reopened {
                 t.failed_turns = 0;
             }
-        })?;
-        self.store.flush().await?;
+            Ok(())
+        });
+        let updated = self.append_and_publish(append).await?;
         self.publish_queue_if_moved(&ticket, &updated).await;
         Ok(updated)
     }
@@ -218,7 +206,7 @@ impl Switchboard {
         id: &str,
         close: CloseTicket,
     ) -> Result<Ticket, ServiceError> {
-        let ticket = self.ticket_for_tenant(tenant, id)?;
+        let ticket = self.ticket_for_tenant(tenant, id).await?;
         if ticket.status == TicketStatus::Resolved {
             return Err(ServiceError::ConversationResolved);
         }
@@ -232,10 +220,14 @@ impl Switchboard {
             .map(|t| short_text("tag", t, 32))
             .transpose()?;
         let resolved = EventKind::Resolved { by, tag };
-        let updated = self.append_and_publish(ticket.id, vec![resolved], |t| {
+        let append = Append::events(ticket.id, now_ms(), vec![resolved]).with_change(|t| {
+            if t.status == TicketStatus::Resolved {
+                return Err(Conflict::ConversationResolved);
+            }
             t.status = TicketStatus::Resolved;
-        })?;
-        self.store.flush().await?;
+            Ok(())
+        });
+        let updated = self.append_and_publish(append).await?;
         self.publish_queue_if_moved(&ticket, &updated).await;
         Ok(updated)
     }

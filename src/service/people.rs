@@ -3,7 +3,7 @@
 
 use super::Switchboard;
 use super::messages::Transcript;
-use crate::agents::{AgentError, AgentProfile, NewAgent};
+use crate::agents::{self, AgentError, AgentProfile, NewAgent};
 use crate::config::CannedReply;
 use crate::error::ServiceError;
 
@@ -13,11 +13,9 @@ impl Switchboard {
     /// Adds an account (argon2 hashing runs on the CPU gate).
     pub async fn add_agent(&self, new: NewAgent) -> Result<AgentProfile, ServiceError> {
         // An agent of a tenant that does not exist could never see a conversation.
-        self.tenants.get(&new.tenant)?;
-        let agents = self.desk.agents.clone();
-        let profile = self.cpu.run(move || agents.add(new)).await??;
-        self.store.flush().await?;
-        Ok(profile)
+        self.tenants.get(&new.tenant).await?;
+        let record = self.cpu.run(move || agents::prepare(new)).await??;
+        Ok(self.desk.agents.add(record).await?)
     }
 
     /// Checks the password and starts a session; the agent is online from now on.
@@ -27,45 +25,49 @@ impl Switchboard {
         password: &str,
     ) -> Result<(AgentProfile, String), ServiceError> {
         self.desk.check_login_allowed(username)?;
-        let agents = self.desk.agents.clone();
-        let (name, password) = (username.to_string(), password.to_string());
+        let record = self.desk.agents.record(username).await?;
+        let given = password.to_string();
         let verified = self
             .cpu
-            .run(move || agents.verify(&name, &password))
+            .run(move || agents::check_password(record, &given))
             .await?;
         self.desk.record_login(username, verified.is_ok());
         let profile = verified?;
         let ttl = self.desk.console.session_hours.saturating_mul(MS_PER_HOUR);
-        let token = self.desk.agents.start_session(&profile.username, ttl)?;
-        self.store.flush().await?;
-        self.set_online(&profile, true).await;
+        let token = self
+            .desk
+            .agents
+            .start_session(&profile.username, ttl)
+            .await?;
+        self.set_online(&profile, true).await?;
         Ok((profile, token))
     }
 
     /// The agent a session token belongs to.
-    pub fn authenticate(&self, token: Option<&str>) -> Result<AgentProfile, ServiceError> {
+    pub async fn authenticate(&self, token: Option<&str>) -> Result<AgentProfile, ServiceError> {
         let token = token.ok_or(AgentError::NotLoggedIn)?;
-        Ok(self.desk.agents.session(token)?)
+        Ok(self.desk.agents.session(token).await?)
     }
 
     /// Ends the session; the agent goes offline.
     pub async fn logout(&self, token: Option<&str>) -> Result<(), ServiceError> {
-        let agent = self.authenticate(token)?;
+        let agent = self.authenticate(token).await?;
         if let Some(token) = token {
-            self.desk.agents.end_session(token)?;
+            self.desk.agents.end_session(token).await?;
         }
-        self.store.flush().await?;
-        self.set_online(&agent, false).await;
-        Ok(())
+        self.set_online(&agent, false).await
     }
 
     /// Marks the agent online or offline; coming online may bring assignments.
-    pub async fn set_online(&self, agent: &AgentProfile, online: bool) {
-        self.desk.set_online(&agent.tenant, &agent.username, online);
+    pub async fn set_online(&self, agent: &AgentProfile, online: bool) -> Result<(), ServiceError> {
+        self.desk
+            .set_online(&agent.tenant, &agent.username, online)
+            .await?;
         if online && let Err(error) = self.auto_assign(&agent.tenant).await {
             tracing::warn!(%error, "auto-assignment failed");
         }
         self.publish_queue(&agent.tenant).await;
+        Ok(())
     }
 
     pub fn canned_replies(&self) -> &[CannedReply] {
@@ -73,14 +75,14 @@ impl Switchboard {
     }
 
     /// The whole conversation for the console: header and every event, internal notes included.
-    pub fn console_transcript(
+    pub async fn console_transcript(
         &self,
         agent: &AgentProfile,
         id: &str,
     ) -> Result<Transcript, ServiceError> {
-        let ticket = self.own_ticket(agent, id)?;
+        let ticket = self.own_ticket(agent, id).await?;
         Ok(Transcript {
-            events: self.store.events(ticket.id)?,
+            events: self.store.events_after(ticket.id, None).await?,
             ticket,
         })
     }

@@ -4,7 +4,7 @@
 //! then follows live events by `seq`: an event it has sent is skipped, a gap (a lagging receiver,
 //! or two commits published out of order) is filled from the store. So a client reconnecting
 //! with `Last-Event-ID` gets exactly what it missed. A stream ends when its client goes away
-//! (the next send fails; a keep-alive goes out every 15 s).
+//! (the next send fails; a keep-alive goes out every 15 s) or when the hub closes at shutdown.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -19,7 +19,8 @@ use super::{Switchboard, parse_id};
 use crate::agents::AgentProfile;
 use crate::error::ServiceError;
 use crate::live::LiveMessage;
-use crate::tickets::{Event, Ticket, TicketStatus, TicketStore};
+use crate::store::SharedStore;
+use crate::tickets::{Event, Ticket, TicketStatus};
 
 const KEEP_ALIVE: Duration = Duration::from_secs(15);
 /// Frames buffered per client before the stream waits for it.
@@ -54,16 +55,20 @@ impl Switchboard {
         id: &str,
         after: Option<u64>,
     ) -> Result<mpsc::Receiver<Frame>, ServiceError> {
-        let ticket = self.store.get(parse_id(id)?)?;
+        let ticket = self.store.ticket(parse_id(id)?).await?;
         let live = self.desk.hub.subscribe();
         let queue = match ticket.status {
             TicketStatus::Escalated => self.queue(&ticket.tenant).await?.status_of(ticket.id),
             TicketStatus::Open | TicketStatus::Assigned | TicketStatus::Resolved => None,
         };
         let (sender, receiver) = mpsc::channel(BUFFER);
-        let store = self.store.clone();
+        let store = Arc::clone(&self.store);
+        let closed = self.desk.hub.closed();
         tokio::spawn(async move {
-            let _ended = follow_conversation(store, ticket, after, queue, live, sender).await;
+            tokio::select! {
+                _ended = follow_conversation(store, ticket, after, queue, live, sender) => {}
+                () = closed => {}
+            }
         });
         Ok(receiver)
     }
@@ -77,8 +82,12 @@ impl Switchboard {
         let queue = self.queue(&agent.tenant).await?;
         let (sender, receiver) = mpsc::channel(BUFFER);
         let tenant = agent.tenant.clone();
+        let closed = self.desk.hub.closed();
         tokio::spawn(async move {
-            let _ended = follow_tenant(tenant, queue, live, sender).await;
+            tokio::select! {
+                _ended = follow_tenant(tenant, queue, live, sender) => {}
+                () = closed => {}
+            }
         });
         Ok(receiver)
     }
@@ -93,7 +102,7 @@ fn keep_alive_timer() -> tokio::time::Interval {
 }
 
 async fn follow_conversation(
-    store: TicketStore,
+    store: SharedStore,
     ticket: Ticket,
     mut last: Option<u64>,
     queue: Option<QueueStatus>,
@@ -120,7 +129,7 @@ async fn follow_conversation(
 }
 
 async fn on_message(
-    store: &TicketStore,
+    store: &SharedStore,
     ticket: &Ticket,
     message: &LiveMessage,
     last: &mut Option<u64>,
@@ -156,12 +165,12 @@ async fn on_message(
 
 /// Sends the stored events after `last` (customer-visible ones) and moves `last` past them.
 async fn replay(
-    store: &TicketStore,
+    store: &SharedStore,
     id: Uuid,
     last: &mut Option<u64>,
     sender: &mpsc::Sender<Frame>,
 ) -> Result<(), Gone> {
-    let events = match store.events_after(id, *last) {
+    let events = match store.events_after(id, *last).await {
         Ok(events) => events,
         Err(error) => {
             tracing::warn!(%error, "replay failed; closing the stream");

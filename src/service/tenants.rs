@@ -1,5 +1,5 @@
 //! The operator's tenant management (admin API): create tenants, issue, revoke and rotate API
-//! keys. Every write is flushed before it is acknowledged; a key's secret is returned once.
+//! keys. Every write is durable before it is acknowledged; a key's secret is returned once.
 
 use std::sync::Arc;
 
@@ -49,31 +49,29 @@ impl Switchboard {
                 .await?
                 .map_err(ServiceError::ModelRejected)?;
         }
-        let tenant = self.tenants.create(new)?;
-        let api_key = self.tenants.create_key(&tenant.id, Some("first".into()))?;
-        self.store.flush().await?;
+        let tenant = self.tenants.create(new).await?;
+        let api_key = self.tenants.create_key(&tenant.id, Some("first".into())).await?;
         Ok(CreatedTenant { tenant, api_key })
     }
 
-    pub fn list_tenants(&self) -> Result<Vec<Tenant>, ServiceError> {
-        Ok(self.tenants.list()?)
+    pub async fn list_tenants(&self) -> Result<Vec<Tenant>, ServiceError> {
+        Ok(self.tenants.list().await?)
     }
 
     /// A new key for `tenant`; with `revoke_others` it is a rotation.
     pub async fn issue_key(&self, tenant: &str, new: NewKey) -> Result<RotatedKey, ServiceError> {
         let rotated = if new.revoke_others {
-            let rotation = self.tenants.rotate_key(tenant, new.grace_seconds)?;
+            let rotation = self.tenants.rotate_key(tenant, new.grace_seconds).await?;
             RotatedKey {
                 api_key: rotation.issued,
                 retired: rotation.retired,
             }
         } else {
             RotatedKey {
-                api_key: self.tenants.create_key(tenant, new.label)?,
+                api_key: self.tenants.create_key(tenant, new.label).await?,
                 retired: Vec::new(),
             }
         };
-        self.store.flush().await?;
         Ok(rotated)
     }
 
@@ -83,21 +81,20 @@ impl Switchboard {
         key_id: &str,
         grace_seconds: u64,
     ) -> Result<KeyInfo, ServiceError> {
-        self.tenants.get(tenant)?;
-        let info = self.tenants.revoke_key(tenant, key_id, grace_seconds)?;
-        self.store.flush().await?;
+        self.tenants.get(tenant).await?;
+        let info = self.tenants.revoke_key(tenant, key_id, grace_seconds).await?;
         Ok(info)
     }
 
     /// Refuses a widget conversation from a page the tenant has not allowed. Requests without an
     /// `Origin` (not from a browser page) pass: the check protects the tenant's widget from being
     /// embedded elsewhere, it is not authentication.
-    pub fn check_widget_origin(
+    pub async fn check_widget_origin(
         &self,
         tenant: &str,
         origin: Option<&str>,
     ) -> Result<(), ServiceError> {
-        let tenant = self.tenants.get(tenant)?;
+        let tenant = self.tenants.get(tenant).await?;
         match origin {
             Some(origin) if !tenant.widget.allows_origin(origin) => {
                 Err(ServiceError::OriginNotAllowed)
@@ -106,7 +103,7 @@ impl Switchboard {
         }
     }
 
-    pub fn tenant_keys(&self, tenant: &str) -> Result<Vec<KeyInfo>, ServiceError> {
-        Ok(self.tenants.keys_of(tenant)?)
+    pub async fn tenant_keys(&self, tenant: &str) -> Result<Vec<KeyInfo>, ServiceError> {
+        Ok(self.tenants.keys_of(tenant).await?)
     }
 }

@@ -1,14 +1,14 @@
 //! Tenants: the partners and sites served by one Switchboard, each with its widget settings,
 //! escalation settings, optional intent model and API keys.
 //!
-//! Two trees in the ticket store's sled database: `tenants` (id → [`Tenant`]) and `tenant_keys`
-//! (key id → [`KeyRecord`], the SHA-256 of the key, never the key). Callers flush the database
-//! (`TicketStore::flush`) before acknowledging a write.
+//! Two document collections in the store: `tenants` (id → [`Tenant`]) and `tenant_keys`
+//! (key id → [`KeyRecord`], the SHA-256 of the key, never the key). Every write is durable when
+//! its call returns.
 
 pub mod keys;
 mod model;
 
-use sled::CompareAndSwapError;
+use crate::store::{Collection, DocWrite, SharedStore, StoreError};
 
 pub use keys::{IssuedKey, KeyInfo, KeyRecord};
 pub use model::{
@@ -30,18 +30,26 @@ pub enum TenantError {
     InvalidKey,
     #[error("{0}")]
     Invalid(String),
-    #[error("tenant store failure: {0}")]
-    Storage(#[from] sled::Error),
+    #[error(transparent)]
+    Store(StoreError),
     #[error("tenant record is corrupt: {0}")]
     Corrupt(#[from] serde_json::Error),
     #[error("no randomness for a new key: {0}")]
     Random(getrandom::Error),
 }
 
+impl From<StoreError> for TenantError {
+    fn from(error: StoreError) -> TenantError {
+        match error {
+            StoreError::Exists { .. } => TenantError::AlreadyExists,
+            other => TenantError::Store(other),
+        }
+    }
+}
+
 #[derive(Clone)]
 pub struct TenantRegistry {
-    tenants: sled::Tree,
-    keys: sled::Tree,
+    store: SharedStore,
 }
 
 /// A rotation's result: the new key (shown once) and the keys it retires.
@@ -55,63 +63,53 @@ pub struct Rotation {
 pub const MAX_GRACE_SECONDS: u64 = 30 * 24 * 3600;
 
 impl TenantRegistry {
-    /// Opens the tenant trees in `db` (the ticket store's database).
-    pub fn open(db: &sled::Db) -> Result<TenantRegistry, TenantError> {
-        Ok(TenantRegistry {
-            tenants: db.open_tree("tenants")?,
-            keys: db.open_tree("tenant_keys")?,
-        })
+    pub fn new(store: SharedStore) -> TenantRegistry {
+        TenantRegistry { store }
     }
 
     /// Creates the default tenant if it is missing, so the widget works out of the box.
-    pub fn ensure_default(&self) -> Result<(), TenantError> {
-        match self.create(default_tenant()) {
+    pub async fn ensure_default(&self) -> Result<(), TenantError> {
+        match self.create(default_tenant()).await {
             Ok(_) | Err(TenantError::AlreadyExists) => Ok(()),
             Err(other) => Err(other),
         }
     }
 
-    pub fn create(&self, new: NewTenant) -> Result<Tenant, TenantError> {
+    pub async fn create(&self, new: NewTenant) -> Result<Tenant, TenantError> {
         let tenant = new.into_tenant(now_ms())?;
-        let value = serde_json::to_vec(&tenant)?;
-        let swapped = self.tenants.compare_and_swap(
-            tenant.id.as_bytes(),
-            None as Option<&[u8]>,
-            Some(value),
-        )?;
-        match swapped {
-            Ok(()) => Ok(tenant),
-            Err(CompareAndSwapError { .. }) => Err(TenantError::AlreadyExists),
-        }
+        let value = serde_json::to_value(&tenant)?;
+        let insert = DocWrite::insert(Collection::Tenants, &tenant.id, value);
+        self.store.write_docs(vec![insert]).await?;
+        Ok(tenant)
     }
 
     /// The tenant with exactly this id (no case folding, no trimming).
-    pub fn get(&self, id: &str) -> Result<Tenant, TenantError> {
+    pub async fn get(&self, id: &str) -> Result<Tenant, TenantError> {
         if !valid_slug(id) {
             return Err(TenantError::NotFound);
         }
-        let bytes = self
-            .tenants
-            .get(id.as_bytes())?
+        let value = self
+            .store
+            .doc(Collection::Tenants, id)
+            .await?
             .ok_or(TenantError::NotFound)?;
-        Ok(serde_json::from_slice(&bytes)?)
+        Ok(serde_json::from_value(value)?)
     }
 
-    pub fn list(&self) -> Result<Vec<Tenant>, TenantError> {
-        self.tenants
-            .iter()
-            .values()
-            .map(|value| Ok(serde_json::from_slice(&value?)?))
+    pub async fn list(&self) -> Result<Vec<Tenant>, TenantError> {
+        let docs = self.store.docs(Collection::Tenants, "").await?;
+        docs.into_iter()
+            .map(|(_, value)| Ok(serde_json::from_value(value)?))
             .collect()
     }
 
     /// Issues a new key for `tenant`; the returned secret is the only copy.
-    pub fn create_key(
+    pub async fn create_key(
         &self,
         tenant: &str,
         label: Option<String>,
     ) -> Result<IssuedKey, TenantError> {
-        let tenant = self.get(tenant)?;
+        let tenant = self.get(tenant).await?;
         if label.as_ref().is_some_and(|l| l.len() > 100) {
             return Err(TenantError::Invalid(
                 "`label` must be at most 100 bytes".into(),
@@ -127,13 +125,18 @@ impl TenantRegistry {
             revoked_at_ms: None,
             expires_at_ms: None,
         };
-        let value = serde_json::to_vec(&record)?;
-        let swapped =
-            self.keys
-                .compare_and_swap(key_id.as_bytes(), None as Option<&[u8]>, Some(value))?;
-        if swapped.is_err() {
+        let insert = DocWrite::insert(
+            Collection::TenantKeys,
+            &key_id,
+            serde_json::to_value(&record)?,
+        );
+        match self.store.write_docs(vec![insert]).await {
+            Ok(()) => {}
             // 72 random bits collided: vanishingly unlikely; refuse rather than overwrite.
-            return Err(TenantError::Invalid("key id collision; try again".into()));
+            Err(StoreError::Exists { .. }) => {
+                return Err(TenantError::Invalid("key id collision; try again".into()));
+            }
+            Err(other) => return Err(other.into()),
         }
         Ok(IssuedKey {
             key_id,
@@ -144,12 +147,12 @@ impl TenantRegistry {
     }
 
     /// The tenant's keys (ids and state only).
-    pub fn keys_of(&self, tenant: &str) -> Result<Vec<KeyInfo>, TenantError> {
-        let tenant = self.get(tenant)?;
+    pub async fn keys_of(&self, tenant: &str) -> Result<Vec<KeyInfo>, TenantError> {
+        let tenant = self.get(tenant).await?;
         let now = now_ms();
         let mut keys = Vec::new();
-        for value in self.keys.iter().values() {
-            let record: KeyRecord = serde_json::from_slice(&value?)?;
+        for (_, value) in self.store.docs(Collection::TenantKeys, "").await? {
+            let record: KeyRecord = serde_json::from_value(value)?;
             if record.tenant == tenant.id {
                 keys.push(record.info(now));
             }
@@ -160,7 +163,7 @@ impl TenantRegistry {
 
     /// Revokes a key of `tenant` at once, or after `grace_seconds`. Another tenant's key id is
     /// reported as not found.
-    pub fn revoke_key(
+    pub async fn revoke_key(
         &self,
         tenant: &str,
         key_id: &str,
@@ -171,7 +174,7 @@ impl TenantRegistry {
                 "`grace_seconds` must be at most {MAX_GRACE_SECONDS}"
             )));
         }
-        let mut record = self.key_record(key_id)?;
+        let mut record = self.key_record(key_id).await?;
         if record.tenant != tenant {
             return Err(TenantError::KeyNotFound);
         }
@@ -181,37 +184,43 @@ impl TenantRegistry {
                 0 => record.revoked_at_ms = Some(now),
                 grace => record.expires_at_ms = Some(now + grace * 1000),
             }
-            self.keys
-                .insert(key_id.as_bytes(), serde_json::to_vec(&record)?)?;
+            let value = serde_json::to_value(&record)?;
+            let put = DocWrite::put(Collection::TenantKeys, key_id, value);
+            self.store.write_docs(vec![put]).await?;
         }
         Ok(record.info(now))
     }
 
     /// Rotation: a new key, and every other active key of the tenant revoked (after the grace).
-    pub fn rotate_key(&self, tenant: &str, grace_seconds: u64) -> Result<Rotation, TenantError> {
+    pub async fn rotate_key(
+        &self,
+        tenant: &str,
+        grace_seconds: u64,
+    ) -> Result<Rotation, TenantError> {
         if grace_seconds > MAX_GRACE_SECONDS {
             return Err(TenantError::Invalid(format!(
                 "`grace_seconds` must be at most {MAX_GRACE_SECONDS}"
             )));
         }
         let old: Vec<KeyInfo> = self
-            .keys_of(tenant)?
+            .keys_of(tenant)
+            .await?
             .into_iter()
             .filter(|k| k.active)
             .collect();
-        let issued = self.create_key(tenant, Some("rotated".into()))?;
+        let issued = self.create_key(tenant, Some("rotated".into())).await?;
         let mut retired = Vec::new();
         for key in old {
-            retired.push(self.revoke_key(tenant, &key.key_id, grace_seconds)?);
+            retired.push(self.revoke_key(tenant, &key.key_id, grace_seconds).await?);
         }
         Ok(Rotation { issued, retired })
     }
 
     /// The tenant an API key belongs to, if the key is well formed, known, matches its hash and
     /// is still active. Every failure is the same [`TenantError::InvalidKey`].
-    pub fn authenticate(&self, key: &str) -> Result<Tenant, TenantError> {
+    pub async fn authenticate(&self, key: &str) -> Result<Tenant, TenantError> {
         let key_id = keys::key_id_of(key).ok_or(TenantError::InvalidKey)?;
-        let record = match self.key_record(key_id) {
+        let record = match self.key_record(key_id).await {
             Ok(record) => record,
             Err(TenantError::KeyNotFound) => return Err(TenantError::InvalidKey),
             Err(other) => return Err(other),
@@ -219,18 +228,19 @@ impl TenantRegistry {
         if !record.matches(key) || !record.is_active(now_ms()) {
             return Err(TenantError::InvalidKey);
         }
-        match self.get(&record.tenant) {
+        match self.get(&record.tenant).await {
             Err(TenantError::NotFound) => Err(TenantError::InvalidKey),
             result => result,
         }
     }
 
-    fn key_record(&self, key_id: &str) -> Result<KeyRecord, TenantError> {
-        let bytes = self
-            .keys
-            .get(key_id.as_bytes())?
+    async fn key_record(&self, key_id: &str) -> Result<KeyRecord, TenantError> {
+        let value = self
+            .store
+            .doc(Collection::TenantKeys, key_id)
+            .await?
             .ok_or(TenantError::KeyNotFound)?;
-        Ok(serde_json::from_slice(&bytes)?)
+        Ok(serde_json::from_value(value)?)
     }
 }
 
@@ -240,8 +250,8 @@ mod tests {
 
     fn registry() -> (tempfile::TempDir, TenantRegistry) {
         let dir = tempfile::tempdir().unwrap();
-        let db = sled::open(dir.path()).unwrap();
-        (dir, TenantRegistry::open(&db).unwrap())
+        let store = crate::store::sled::SledStore::open(dir.path(), 8).unwrap();
+        (dir, TenantRegistry::new(std::sync::Arc::new(store)))
     }
 
     fn acme() -> NewTenant {
@@ -254,56 +264,56 @@ mod tests {
         }
     }
 
-    #[test]
-    fn default_tenant_is_created_once() {
+    #[tokio::test]
+    async fn default_tenant_is_created_once() {
         let (_dir, registry) = registry();
-        registry.ensure_default().unwrap();
-        registry.ensure_default().unwrap();
-        assert_eq!(registry.list().unwrap().len(), 1);
-        assert_eq!(registry.get(DEFAULT_TENANT).unwrap().widget.language, "en");
+        registry.ensure_default().await.unwrap();
+        registry.ensure_default().await.unwrap();
+        assert_eq!(registry.list().await.unwrap().len(), 1);
+        assert_eq!(registry.get(DEFAULT_TENANT).await.unwrap().widget.language, "en");
     }
 
-    #[test]
-    fn duplicate_tenant_is_refused() {
+    #[tokio::test]
+    async fn duplicate_tenant_is_refused() {
         let (_dir, registry) = registry();
-        registry.create(acme()).unwrap();
+        registry.create(acme()).await.unwrap();
         assert!(matches!(
-            registry.create(acme()),
+            registry.create(acme()).await,
             Err(TenantError::AlreadyExists)
         ));
     }
 
-    #[test]
-    fn rotation_with_grace_keeps_the_old_key_until_it_expires() {
+    #[tokio::test]
+    async fn rotation_with_grace_keeps_the_old_key_until_it_expires() {
         let (_dir, registry) = registry();
-        registry.create(acme()).unwrap();
-        let first = registry.create_key("acme", None).unwrap();
-        let rotation = registry.rotate_key("acme", 60).unwrap();
+        registry.create(acme()).await.unwrap();
+        let first = registry.create_key("acme", None).await.unwrap();
+        let rotation = registry.rotate_key("acme", 60).await.unwrap();
         assert_eq!(rotation.retired.len(), 1);
-        assert_eq!(registry.authenticate(&first.key).unwrap().id, "acme");
+        assert_eq!(registry.authenticate(&first.key).await.unwrap().id, "acme");
         assert_eq!(
-            registry.authenticate(&rotation.issued.key).unwrap().id,
+            registry.authenticate(&rotation.issued.key).await.unwrap().id,
             "acme"
         );
-        registry.revoke_key("acme", &first.key_id, 0).unwrap();
-        let keys = registry.keys_of("acme").unwrap();
+        registry.revoke_key("acme", &first.key_id, 0).await.unwrap();
+        let keys = registry.keys_of("acme").await.unwrap();
         assert_eq!(keys.iter().filter(|k| k.active).count(), 1);
-        assert!(registry.authenticate(&first.key).is_err());
+        assert!(registry.authenticate(&first.key).await.is_err());
     }
 
-    #[test]
-    fn revoked_key_and_other_tenants_key_ids_fail() {
+    #[tokio::test]
+    async fn revoked_key_and_other_tenants_key_ids_fail() {
         let (_dir, registry) = registry();
-        registry.create(acme()).unwrap();
-        registry.ensure_default().unwrap();
-        let key = registry.create_key("acme", None).unwrap();
+        registry.create(acme()).await.unwrap();
+        registry.ensure_default().await.unwrap();
+        let key = registry.create_key("acme", None).await.unwrap();
         assert!(matches!(
-            registry.revoke_key(DEFAULT_TENANT, &key.key_id, 0),
+            registry.revoke_key(DEFAULT_TENANT, &key.key_id, 0).await,
             Err(TenantError::KeyNotFound)
         ));
-        registry.revoke_key("acme", &key.key_id, 0).unwrap();
+        registry.revoke_key("acme", &key.key_id, 0).await.unwrap();
         assert!(matches!(
-            registry.authenticate(&key.key),
+            registry.authenticate(&key.key).await,
             Err(TenantError::InvalidKey)
         ));
     }

@@ -1,17 +1,18 @@
 //! Webhooks: per-tenant endpoints (URL, secret, subscribed event types), a durable outbox and the
-//! delivery log, all in the ticket store's sled database.
+//! delivery log, all kept by the store.
 //!
-//! Three trees: `webhook_endpoints` (tenant → its endpoints), `webhook_outbox` (endpoint ++
-//! conversation ++ delivery id → nothing: the queue, in order per conversation) and
-//! `webhook_deliveries` (delivery id → [`Delivery`]: the log). [`outbox::enqueue`] runs inside the
-//! ticket store's append transaction, so an acknowledged event always has its deliveries queued;
-//! [`worker`] sends them, signed ([`signature`]), with retries.
+//! The endpoints are one document per tenant. Every store engine calls
+//! [`outbox::deliveries_for`] inside its atomic append, so an acknowledged event always has its
+//! deliveries queued; [`worker`] claims the due ones and sends them, signed ([`signature`]), with
+//! retries.
 
 pub mod outbox;
 pub mod signature;
 pub mod worker;
 
 use serde::{Deserialize, Serialize};
+
+use crate::store::{Collection, DocWrite, Store, StoreError};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
@@ -103,8 +104,8 @@ pub enum WebhookError {
     InvalidConfig(String),
     #[error("webhook delivery {0} not found")]
     DeliveryNotFound(String),
-    #[error("webhook store failure: {0}")]
-    Storage(#[from] sled::Error),
+    #[error(transparent)]
+    Store(#[from] StoreError),
     #[error("webhook record is corrupt: {0}")]
     Corrupt(#[from] serde_json::Error),
 }
@@ -120,108 +121,87 @@ const MAX_SECRET_BYTES: usize = 256;
 const MAX_URL_BYTES: usize = 2048;
 const MAX_LISTED_DELIVERIES: usize = 500;
 
-/// The sled trees behind webhooks; cheap to clone (sled trees are handles).
-#[derive(Clone)]
-pub struct WebhookStore {
-    db: sled::Db,
-    pub(crate) endpoints: sled::Tree,
-    pub(crate) queue: sled::Tree,
-    pub(crate) deliveries: sled::Tree,
+/// The tenant's endpoints (a document keyed by the tenant).
+pub async fn endpoints(store: &dyn Store, tenant: &str) -> Result<Vec<Endpoint>, WebhookError> {
+    let Some(value) = store.doc(Collection::WebhookEndpoints, tenant).await? else {
+        return Ok(Vec::new());
+    };
+    Ok(serde_json::from_value(value)?)
 }
 
-impl WebhookStore {
-    pub fn open(db: &sled::Db) -> Result<WebhookStore, sled::Error> {
-        Ok(WebhookStore {
-            db: db.clone(),
-            endpoints: db.open_tree("webhook_endpoints")?,
-            queue: db.open_tree("webhook_outbox")?,
-            deliveries: db.open_tree("webhook_deliveries")?,
-        })
-    }
+/// Replaces the tenant's endpoints (an empty list removes them all). Validates everything
+/// before writing anything.
+pub async fn replace_endpoints(
+    store: &dyn Store,
+    tenant: &str,
+    inputs: Vec<EndpointInput>,
+    limits: EndpointLimits,
+) -> Result<Vec<Endpoint>, WebhookError> {
+    let endpoints = validated_endpoints(tenant, inputs, limits)?;
+    let write = if endpoints.is_empty() {
+        DocWrite::delete(Collection::WebhookEndpoints, tenant)
+    } else {
+        DocWrite::put(
+            Collection::WebhookEndpoints,
+            tenant,
+            serde_json::to_value(&endpoints)?,
+        )
+    };
+    store.write_docs(vec![write]).await?;
+    Ok(endpoints)
+}
 
-    pub fn endpoints(&self, tenant: &str) -> Result<Vec<Endpoint>, WebhookError> {
-        let Some(bytes) = self.endpoints.get(tenant.as_bytes())? else {
-            return Ok(Vec::new());
-        };
-        Ok(serde_json::from_slice(&bytes)?)
+fn validated_endpoints(
+    tenant: &str,
+    inputs: Vec<EndpointInput>,
+    limits: EndpointLimits,
+) -> Result<Vec<Endpoint>, WebhookError> {
+    validate_tenant(tenant)?;
+    if inputs.len() > limits.max_endpoints {
+        return Err(WebhookError::InvalidConfig(format!(
+            "{} endpoints given, at most {} allowed",
+            inputs.len(),
+            limits.max_endpoints
+        )));
     }
-
-    /// Replaces the tenant's endpoints (an empty list removes them all). Validates everything
-    /// before writing anything.
-    pub fn replace_endpoints(
-        &self,
-        tenant: &str,
-        inputs: Vec<EndpointInput>,
-        limits: EndpointLimits,
-    ) -> Result<Vec<Endpoint>, WebhookError> {
-        validate_tenant(tenant)?;
-        if inputs.len() > limits.max_endpoints {
+    let mut endpoints: Vec<Endpoint> = Vec::with_capacity(inputs.len());
+    for input in inputs {
+        validate_endpoint(&input)?;
+        let id = endpoint_id(tenant, &input.url);
+        if endpoints.iter().any(|e| e.id == id) {
             return Err(WebhookError::InvalidConfig(format!(
-                "{} endpoints given, at most {} allowed",
-                inputs.len(),
-                limits.max_endpoints
+                "`{}` is listed twice",
+                input.url
             )));
         }
-        let mut endpoints: Vec<Endpoint> = Vec::with_capacity(inputs.len());
-        for input in inputs {
-            validate_endpoint(&input)?;
-            let id = endpoint_id(tenant, &input.url);
-            if endpoints.iter().any(|e| e.id == id) {
-                return Err(WebhookError::InvalidConfig(format!(
-                    "`{}` is listed twice",
-                    input.url
-                )));
-            }
-            let mut events = Vec::new();
-            for event in input.events {
-                if !events.contains(&event) {
-                    events.push(event);
-                }
-            }
-            endpoints.push(Endpoint {
-                id,
-                url: input.url,
-                secret: input.secret,
-                events,
-            });
-        }
-        if endpoints.is_empty() {
-            self.endpoints.remove(tenant.as_bytes())?;
-        } else {
-            self.endpoints
-                .insert(tenant.as_bytes(), serde_json::to_vec(&endpoints)?)?;
-        }
-        Ok(endpoints)
-    }
-
-    /// The tenant's deliveries, newest first.
-    pub fn deliveries(&self, tenant: &str, limit: usize) -> Result<Vec<Delivery>, WebhookError> {
-        let mut found = Vec::new();
-        for value in self.deliveries.iter().values().rev() {
-            let mut delivery: Delivery = serde_json::from_slice(&value?)?;
-            if delivery.tenant != tenant {
-                continue;
-            }
-            delivery.body.clear();
-            found.push(delivery);
-            if found.len() >= limit.clamp(1, MAX_LISTED_DELIVERIES) {
-                break;
+        let mut events = Vec::new();
+        for event in input.events {
+            if !events.contains(&event) {
+                events.push(event);
             }
         }
-        Ok(found)
+        endpoints.push(Endpoint {
+            id,
+            url: input.url,
+            secret: input.secret,
+            events,
+        });
     }
+    Ok(endpoints)
+}
 
-    pub fn delivery(&self, id: u64) -> Result<Option<Delivery>, WebhookError> {
-        let Some(bytes) = self.deliveries.get(id.to_be_bytes())? else {
-            return Ok(None);
-        };
-        Ok(Some(serde_json::from_slice(&bytes)?))
+/// The tenant's deliveries, newest first, without their bodies.
+pub async fn deliveries(
+    store: &dyn Store,
+    tenant: &str,
+    limit: usize,
+) -> Result<Vec<Delivery>, WebhookError> {
+    let limit = limit.clamp(1, MAX_LISTED_DELIVERIES);
+    let mut found = store.deliveries(tenant, limit).await?;
+    for delivery in &mut found {
+        delivery.body.clear();
     }
-
-    /// Deliveries waiting to be sent (the outbox length).
-    pub fn pending_count(&self) -> usize {
-        self.queue.len()
-    }
+    Ok(found)
 }
 
 impl Endpoint {

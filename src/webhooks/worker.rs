@@ -1,5 +1,6 @@
-//! The delivery worker: a tokio task that, every `poll_interval_ms`, starts sending the due head of
-//! each (endpoint, conversation) queue as a signed JSON POST (each in its own task, at most
+//! The delivery worker: a tokio task that, every `poll_interval_ms`, claims the due head of each
+//! (endpoint, conversation) queue from the store (leased to this replica, so no other sends it)
+//! and sends it as a signed JSON POST (each in its own task, at most
 //! `max_concurrent` in flight, so a slow receiver holds up only its own queues), records the
 //! attempt in the delivery log, and on failure schedules the next attempt with capped exponential
 //! backoff and jitter. A delivery still failing `give_up_after_ms` after it was queued is marked
@@ -12,8 +13,9 @@ use std::time::Duration;
 use reqwest::header::CONTENT_TYPE;
 
 use super::signature::{SIGNATURE_HEADER, TIMESTAMP_HEADER, sign};
-use super::{Delivery, DeliveryStatus, Endpoint, WebhookStore};
+use super::{Delivery, DeliveryStatus, Endpoint};
 use crate::config::WebhookSettings;
+use crate::store::SharedStore;
 use crate::metrics::Metrics;
 use crate::tickets::now_ms;
 
@@ -21,12 +23,23 @@ const DELIVERY_HEADER: &str = "X-Switchboard-Delivery";
 const EVENT_HEADER: &str = "X-Switchboard-Event";
 const LOGGED_ERROR_CHARS: usize = 300;
 
-/// Starts the worker on the current tokio runtime.
-pub fn spawn(store: WebhookStore, settings: WebhookSettings, metrics: Arc<Metrics>) {
-    tokio::spawn(run(store, settings, metrics));
+/// Starts the worker on the current tokio runtime; it stops when `closed` resolves (attempts
+/// already started finish on their own).
+pub fn spawn(
+    store: SharedStore,
+    settings: WebhookSettings,
+    metrics: Arc<Metrics>,
+    closed: impl std::future::Future<Output = ()> + Send + 'static,
+) {
+    tokio::spawn(async move {
+        tokio::select! {
+            () = run(store, settings, metrics) => {}
+            () = closed => {}
+        }
+    });
 }
 
-async fn run(store: WebhookStore, settings: WebhookSettings, metrics: Arc<Metrics>) {
+async fn run(store: SharedStore, settings: WebhookSettings, metrics: Arc<Metrics>) {
     let client = match reqwest::Client::builder()
         .timeout(Duration::from_millis(settings.timeout_ms))
         .redirect(reqwest::redirect::Policy::none())
@@ -47,7 +60,7 @@ async fn run(store: WebhookStore, settings: WebhookSettings, metrics: Arc<Metric
         in_flight: Arc::new(Mutex::new(HashSet::new())),
     };
     loop {
-        worker.tick();
+        worker.tick().await;
         tokio::time::sleep(Duration::from_millis(
             worker.settings.poll_interval_ms.max(1),
         ))
@@ -57,7 +70,7 @@ async fn run(store: WebhookStore, settings: WebhookSettings, metrics: Arc<Metric
 
 #[derive(Clone)]
 struct Worker {
-    store: WebhookStore,
+    store: SharedStore,
     client: reqwest::Client,
     settings: WebhookSettings,
     metrics: Arc<Metrics>,
@@ -73,13 +86,13 @@ impl Worker {
     }
 
     /// Starts an attempt for each due queue head not already in flight, up to `max_concurrent`.
-    fn tick(&self) {
+    async fn tick(&self) {
         let limit = self.settings.max_concurrent.max(1);
         let busy = self.in_flight().len();
         if busy >= limit {
             return;
         }
-        let due = match self.store.due(now_ms(), limit + busy) {
+        let due = match self.store.claim_due(now_ms(), limit - busy, self.lease_ms()).await {
             Ok(due) => due,
             Err(error) => {
                 tracing::error!(%error, "webhook outbox unreadable");
@@ -102,8 +115,13 @@ impl Worker {
         }
     }
 
+    /// How long a claimed delivery stays this replica's: longer than any attempt can take.
+    fn lease_ms(&self) -> u64 {
+        self.settings.timeout_ms.saturating_mul(2).saturating_add(30_000)
+    }
+
     async fn attempt(&self, mut delivery: Delivery) {
-        let endpoint = match self.store.endpoints(&delivery.tenant) {
+        let endpoint = match super::endpoints(self.store.as_ref(), &delivery.tenant).await {
             Ok(endpoints) => endpoints.into_iter().find(|e| e.id == delivery.endpoint_id),
             Err(error) => {
                 tracing::error!(%error, tenant = %delivery.tenant, "webhook endpoints unreadable");
@@ -114,7 +132,7 @@ impl Worker {
         let Some(endpoint) = endpoint else {
             delivery.status = DeliveryStatus::Failed;
             delivery.last_error = Some("the endpoint was removed".into());
-            self.finish(&delivery, "dropped");
+            self.finish(delivery, "dropped").await;
             return;
         };
         delivery.attempts += 1;
@@ -124,10 +142,10 @@ impl Worker {
             delivery.status = DeliveryStatus::Delivered;
             delivery.delivered_at_ms = Some(now_ms());
             delivery.last_error = None;
-            self.finish(&delivery, "delivered");
+            self.finish(delivery, "delivered").await;
             return;
         };
-        self.retry_later(delivery, error);
+        self.retry_later(delivery, error).await;
     }
 
     /// One signed POST: the receiver's status (if it answered) and, unless it was a 2xx, the error.
@@ -161,22 +179,23 @@ impl Worker {
         }
     }
 
-    fn retry_later(&self, mut delivery: Delivery, error: String) {
+    async fn retry_later(&self, mut delivery: Delivery, error: String) {
         delivery.last_error = Some(error.chars().take(LOGGED_ERROR_CHARS).collect());
         let now = now_ms();
         if now.saturating_sub(delivery.created_at_ms) >= self.settings.give_up_after_ms {
             delivery.status = DeliveryStatus::Failed;
-            self.finish(&delivery, "gave_up");
+            self.finish(delivery, "gave_up").await;
             return;
         }
         delivery.next_attempt_at_ms = now + backoff_ms(&self.settings, delivery.attempts);
-        self.finish(&delivery, "failed_attempt");
+        self.finish(delivery, "failed_attempt").await;
     }
 
-    fn finish(&self, delivery: &Delivery, outcome: &str) {
+    async fn finish(&self, delivery: Delivery, outcome: &str) {
         self.metrics.webhook_attempt(outcome);
-        if let Err(error) = self.store.save(delivery) {
-            tracing::error!(%error, delivery = delivery.id, "webhook delivery log not saved");
+        let id = delivery.id;
+        if let Err(error) = self.store.save_delivery(delivery).await {
+            tracing::error!(%error, delivery = id, "webhook delivery log not saved");
         }
     }
 }

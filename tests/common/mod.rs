@@ -1,5 +1,7 @@
 //! Shared test harness: the real encoder, an intent model trained from the default data (once per
-//! test binary), the real knowledge base, and a real server on port 0 with its own sled store.
+//! test binary), the real knowledge base, and a real server on port 0 with its own store: sled in
+//! a fresh directory, or — when `SWITCHBOARD_TEST_POSTGRES` holds a URL — a fresh schema in that
+//! PostgreSQL database, so the same suite runs on both engines.
 
 #![allow(dead_code)]
 
@@ -14,7 +16,8 @@ use switchboard::nlu::head::TrainOptions;
 use switchboard::nlu::{Classifier, Encoder, dataset, train};
 use switchboard::service::Switchboard;
 use switchboard::startup;
-use switchboard::tickets::TicketStore;
+use switchboard::kb::managed::ManagedArticles;
+use switchboard::store::SharedStore;
 
 pub mod desk;
 
@@ -50,7 +53,8 @@ fn shared() -> &'static Shared {
         let kb_data_dir = tempfile::tempdir().expect("temp dir");
         let mut kb_settings = settings.clone();
         kb_settings.paths.data_dir = kb_data_dir.path().to_path_buf();
-        let kb = startup::load_kb(&kb_settings, Arc::clone(&encoder)).expect("knowledge base");
+        let kb = startup::load_kb(&kb_settings, Arc::clone(&encoder), &ManagedArticles::default())
+            .expect("knowledge base");
         Shared {
             classifier: Arc::new(Classifier::new(encoder, model)),
             kb: Arc::new(kb),
@@ -75,8 +79,30 @@ pub struct TestApp {
     pub data_dir: PathBuf,
     pub address: String,
     pub client: reqwest::Client,
-    pub store: TicketStore,
+    pub store: SharedStore,
+    pub service: Arc<Switchboard>,
     _data_dir: tempfile::TempDir,
+}
+
+/// The PostgreSQL URL the suite runs against, if any (`SWITCHBOARD_TEST_POSTGRES`).
+pub fn test_postgres() -> Option<String> {
+    std::env::var("SWITCHBOARD_TEST_POSTGRES")
+        .ok()
+        .filter(|url| !url.is_empty())
+}
+
+/// A fresh schema name, so that every test app on PostgreSQL starts empty.
+pub fn fresh_schema() -> String {
+    format!("t{}", uuid::Uuid::new_v4().simple())
+}
+
+/// Points `settings` at the suite's engine: a fresh PostgreSQL schema, or sled in `data_dir`.
+pub fn use_test_storage(settings: &mut Settings) {
+    if let Some(url) = test_postgres() {
+        settings.storage.url = Some(url);
+        settings.storage.schema = fresh_schema();
+        settings.storage.max_connections = 4;
+    }
 }
 
 pub async fn spawn_app() -> TestApp {
@@ -116,27 +142,37 @@ async fn spawn(
     let mut settings = Settings::defaults();
     settings.server.port = 0;
     settings.paths.data_dir = data_dir.path().to_path_buf();
+    use_test_storage(&mut settings);
     adjust(&mut settings);
+    let store = startup::open_store(&settings).await.expect("store");
+    let (managed, revision) = startup::managed_articles(&settings, &store)
+        .await
+        .expect("managed articles");
     let kb = match kb {
         Some(kb) => kb,
-        None => Arc::new(own_kb(&settings)),
+        None => Arc::new(own_kb(&settings, &managed)),
     };
-    let store = startup::open_store(&settings).expect("ticket store");
-    let service = Switchboard::new(classifier, kb, store.clone(), &settings).expect("service");
-    let app = startup::bind(Arc::new(service), &settings).expect("bind");
-    tokio::spawn(app.server);
+    let service = Switchboard::new(classifier, kb, Arc::clone(&store), &settings)
+        .await
+        .expect("service");
+    let service = Arc::new(service);
+    service.start(&settings, revision).await.expect("start");
+    let app = startup::bind(Arc::clone(&service), &settings).expect("bind");
+    let port = app.port;
+    tokio::spawn(app.run_until_stopped());
     TestApp {
         data_dir: settings.paths.data_dir.clone(),
-        address: format!("http://127.0.0.1:{}", app.port),
+        address: format!("http://127.0.0.1:{port}"),
         client: reqwest::Client::new(),
         store,
+        service,
         _data_dir: data_dir,
     }
 }
 
 /// A knowledge base for `settings`, its vector cache seeded from the shared one (same encoder,
 /// same passages: nothing to embed again).
-fn own_kb(settings: &Settings) -> LiveKnowledgeBase {
+fn own_kb(settings: &Settings, managed: &ManagedArticles) -> LiveKnowledgeBase {
     let shared = shared();
     let cache = shared.kb_data_dir.path().join("kb").join("vectors.bin");
     let target = settings.paths.data_dir.join("kb");
@@ -144,7 +180,7 @@ fn own_kb(settings: &Settings) -> LiveKnowledgeBase {
     if !target.join("vectors.bin").exists() {
         std::fs::copy(cache, target.join("vectors.bin")).expect("seed vector cache");
     }
-    startup::load_kb(settings, encoder()).expect("knowledge base")
+    startup::load_kb(settings, encoder(), managed).expect("knowledge base")
 }
 
 impl TestApp {
@@ -184,8 +220,9 @@ impl TestApp {
     }
 
     /// (tickets, events) in the store: bad requests must leave both unchanged.
-    pub fn store_counts(&self) -> (usize, usize) {
-        (self.store.ticket_count(), self.store.event_total())
+    pub async fn store_counts(&self) -> (usize, usize) {
+        let stats = self.store.stats().await.expect("store stats");
+        (stats.tickets, stats.events)
     }
 }
 pub const AMBIGUOUS: &str = "porting";
