@@ -6,7 +6,7 @@ BIN       := target/release/switchboard
 MODEL_DIR := $(CACHE)/models/intents
 TRAIN     := models/intents/train.yaml
 
-.PHONY: run setup build model test test-browser lint bench bench-intents bench-banking77 bench-clinc150 bench-kb clean
+.PHONY: run setup build model deps test test-postgres test-browser soak-ci lint bench bench-intents bench-banking77 bench-clinc150 bench-kb soak crash-rounds clean
 
 run: model
 	$(BIN) serve
@@ -24,15 +24,39 @@ model: setup build
 		$(BIN) train --data $(TRAIN) --out $(MODEL_DIR); \
 	fi
 
-test: setup
+# What the tests need and a fresh Debian machine lacks (chromium, the CJK font, PostgreSQL, ...).
+deps:
+	.ci/deps
+
+# The whole suite: every cargo test on sled, the integration tests again on PostgreSQL (a local
+# cluster, started if down), the browser tests, and a 60-second soak at 256 clients.
+test: deps setup model
 	cargo test --release
+	$(MAKE) test-postgres
 	$(MAKE) test-browser
+	$(MAKE) soak-ci
+
+test-postgres:
+	SWITCHBOARD_TEST_POSTGRES=$$(.ci/postgres) cargo test --release --tests
 
 # The widget and the console end to end in headless Chromium (Debian's `chromium`, driven by
-# playwright-core from tests/browser; `.ci/run` installs both). Screenshots go to tests/artifacts/.
+# playwright-core from tests/browser). Screenshots go to tests/artifacts/.
 test-browser: model
 	@test -d tests/browser/node_modules || (cd tests/browser && npm ci --no-audit --no-fund)
 	node tests/browser/e2e.js
+
+# The store under load (issue 11): 60 s at 256 clients must hold steady (see examples/soak).
+soak-ci: model
+	cargo run --release --example soak -- soak --clients 256 --seconds 60 --check
+
+# The same for ten minutes, and the crash runs, for BENCHMARKS.md.
+soak: model
+	cargo run --release --example soak -- soak --clients 256 --seconds 600 --check
+crash-rounds: model
+	cargo run --release --example soak -- kill --rounds 10 --clients 8
+	cargo run --release --example soak -- kill --rounds 10 --clients 8 --postgres $$(.ci/postgres)
+	cargo run --release --example soak -- sigterm --clients 32
+	cargo run --release --example soak -- sigterm --clients 32 --postgres $$(.ci/postgres)
 
 lint:
 	cargo fmt --check
