@@ -98,8 +98,8 @@ pub async fn open_store(settings: &Settings) -> Result<SharedStore, StartupError
 
 /// Every component, loaded from the configured paths, and the KB revision they serve.
 pub async fn open(settings: &Settings) -> Result<Arc<Switchboard>, StartupError> {
-    let store = open_store(settings).await?;
     let encoder = load_encoder(settings)?;
+    let store = open_store(settings).await?;
     let (managed, revision) = managed_articles(settings, &store).await?;
     let kb = Arc::new(load_kb(settings, Arc::clone(&encoder), &managed)?);
     let classifier = Arc::new(Classifier::load(encoder, &settings.paths.model_dir)?);

@@ -109,7 +109,7 @@ async fn an_agent_on_one_replica_reaches_a_customer_streaming_from_the_other() {
     let (status, _) = alice.claim(&id).await;
     assert_eq!(status, 200);
     let (status, _) = alice.reply(&id, "Hi, Alice here from replica A").await;
-    assert_eq!(status, 200);
+    assert_eq!(status, 201);
     let message = stream.next_of("agent_message").await;
     assert_eq!(message.data["text"], "Hi, Alice here from replica A");
 

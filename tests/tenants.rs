@@ -444,9 +444,13 @@ async fn the_cli_adds_lists_and_rotates_and_refuses_while_the_server_runs() {
         listed.contains(&second[8..20]) && !listed.contains(&first[8..20]),
         "{listed}"
     );
-    // The server now owns the database: the CLI says so instead of failing obscurely.
+    // The server now owns the sled database: the CLI says so instead of failing obscurely.
     let data_dir = dir.path().to_path_buf();
-    let app = spawn_admin_app(move |settings| settings.paths.data_dir = data_dir).await;
+    let app = spawn_admin_app(move |settings| {
+        settings.paths.data_dir = data_dir;
+        settings.storage.url = None;
+    })
+    .await;
     assert_eq!(
         partner(&app, Method::GET, "/v1/partner/tickets", &second, None)
             .await
