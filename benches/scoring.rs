@@ -3,10 +3,10 @@
 //! `cargo bench --bench scoring` (numbers in BENCHMARKS.md).
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use switchboard::analytics::{self, report};
-use switchboard::config::Settings;
 use std::collections::BTreeMap;
 use std::sync::Arc;
+use switchboard::analytics::{self, report};
+use switchboard::config::Settings;
 
 use switchboard::store::sled::SledStore;
 use switchboard::store::{Append, SharedStore, TicketFilter};
@@ -59,7 +59,13 @@ async fn seed_ticket(store: SharedStore, i: u64) {
     let at = 1_700_000_000_000 + i * 60_000;
     let ticket = new_ticket("acme", "web", None, BTreeMap::new(), at);
     let id = store.create_ticket(ticket, at).await.unwrap().ticket.id;
-    append_at(&store, id, at + 1_000, vec![customer(), bot_reply((i % 90) as f64)]).await;
+    append_at(
+        &store,
+        id,
+        at + 1_000,
+        vec![customer(), bot_reply((i % 90) as f64)],
+    )
+    .await;
     if i % 3 == 0 {
         let escalated = EventKind::Escalated {
             reason: EscalationReason::ExplicitRequest,
@@ -112,7 +118,10 @@ async fn score_store(store: &SharedStore) -> report::Report {
     let mut scores = Vec::new();
     let mut after = None;
     loop {
-        let page = store.tickets(TicketFilter::default(), after, 500).await.unwrap();
+        let page = store
+            .tickets(TicketFilter::default(), after, 500)
+            .await
+            .unwrap();
         let Some(last) = page.last() else { break };
         after = Some(last.id);
         for ticket in page {
@@ -150,7 +159,14 @@ fn append(c: &mut Criterion) {
         let mut ids = Vec::new();
         for tenant in ["plain", "hooked"] {
             let ticket = new_ticket(tenant, "web", None, BTreeMap::new(), now_ms());
-            ids.push(store.create_ticket(ticket, now_ms()).await.unwrap().ticket.id);
+            ids.push(
+                store
+                    .create_ticket(ticket, now_ms())
+                    .await
+                    .unwrap()
+                    .ticket
+                    .id,
+            );
         }
         (ids[0], ids[1])
     });

@@ -75,9 +75,14 @@ pub async fn managed_articles(
 ) -> Result<(ManagedArticles, Option<String>), StartupError> {
     let imported = managed::import_files(&settings.paths.data_dir, store.as_ref()).await?;
     if imported > 0 {
-        tracing::info!(imported, "knowledge-base edits moved from files into the store");
+        tracing::info!(
+            imported,
+            "knowledge-base edits moved from files into the store"
+        );
     }
-    let revision = managed::revision(store.as_ref()).await.map_err(StartupError::Store)?;
+    let revision = managed::revision(store.as_ref())
+        .await
+        .map_err(StartupError::Store)?;
     let articles = ManagedArticles::load(store.as_ref())
         .await
         .map_err(StartupError::Store)?;
@@ -87,7 +92,12 @@ pub async fn managed_articles(
 /// Opens the configured store: PostgreSQL at `storage.url`, else sled under `data_dir`.
 pub async fn open_store(settings: &Settings) -> Result<SharedStore, StartupError> {
     store::open(settings).await.map_err(|source| {
-        let path = settings.paths.data_dir.join("tickets").display().to_string();
+        let path = settings
+            .paths
+            .data_dir
+            .join("tickets")
+            .display()
+            .to_string();
         // sled allows one process per database; it reports the lock as an I/O error.
         if source.to_string().contains("could not acquire lock") {
             return StartupError::DataInUse { path };
@@ -130,7 +140,8 @@ pub fn bind(service: Arc<Switchboard>, settings: &Settings) -> Result<Applicatio
         Arc::clone(service.metrics()),
         service.closed(),
     );
-    let server = crate::api::server(listener, Arc::clone(&service), settings).map_err(bind_error)?;
+    let server =
+        crate::api::server(listener, Arc::clone(&service), settings).map_err(bind_error)?;
     Ok(Application {
         port,
         server,

@@ -128,7 +128,13 @@ async fn append_at(app: &TestApp, id: Uuid, at: u64, kinds: Vec<EventKind>) {
 
 /// Writes a plan's timeline into the store with its own timestamps.
 async fn seed(app: &TestApp, plan: &Plan) -> Uuid {
-    let ticket = new_ticket(plan.tenant, plan.channel, None, BTreeMap::new(), plan.created);
+    let ticket = new_ticket(
+        plan.tenant,
+        plan.channel,
+        None,
+        BTreeMap::new(),
+        plan.created,
+    );
     let id = app
         .store
         .create_ticket(ticket, plan.created)

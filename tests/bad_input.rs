@@ -71,7 +71,11 @@ async fn bad_messages_are_rejected_with_clear_errors_and_change_nothing() {
     for (content_type, body, status, code) in cases {
         let response = post_raw(&app, &id, content_type, body).await;
         expect_error(&app, response, status, code).await;
-        assert_eq!(app.store_counts().await, before, "case {code} changed the store");
+        assert_eq!(
+            app.store_counts().await,
+            before,
+            "case {code} changed the store"
+        );
     }
 }
 

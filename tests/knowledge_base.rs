@@ -164,9 +164,7 @@ async fn an_article_added_through_the_admin_api_is_answerable_at_once_and_gone_a
     assert_eq!(again.status(), 409);
 
     // Persisted under data_dir: a knowledge base opened on it again (a restart) still has it.
-    let reopened = reopened_kb(&app)
-        .await
-;
+    let reopened = reopened_kb(&app).await;
     assert!(reopened.current().article("satellite-text").is_some());
 
     let deleted = admin(&app, reqwest::Method::DELETE, "articles/satellite-text")
@@ -185,9 +183,7 @@ async fn an_article_added_through_the_admin_api_is_answerable_at_once_and_gone_a
         .await
         .unwrap();
     assert_eq!(missing.status(), 404);
-    let reopened = reopened_kb(&app)
-        .await
-;
+    let reopened = reopened_kb(&app).await;
     assert!(reopened.current().article("satellite-text").is_none());
 }
 
@@ -200,8 +196,7 @@ async fn deleting_a_kb_dir_article_survives_a_restart_and_put_brings_it_back_as_
         .await
         .unwrap();
     assert_eq!(deleted.status(), 204);
-    let reopened = reopened_kb(&app)
-        .await;
+    let reopened = reopened_kb(&app).await;
     assert!(reopened.current().article("voicemail-turn-off").is_none());
 
     let markdown = std::fs::read_to_string("kb/en/voicemail-turn-off.md").unwrap();
@@ -213,8 +208,7 @@ async fn deleting_a_kb_dir_article_survives_a_restart_and_put_brings_it_back_as_
         .await
         .unwrap();
     assert_eq!(put.status(), 201);
-    let reopened = reopened_kb(&app)
-        .await;
+    let reopened = reopened_kb(&app).await;
     assert!(reopened.current().article("voicemail-turn-off").is_some());
 }
 

@@ -113,7 +113,8 @@ async fn acknowledged_conversations_survive_a_crash_and_restart() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sigterm_with_an_open_event_stream_and_requests_in_flight_exits_within_5_s_losing_nothing() {
+async fn sigterm_with_an_open_event_stream_and_requests_in_flight_exits_within_5_s_losing_nothing()
+{
     let storage = storage();
     let model_dir = common::trained_model_dir();
     let server = start(&storage, &model_dir);
@@ -139,7 +140,11 @@ async fn sigterm_with_an_open_event_stream_and_requests_in_flight_exits_within_5
         let (client, url) = (client.clone(), url.clone());
         senders.spawn(async move {
             let text = format!("how do I set up voicemail, message {n}");
-            let reply = client.post(&url).json(&serde_json::json!({ "text": text })).send().await;
+            let reply = client
+                .post(&url)
+                .json(&serde_json::json!({ "text": text }))
+                .send()
+                .await;
             reply.is_ok_and(|r| r.status() == 200).then_some(text)
         });
     }
@@ -164,7 +169,10 @@ async fn sigterm_with_an_open_event_stream_and_requests_in_flight_exits_within_5
     .await
     .unwrap();
     let took = started.elapsed();
-    assert!(exited.is_some() && took < Duration::from_secs(5), "exit took {took:?}");
+    assert!(
+        exited.is_some() && took < Duration::from_secs(5),
+        "exit took {took:?}"
+    );
     let acknowledged: Vec<String> = senders.join_all().await.into_iter().flatten().collect();
     drop(stream);
 

@@ -137,7 +137,10 @@ async fn a_document_batch_with_one_existing_key_writes_nothing() {
         DocWrite::insert(Collection::Agents, "alice", json!({"n": 3})),
     ];
     let refused = store.write_docs(batch).await;
-    assert!(matches!(refused, Err(StoreError::Exists { .. })), "{refused:?}");
+    assert!(
+        matches!(refused, Err(StoreError::Exists { .. })),
+        "{refused:?}"
+    );
     assert_eq!(store.doc(Collection::Agents, "bob").await.unwrap(), None);
     let alice = store.doc(Collection::Agents, "alice").await.unwrap();
     assert_eq!(alice, Some(json!({"n": 1})));

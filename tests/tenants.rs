@@ -3,9 +3,9 @@
 
 mod common;
 
-use switchboard::store::Collection;
 use reqwest::Method;
 use serde_json::{Value, json};
+use switchboard::store::Collection;
 
 use common::TestApp;
 use common::tenants::{ADMIN_TOKEN, create_tenant, partner, spawn_admin_app};

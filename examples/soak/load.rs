@@ -54,7 +54,11 @@ impl Outcome {
     }
 }
 
-pub async fn open_conversations(client: &reqwest::Client, address: &str, count: usize) -> Vec<String> {
+pub async fn open_conversations(
+    client: &reqwest::Client,
+    address: &str,
+    count: usize,
+) -> Vec<String> {
     let mut ids = Vec::with_capacity(count);
     for _ in 0..count {
         let created: serde_json::Value = client
@@ -81,13 +85,17 @@ pub async fn run(
     round: usize,
 ) -> Outcome {
     let outcome = Arc::new(Mutex::new(Outcome::default()));
+    // One client (one connection pool) for every loop: building a client loads the TLS roots.
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(clients)
+        .build()
+        .expect("HTTP client");
     let started = Instant::now();
     let mut tasks = tokio::task::JoinSet::new();
     for lane in 0..clients {
         let (address, outcome) = (address.to_string(), Arc::clone(&outcome));
-        let conversations = conversations.to_vec();
+        let (conversations, client) = (conversations.to_vec(), client.clone());
         tasks.spawn(async move {
-            let client = reqwest::Client::new();
             let mut n = 0usize;
             while started.elapsed() < duration {
                 let id = &conversations[(lane + n * clients) % conversations.len()];
@@ -99,9 +107,14 @@ pub async fn run(
                     .send()
                     .await;
                 let slot = (started.elapsed().as_secs_f64() / window.as_secs_f64()) as usize;
+                let wait = retry_after(&reply);
                 let gone = record(&outcome, reply, id, text, sent, slot);
                 if gone {
                     return;
+                }
+                // A refused client waits as told, as the widget does.
+                if let Some(wait) = wait {
+                    tokio::time::sleep(wait).await;
                 }
                 n += 1;
             }
@@ -112,6 +125,19 @@ pub async fn run(
     let slots = (duration.as_secs_f64() / window.as_secs_f64()).floor() as usize;
     outcome.windows.resize(slots.max(1), 0);
     outcome
+}
+
+/// The wait a `503` asks for (`Retry-After`, in seconds).
+fn retry_after(reply: &reqwest::Result<reqwest::Response>) -> Option<Duration> {
+    let response = reply.as_ref().ok()?;
+    let seconds = response
+        .headers()
+        .get("retry-after")?
+        .to_str()
+        .ok()?
+        .parse()
+        .ok()?;
+    Some(Duration::from_secs(seconds))
 }
 
 /// Records one reply; true when the server is gone (the client stops).
@@ -126,7 +152,10 @@ fn record(
     let mut outcome = outcome.lock().expect("outcome");
     let response = match reply {
         Ok(response) => response,
-        Err(_) => {
+        Err(error) => {
+            if outcome.transport_errors < 3 {
+                eprintln!("transport error after {:?}: {error:?}", sent.elapsed());
+            }
             outcome.transport_errors += 1;
             return true;
         }
@@ -137,7 +166,9 @@ fn record(
         outcome.unhinted_503 += 1;
     }
     if status == 200 {
-        outcome.latencies_ms.push(sent.elapsed().as_secs_f64() * 1000.0);
+        outcome
+            .latencies_ms
+            .push(sent.elapsed().as_secs_f64() * 1000.0);
         outcome.acknowledged.push((id.to_string(), text));
         if outcome.windows.len() <= slot {
             outcome.windows.resize(slot + 1, 0);

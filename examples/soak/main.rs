@@ -67,7 +67,11 @@ async fn main() -> ExitCode {
             (url, schema)
         }),
     };
-    let engine = if storage.postgres.is_some() { "postgres" } else { "sled" };
+    let engine = if storage.postgres.is_some() {
+        "postgres"
+    } else {
+        "sled"
+    };
     println!("engine: {engine}; machine: {} cores", num_cpus());
     let passed = match args.mode {
         Mode::Soak => soak(&args, &storage).await,
@@ -90,6 +94,12 @@ async fn soak(args: &Args, storage: &Storage) -> bool {
     let client = reqwest::Client::new();
     let ids = load::open_conversations(&client, &server.address, args.conversations).await;
     let rss = sample_rss(&server);
+    eprintln!(
+        "load started: {} clients on {} (pid {})",
+        args.clients,
+        server.address,
+        server.pid()
+    );
     let duration = Duration::from_secs(args.seconds);
     let outcome = load::run(&server.address, &ids, args.clients, duration, WINDOW, 0).await;
     let samples = rss.stop();
@@ -133,30 +143,50 @@ fn sample_rss(server: &Server) -> RssSampler {
 }
 
 fn report_soak(args: &Args, outcome: &load::Outcome, rss: &[f64], healthy: bool) -> bool {
-    let rates: Vec<f64> = outcome.windows.iter().map(|n| *n as f64 / WINDOW.as_secs_f64()).collect();
+    let rates: Vec<f64> = outcome
+        .windows
+        .iter()
+        .map(|n| *n as f64 / WINDOW.as_secs_f64())
+        .collect();
     let mut sorted = rates.clone();
     sorted.sort_by(f64::total_cmp);
     let median = sorted.get(sorted.len() / 2).copied().unwrap_or(0.0);
     let worst = sorted.first().copied().unwrap_or(0.0);
     let total = outcome.acknowledged_count() as f64 / args.seconds as f64;
-    println!("clients {} for {} s: {total:.1} msgs/s, p50 {:.1} ms, p99 {:.1} ms", args.clients,
-        args.seconds, outcome.percentile(50.0), outcome.percentile(99.0));
+    println!(
+        "clients {} for {} s: {total:.1} msgs/s, p50 {:.1} ms, p99 {:.1} ms",
+        args.clients,
+        args.seconds,
+        outcome.percentile(50.0),
+        outcome.percentile(99.0)
+    );
     println!("per 10 s window (msgs/s): {}", fmt_list(&rates));
-    println!("median window {median:.1}, worst {worst:.1} ({:.0}% of median)", 100.0 * worst / median.max(1e-9));
-    println!("statuses {:?}; 503 without Retry-After {}; transport errors {}", outcome.statuses,
-        outcome.unhinted_503, outcome.transport_errors);
+    println!(
+        "median window {median:.1}, worst {worst:.1} ({:.0}% of median)",
+        100.0 * worst / median.max(1e-9)
+    );
+    println!(
+        "statuses {:?}; 503 without Retry-After {}; transport errors {}",
+        outcome.statuses, outcome.unhinted_503, outcome.transport_errors
+    );
     println!("RSS MB per window: {}", fmt_list(rss));
     let first = rss.get(1).or(rss.first()).copied().unwrap_or(0.0);
     let last = rss.last().copied().unwrap_or(0.0);
     let flat = last <= first * 1.25 + 32.0;
     let steady = worst >= median / 2.0;
     let clean = outcome.server_errors() == 0 && outcome.transport_errors == 0;
-    println!("steady: {steady}; no stray 5xx: {clean}; RSS flat: {flat} ({first:.0} -> {last:.0} MB); healthy after: {healthy}");
+    println!(
+        "steady: {steady}; no stray 5xx: {clean}; RSS flat: {flat} ({first:.0} -> {last:.0} MB); healthy after: {healthy}"
+    );
     steady && clean && flat && healthy
 }
 
 fn fmt_list(values: &[f64]) -> String {
-    values.iter().map(|v| format!("{v:.0}")).collect::<Vec<_>>().join(" ")
+    values
+        .iter()
+        .map(|v| format!("{v:.0}"))
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 async fn kill_rounds(args: &Args, storage: &Storage) -> bool {
@@ -171,20 +201,34 @@ async fn kill_rounds(args: &Args, storage: &Storage) -> bool {
         let address = server.address.clone();
         let (clients, conversations) = (args.clients, ids.clone());
         let load = tokio::spawn(async move {
-            load::run(&address, &conversations, clients, Duration::from_secs(3600), WINDOW, round).await
+            load::run(
+                &address,
+                &conversations,
+                clients,
+                Duration::from_secs(3600),
+                WINDOW,
+                round,
+            )
+            .await
         });
         let pause = 1_500 + fastrand::u64(0..2_500);
         tokio::time::sleep(Duration::from_millis(pause)).await;
         server.kill();
         let outcome = load.await.expect("load task");
-        println!("round {}: killed after {pause} ms, {} acknowledged", round + 1, outcome.acknowledged_count());
+        println!(
+            "round {}: killed after {pause} ms, {} acknowledged",
+            round + 1,
+            outcome.acknowledged_count()
+        );
         acknowledged.extend(outcome.acknowledged);
     }
     let server = Server::start(&args.binary, storage, &args.model);
     let check = verify::transcripts(&client, &server.address, &acknowledged).await;
     server.kill();
-    println!("{} rounds: {} acknowledged, {} missing, {} doubled", args.rounds, check.acknowledged,
-        check.missing, check.doubled);
+    println!(
+        "{} rounds: {} acknowledged, {} missing, {} doubled",
+        args.rounds, check.acknowledged, check.missing, check.doubled
+    );
     check.passed()
 }
 
@@ -194,12 +238,23 @@ async fn sigterm(args: &Args, storage: &Storage) -> bool {
     let ids = load::open_conversations(&client, &server.address, args.conversations).await;
     let mut streams = Vec::new();
     for id in ids.iter().take(8) {
-        let stream = client.get(format!("{}/v1/conversations/{id}/events", server.address)).send().await;
+        let stream = client
+            .get(format!("{}/v1/conversations/{id}/events", server.address))
+            .send()
+            .await;
         streams.push(stream.expect("event stream"));
     }
     let (address, clients, conversations) = (server.address.clone(), args.clients, ids.clone());
     let load = tokio::spawn(async move {
-        load::run(&address, &conversations, clients, Duration::from_secs(3600), WINDOW, 0).await
+        load::run(
+            &address,
+            &conversations,
+            clients,
+            Duration::from_secs(3600),
+            WINDOW,
+            0,
+        )
+        .await
     });
     tokio::time::sleep(Duration::from_secs(3)).await;
     let exited = tokio::task::spawn_blocking(move || server.terminate(Duration::from_secs(10)))
@@ -211,7 +266,9 @@ async fn sigterm(args: &Args, storage: &Storage) -> bool {
     let check = verify::transcripts(&client, &restarted.address, &outcome.acknowledged).await;
     restarted.kill();
     let seconds = exited.map(|d| d.as_secs_f64());
-    println!("SIGTERM with {} clients and 8 open event streams: exited after {seconds:?} s; {} acknowledged, {} missing, {} doubled",
-        args.clients, check.acknowledged, check.missing, check.doubled);
+    println!(
+        "SIGTERM with {} clients and 8 open event streams: exited after {seconds:?} s; {} acknowledged, {} missing, {} doubled",
+        args.clients, check.acknowledged, check.missing, check.doubled
+    );
     exited.is_some_and(|d| d < Duration::from_secs(5)) && check.passed()
 }

@@ -76,7 +76,6 @@ impl Server {
         let _ = self.child.wait();
         None
     }
-
 }
 
 /// Resident set size of `pid` in MB (from /proc), if readable.

@@ -38,7 +38,11 @@ pub async fn transcripts(
 }
 
 /// How often each customer message text appears in the conversation's transcript.
-async fn customer_texts(client: &reqwest::Client, address: &str, id: &str) -> HashMap<String, usize> {
+async fn customer_texts(
+    client: &reqwest::Client,
+    address: &str,
+    id: &str,
+) -> HashMap<String, usize> {
     let transcript: serde_json::Value = client
         .get(format!("{address}/v1/conversations/{id}"))
         .send()

@@ -98,7 +98,10 @@ pub fn prepare(new: NewAgent) -> Result<AgentRecord, AgentError> {
 
 /// Checks a password against an account (slow: argon2). Unknown users cost the same hash as
 /// known ones (no timing oracle) and get the same error as a wrong password.
-pub fn check_password(record: Option<AgentRecord>, given: &str) -> Result<AgentProfile, AgentError> {
+pub fn check_password(
+    record: Option<AgentRecord>,
+    given: &str,
+) -> Result<AgentProfile, AgentError> {
     let Some(record) = record else {
         password::burn(given);
         return Err(AgentError::InvalidCredentials);
@@ -151,7 +154,11 @@ impl AgentStore {
         };
         let mut writes = self.expired_sessions().await?;
         let value = serde_json::to_value(&record)?;
-        writes.push(DocWrite::put(Collection::Sessions, &token_key(&token), value));
+        writes.push(DocWrite::put(
+            Collection::Sessions,
+            &token_key(&token),
+            value,
+        ));
         self.store.write_docs(writes).await?;
         Ok(token)
     }
@@ -248,7 +255,11 @@ mod tests {
         AgentStore::new(std::sync::Arc::new(store))
     }
 
-    async fn verify(agents: &AgentStore, name: &str, given: &str) -> Result<AgentProfile, AgentError> {
+    async fn verify(
+        agents: &AgentStore,
+        name: &str,
+        given: &str,
+    ) -> Result<AgentProfile, AgentError> {
         check_password(agents.record(name).await?, given)
     }
 
@@ -279,7 +290,11 @@ mod tests {
         let token = agents.start_session("alice", 60_000).await.unwrap();
         assert_eq!(agents.session(&token).await.unwrap().username, "alice");
         let stored = agents.store.docs(Collection::Sessions, "").await.unwrap();
-        assert!(stored.iter().all(|(key, _)| *key != token && !key.contains(&token)));
+        assert!(
+            stored
+                .iter()
+                .all(|(key, _)| *key != token && !key.contains(&token))
+        );
         let expired = agents.start_session("alice", 0).await.unwrap();
         assert!(matches!(
             agents.session(&expired).await,

@@ -11,8 +11,8 @@ use crate::error::ServiceError;
 use crate::kb::KbError;
 use crate::service::HandlingError;
 use crate::store::StoreError;
-use crate::tickets::Conflict;
 use crate::tenants::TenantError;
+use crate::tickets::Conflict;
 use crate::webhooks::WebhookError;
 
 #[derive(Debug, thiserror::Error)]

@@ -89,7 +89,9 @@ async fn manage_tenants(settings: &Settings, command: TenantCommand) -> Result<(
                 intent_model_dir: None,
             };
             let tenant = registry.create(new).await?;
-            let key = registry.create_key(&tenant.id, Some("first".into())).await?;
+            let key = registry
+                .create_key(&tenant.id, Some("first".into()))
+                .await?;
             println!("created tenant {} ({})", tenant.id, tenant.name);
             println!(
                 "API key {} (shown once, store it now):\n{}",

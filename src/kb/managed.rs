@@ -179,7 +179,10 @@ mod tests {
         for a in articles {
             loaded.add(a, Path::new("kb/x.md"));
         }
-        ManagedArticles::load(store).await.unwrap().overlay(&mut loaded);
+        ManagedArticles::load(store)
+            .await
+            .unwrap()
+            .overlay(&mut loaded);
         loaded
     }
 
@@ -220,7 +223,11 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = store(&dir);
         let kb = dir.path().join("kb");
-        write_atomically(&kb.join("articles/old.md"), markdown("old", "Kept.").as_bytes()).unwrap();
+        write_atomically(
+            &kb.join("articles/old.md"),
+            markdown("old", "Kept.").as_bytes(),
+        )
+        .unwrap();
         write_atomically(&kb.join("deleted/hidden"), b"").unwrap();
         assert_eq!(import_files(dir.path(), store.as_ref()).await.unwrap(), 2);
         assert_eq!(import_files(dir.path(), store.as_ref()).await.unwrap(), 0);

@@ -133,7 +133,10 @@ impl Switchboard {
         let mut scores = Vec::new();
         let mut after = None;
         loop {
-            let page = self.store.tickets(selection.clone(), after, SCAN_PAGE).await?;
+            let page = self
+                .store
+                .tickets(selection.clone(), after, SCAN_PAGE)
+                .await?;
             let Some(last) = page.last() else { break };
             after = Some(last.id);
             let full = page.len() == SCAN_PAGE;

@@ -15,7 +15,9 @@ use crate::error::ServiceError;
 use crate::escalation::{self, Escalation};
 use crate::service::HandlingError;
 use crate::store::Append;
-use crate::tickets::{BotAction, BotReply, Conflict, Event, EventKind, Ticket, TicketStatus, now_ms};
+use crate::tickets::{
+    BotAction, BotReply, Conflict, Event, EventKind, Ticket, TicketStatus, now_ms,
+};
 
 /// Longest rating comment, in characters.
 const MAX_COMMENT_CHARS: usize = 1000;

@@ -111,7 +111,9 @@ impl Switchboard {
         // The wait is recorded when the conversation leaves the queue (not when it is taken
         // straight from the bot).
         let escalated_at = match ticket.status {
-            TicketStatus::Escalated => escalated_at(&self.store.events_after(ticket.id, None).await?),
+            TicketStatus::Escalated => {
+                escalated_at(&self.store.events_after(ticket.id, None).await?)
+            }
             TicketStatus::Open | TicketStatus::Assigned | TicketStatus::Resolved => None,
         };
         let ticket = self.assign(ticket.id, agent, escalated_at).await?;
@@ -164,7 +166,8 @@ impl Switchboard {
             text,
         };
         let holder = holder_check(agent);
-        let append = Append::events(ticket.id, now_ms(), vec![message]).with_change(move |t| holder(t));
+        let append =
+            Append::events(ticket.id, now_ms(), vec![message]).with_change(move |t| holder(t));
         self.append_one(append).await
     }
 
@@ -271,7 +274,9 @@ impl Switchboard {
 
 /// Only the assignee (or an admin of the tenant) acts on an assigned conversation; checked on
 /// the ticket as it is when the append lands.
-fn holder_check(agent: &AgentProfile) -> impl FnOnce(&Ticket) -> Result<(), Conflict> + Send + use<> {
+fn holder_check(
+    agent: &AgentProfile,
+) -> impl FnOnce(&Ticket) -> Result<(), Conflict> + Send + use<> {
     let (username, admin) = (agent.username.clone(), agent.role == Role::Admin);
     move |t: &Ticket| {
         let holds = t.status == TicketStatus::Assigned && t.assignee.as_deref() == Some(&username);

@@ -38,7 +38,8 @@ impl Switchboard {
         let created = edit.created;
         let writes = managed::upsert_writes(edit.article_id(), &edit.markdown);
         let summary = self.commit_kb_edit(edit, writes).await?;
-        let summary = summary.ok_or_else(|| ServiceError::Task("the edit lost its article".into()))?;
+        let summary =
+            summary.ok_or_else(|| ServiceError::Task("the edit lost its article".into()))?;
         Ok((summary, created))
     }
 

@@ -11,8 +11,8 @@ use utoipa::ToSchema;
 use super::{MessageReply, Switchboard, Transcript, parse_id};
 use crate::error::ServiceError;
 use crate::kb::{Hit, LiveKnowledgeBase, SearchRequest};
-use crate::tenants::{Tenant, valid_slug};
 use crate::store::Append;
+use crate::tenants::{Tenant, valid_slug};
 use crate::tickets::{Conflict, EventKind, Ticket, TicketStatus, new_ticket, now_ms};
 
 /// The channel of conversations a partner opens, unless it names one.

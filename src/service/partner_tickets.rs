@@ -9,8 +9,8 @@ use uuid::Uuid;
 use super::Switchboard;
 use super::partner::{invalid, short_text};
 use crate::error::ServiceError;
-use crate::tenants::Tenant;
 use crate::store::{Append, TicketFilter};
+use crate::tenants::Tenant;
 use crate::tickets::{Conflict, EventKind, Ticket, TicketStatus, now_ms};
 
 const DEFAULT_PAGE: usize = 50;

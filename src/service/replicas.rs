@@ -50,7 +50,10 @@ impl Switchboard {
                 last_seq,
                 ..
             } => {
-                if let Err(error) = self.relay_events(conversation_id, first_seq, last_seq).await {
+                if let Err(error) = self
+                    .relay_events(conversation_id, first_seq, last_seq)
+                    .await
+                {
                     tracing::warn!(%error, "events from another replica not relayed");
                 }
             }
@@ -107,7 +110,10 @@ impl Switchboard {
         let managed = ManagedArticles::load(self.store.as_ref()).await?;
         let kb = Arc::clone(&self.kb);
         let report = self.cpu.run(move || kb.reindex(&managed)).await??;
-        tracing::info!(articles = report.articles, "knowledge base reloaded after an edit elsewhere");
+        tracing::info!(
+            articles = report.articles,
+            "knowledge base reloaded after an edit elsewhere"
+        );
         Ok(())
     }
 }

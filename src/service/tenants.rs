@@ -50,7 +50,10 @@ impl Switchboard {
                 .map_err(ServiceError::ModelRejected)?;
         }
         let tenant = self.tenants.create(new).await?;
-        let api_key = self.tenants.create_key(&tenant.id, Some("first".into())).await?;
+        let api_key = self
+            .tenants
+            .create_key(&tenant.id, Some("first".into()))
+            .await?;
         Ok(CreatedTenant { tenant, api_key })
     }
 
@@ -82,7 +85,10 @@ impl Switchboard {
         grace_seconds: u64,
     ) -> Result<KeyInfo, ServiceError> {
         self.tenants.get(tenant).await?;
-        let info = self.tenants.revoke_key(tenant, key_id, grace_seconds).await?;
+        let info = self
+            .tenants
+            .revoke_key(tenant, key_id, grace_seconds)
+            .await?;
         Ok(info)
     }
 

@@ -19,7 +19,8 @@ impl Switchboard {
     ) -> Result<Vec<EndpointView>, ServiceError> {
         self.tenants.get(tenant).await?;
         let store = self.store.as_ref();
-        let saved = webhooks::replace_endpoints(store, tenant, endpoints, self.webhook_limits).await?;
+        let saved =
+            webhooks::replace_endpoints(store, tenant, endpoints, self.webhook_limits).await?;
         Ok(saved.iter().map(Endpoint::view).collect())
     }
 

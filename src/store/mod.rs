@@ -37,7 +37,10 @@ pub enum StoreError {
     #[error("ticket {0} not found")]
     TicketNotFound(Uuid),
     #[error("{collection} `{key}` exists already")]
-    Exists { collection: &'static str, key: String },
+    Exists {
+        collection: &'static str,
+        key: String,
+    },
     #[error(transparent)]
     Conflict(#[from] Conflict),
     #[error("sled: {0}")]
@@ -147,7 +150,12 @@ pub type SharedStore = Arc<dyn Store>;
 
 /// Opens the configured engine: PostgreSQL when `storage.url` is set, else sled under `data_dir`.
 pub async fn open(settings: &Settings) -> Result<SharedStore, StoreError> {
-    match settings.storage.url.as_deref().filter(|url| !url.is_empty()) {
+    match settings
+        .storage
+        .url
+        .as_deref()
+        .filter(|url| !url.is_empty())
+    {
         Some(url) => {
             let store = postgres::PgStore::connect(url, &settings.storage).await?;
             Ok(Arc::new(store))

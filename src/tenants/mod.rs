@@ -270,7 +270,10 @@ mod tests {
         registry.ensure_default().await.unwrap();
         registry.ensure_default().await.unwrap();
         assert_eq!(registry.list().await.unwrap().len(), 1);
-        assert_eq!(registry.get(DEFAULT_TENANT).await.unwrap().widget.language, "en");
+        assert_eq!(
+            registry.get(DEFAULT_TENANT).await.unwrap().widget.language,
+            "en"
+        );
     }
 
     #[tokio::test]
@@ -292,7 +295,11 @@ mod tests {
         assert_eq!(rotation.retired.len(), 1);
         assert_eq!(registry.authenticate(&first.key).await.unwrap().id, "acme");
         assert_eq!(
-            registry.authenticate(&rotation.issued.key).await.unwrap().id,
+            registry
+                .authenticate(&rotation.issued.key)
+                .await
+                .unwrap()
+                .id,
             "acme"
         );
         registry.revoke_key("acme", &first.key_id, 0).await.unwrap();

@@ -128,11 +128,7 @@ fn queued(
 
 /// A redelivery of `original`: a pending one is retried now; a delivered or failed one is
 /// queued anew (a new delivery with the same body, behind the conversation's queued events).
-pub async fn redeliver(
-    store: &dyn Store,
-    id: u64,
-    now_ms: u64,
-) -> Result<Delivery, WebhookError> {
+pub async fn redeliver(store: &dyn Store, id: u64, now_ms: u64) -> Result<Delivery, WebhookError> {
     let Some(original) = store.delivery(id).await? else {
         return Err(WebhookError::DeliveryNotFound(id.to_string()));
     };

@@ -15,8 +15,8 @@ use reqwest::header::CONTENT_TYPE;
 use super::signature::{SIGNATURE_HEADER, TIMESTAMP_HEADER, sign};
 use super::{Delivery, DeliveryStatus, Endpoint};
 use crate::config::WebhookSettings;
-use crate::store::SharedStore;
 use crate::metrics::Metrics;
+use crate::store::SharedStore;
 use crate::tickets::now_ms;
 
 const DELIVERY_HEADER: &str = "X-Switchboard-Delivery";
@@ -92,7 +92,11 @@ impl Worker {
         if busy >= limit {
             return;
         }
-        let due = match self.store.claim_due(now_ms(), limit - busy, self.lease_ms()).await {
+        let due = match self
+            .store
+            .claim_due(now_ms(), limit - busy, self.lease_ms())
+            .await
+        {
             Ok(due) => due,
             Err(error) => {
                 tracing::error!(%error, "webhook outbox unreadable");
@@ -117,7 +121,10 @@ impl Worker {
 
     /// How long a claimed delivery stays this replica's: longer than any attempt can take.
     fn lease_ms(&self) -> u64 {
-        self.settings.timeout_ms.saturating_mul(2).saturating_add(30_000)
+        self.settings
+            .timeout_ms
+            .saturating_mul(2)
+            .saturating_add(30_000)
     }
 
     async fn attempt(&self, mut delivery: Delivery) {

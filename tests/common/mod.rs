@@ -12,11 +12,11 @@ use std::sync::{Arc, OnceLock};
 
 use switchboard::config::Settings;
 use switchboard::kb::LiveKnowledgeBase;
+use switchboard::kb::managed::ManagedArticles;
 use switchboard::nlu::head::TrainOptions;
 use switchboard::nlu::{Classifier, Encoder, dataset, train};
 use switchboard::service::Switchboard;
 use switchboard::startup;
-use switchboard::kb::managed::ManagedArticles;
 use switchboard::store::SharedStore;
 
 pub mod desk;
@@ -53,8 +53,12 @@ fn shared() -> &'static Shared {
         let kb_data_dir = tempfile::tempdir().expect("temp dir");
         let mut kb_settings = settings.clone();
         kb_settings.paths.data_dir = kb_data_dir.path().to_path_buf();
-        let kb = startup::load_kb(&kb_settings, Arc::clone(&encoder), &ManagedArticles::default())
-            .expect("knowledge base");
+        let kb = startup::load_kb(
+            &kb_settings,
+            Arc::clone(&encoder),
+            &ManagedArticles::default(),
+        )
+        .expect("knowledge base");
         Shared {
             classifier: Arc::new(Classifier::new(encoder, model)),
             kb: Arc::new(kb),

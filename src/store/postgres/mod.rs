@@ -60,7 +60,8 @@ impl PgStore {
         let (changes, _) = broadcast::channel(4096);
         let channel = format!("switchboard_{schema}");
         let origin = Uuid::new_v4();
-        let listener = listen::spawn(pool.clone(), channel.clone(), origin, changes.clone()).await?;
+        let listener =
+            listen::spawn(pool.clone(), channel.clone(), origin, changes.clone()).await?;
         Ok(PgStore {
             pool,
             channel,

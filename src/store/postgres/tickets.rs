@@ -10,9 +10,7 @@ use uuid::Uuid;
 
 use super::{PgStore, db_i64, db_u64, listen, webhooks};
 use crate::store::{Append, Appended, Change, Collection, StoreError, StoreStats, TicketFilter};
-use crate::tickets::{
-    Conflict, Event, Ticket, TicketStatus, apply_append, created_event,
-};
+use crate::tickets::{Conflict, Event, Ticket, TicketStatus, apply_append, created_event};
 use crate::webhooks::{Endpoint, outbox};
 
 type Tx<'a> = Transaction<'a, Postgres>;
@@ -42,7 +40,12 @@ pub async fn create(store: &PgStore, ticket: Ticket, at_ms: u64) -> Result<Appen
     .execute(&mut *tx)
     .await?;
     let created = created_event(&ticket);
-    let appended = append_in(store, &mut tx, Append::events(ticket.id, at_ms, vec![created])).await?;
+    let appended = append_in(
+        store,
+        &mut tx,
+        Append::events(ticket.id, at_ms, vec![created]),
+    )
+    .await?;
     tx.commit().await?;
     Ok(appended)
 }
@@ -54,7 +57,11 @@ pub async fn append(store: &PgStore, append: Append) -> Result<Appended, StoreEr
     Ok(appended)
 }
 
-async fn append_in(store: &PgStore, tx: &mut Tx<'_>, append: Append) -> Result<Appended, StoreError> {
+async fn append_in(
+    store: &PgStore,
+    tx: &mut Tx<'_>,
+    append: Append,
+) -> Result<Appended, StoreError> {
     let row = sqlx::query("SELECT header FROM tickets WHERE id = $1 FOR UPDATE")
         .bind(append.id)
         .fetch_optional(&mut **tx)
@@ -159,11 +166,12 @@ pub async fn events_after(
     id: Uuid,
     after: Option<u64>,
 ) -> Result<Vec<Event>, StoreError> {
-    let rows = sqlx::query("SELECT event FROM events WHERE ticket_id = $1 AND seq > $2 ORDER BY seq")
-        .bind(id)
-        .bind(after.map_or(-1, db_i64))
-        .fetch_all(pool)
-        .await?;
+    let rows =
+        sqlx::query("SELECT event FROM events WHERE ticket_id = $1 AND seq > $2 ORDER BY seq")
+            .bind(id)
+            .bind(after.map_or(-1, db_i64))
+            .fetch_all(pool)
+            .await?;
     rows.iter()
         .map(|row| Ok(serde_json::from_value(row.try_get("event")?)?))
         .collect()
@@ -175,9 +183,9 @@ pub async fn tickets(
     after: Option<Uuid>,
     limit: usize,
 ) -> Result<Vec<Ticket>, StoreError> {
-    let (created_from, created_to) = filter
-        .created_ms
-        .map_or((None, None), |(from, to)| (Some(db_i64(from)), Some(db_i64(to))));
+    let (created_from, created_to) = filter.created_ms.map_or((None, None), |(from, to)| {
+        (Some(db_i64(from)), Some(db_i64(to)))
+    });
     let rows = sqlx::query(
         "SELECT header FROM tickets \
          WHERE ($1::text IS NULL OR tenant = $1) AND ($2::text IS NULL OR status = $2) \
@@ -217,7 +225,10 @@ pub async fn queue(pool: &PgPool, tenant: &str) -> Result<Vec<(Ticket, Vec<Event
     let mut timelines: HashMap<Uuid, Vec<Event>> = HashMap::new();
     for row in rows {
         let event: Event = serde_json::from_value(row.try_get("event")?)?;
-        timelines.entry(row.try_get("ticket_id")?).or_default().push(event);
+        timelines
+            .entry(row.try_get("ticket_id")?)
+            .or_default()
+            .push(event);
     }
     Ok(tickets
         .into_iter()

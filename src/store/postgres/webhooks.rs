@@ -69,7 +69,11 @@ pub async fn delivery(pool: &PgPool, id: u64) -> Result<Option<Delivery>, StoreE
     }
 }
 
-pub async fn deliveries(pool: &PgPool, tenant: &str, limit: usize) -> Result<Vec<Delivery>, StoreError> {
+pub async fn deliveries(
+    pool: &PgPool,
+    tenant: &str,
+    limit: usize,
+) -> Result<Vec<Delivery>, StoreError> {
     let rows = sqlx::query(
         "SELECT record FROM webhook_deliveries WHERE tenant = $1 ORDER BY id DESC LIMIT $2",
     )

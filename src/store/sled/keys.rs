@@ -143,6 +143,9 @@ mod tests {
         let key = outbox(endpoint, conversation, 7);
         assert_eq!(outbox_delivery(&key), Some(7));
         assert_eq!(outbox_queue(&key).len(), 33);
-        assert_eq!(trailing_id(&queue_index("acme", conversation)), Some(conversation));
+        assert_eq!(
+            trailing_id(&queue_index("acme", conversation)),
+            Some(conversation)
+        );
     }
 }

@@ -39,8 +39,8 @@ impl SledStore {
             .open()?;
         let tree = db.open_tree("switchboard")?;
         upgrade::from_trees(&db, &tree)?;
-        let writer = Writer::start(db, tree.clone())
-            .map_err(|e| StoreError::Sled(sled::Error::Io(e)))?;
+        let writer =
+            Writer::start(db, tree.clone()).map_err(|e| StoreError::Sled(sled::Error::Io(e)))?;
         let writer = Arc::new(writer);
         Ok(SledStore { tree, writer })
     }

@@ -32,7 +32,10 @@ pub fn append(staging: &mut Staging, append: Append) -> Result<Appended, StoreEr
     let mut ticket = before.clone();
     let events = apply_append(&mut ticket, append.events, append.at_ms, append.change)?;
     for event in &events {
-        staging.insert(keys::event(ticket.id, event.seq), serde_json::to_vec(event)?);
+        staging.insert(
+            keys::event(ticket.id, event.seq),
+            serde_json::to_vec(event)?,
+        );
     }
     staging.insert(keys::ticket(ticket.id), serde_json::to_vec(&ticket)?);
     reindex(staging, &before, &ticket);

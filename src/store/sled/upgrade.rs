@@ -47,7 +47,10 @@ pub fn from_trees(db: &sled::Db, tree: &sled::Tree) -> Result<(), StoreError> {
         db.drop_tree(name.as_bytes())?;
     }
     db.flush()?;
-    tracing::info!(records = copied, "moved the store to the single-tree layout");
+    tracing::info!(
+        records = copied,
+        "moved the store to the single-tree layout"
+    );
     Ok(())
 }
 
@@ -55,7 +58,8 @@ type Entry = (Vec<u8>, Vec<u8>);
 
 fn translate(tree: &str, key: &[u8], value: &[u8]) -> Result<Vec<Entry>, StoreError> {
     let text = |key: &[u8]| String::from_utf8_lossy(key).into_owned();
-    let doc = |collection: Collection, key: String| vec![(keys::doc(collection, &key), value.to_vec())];
+    let doc =
+        |collection: Collection, key: String| vec![(keys::doc(collection, &key), value.to_vec())];
     let prefixed = |prefix: u8| {
         let mut new_key = vec![prefix];
         new_key.extend_from_slice(key);

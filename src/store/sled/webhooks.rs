@@ -27,7 +27,11 @@ pub fn delivery(tree: &sled::Tree, id: u64) -> Result<Option<Delivery>, StoreErr
 }
 
 /// The tenant's deliveries, newest first (a scan of the log from its end).
-pub fn deliveries(tree: &sled::Tree, tenant: &str, limit: usize) -> Result<Vec<Delivery>, StoreError> {
+pub fn deliveries(
+    tree: &sled::Tree,
+    tenant: &str,
+    limit: usize,
+) -> Result<Vec<Delivery>, StoreError> {
     let mut found = Vec::new();
     for value in tree.scan_prefix([keys::DELIVERY]).values().rev() {
         let delivery: Delivery = serde_json::from_slice(&value?)?;

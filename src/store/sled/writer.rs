@@ -15,8 +15,8 @@
 //! other thread: no cycle of waits can form.
 
 use std::collections::BTreeMap;
-use std::sync::mpsc;
 use std::sync::Mutex;
+use std::sync::mpsc;
 use std::thread::JoinHandle;
 
 use tokio::sync::oneshot;
