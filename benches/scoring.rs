@@ -66,7 +66,7 @@ async fn seed_ticket(store: SharedStore, i: u64) {
         vec![customer(), bot_reply((i % 90) as f64)],
     )
     .await;
-    if i % 3 == 0 {
+    if i.is_multiple_of(3) {
         let escalated = EventKind::Escalated {
             reason: EscalationReason::ExplicitRequest,
             evidence: "asked".into(),
@@ -81,7 +81,7 @@ async fn seed_ticket(store: SharedStore, i: u64) {
         };
         append_at(&store, id, at + 65_000, vec![reply]).await;
     }
-    if i % 4 != 0 {
+    if !i.is_multiple_of(4) {
         let resolved = EventKind::Resolved {
             by: "bot".into(),
             tag: None,

@@ -31,20 +31,11 @@ pub enum TenantError {
     #[error("{0}")]
     Invalid(String),
     #[error(transparent)]
-    Store(StoreError),
+    Store(#[from] StoreError),
     #[error("tenant record is corrupt: {0}")]
     Corrupt(#[from] serde_json::Error),
     #[error("no randomness for a new key: {0}")]
     Random(getrandom::Error),
-}
-
-impl From<StoreError> for TenantError {
-    fn from(error: StoreError) -> TenantError {
-        match error {
-            StoreError::Exists { .. } => TenantError::AlreadyExists,
-            other => TenantError::Store(other),
-        }
-    }
 }
 
 #[derive(Clone)]
@@ -79,8 +70,11 @@ impl TenantRegistry {
         let tenant = new.into_tenant(now_ms())?;
         let value = serde_json::to_value(&tenant)?;
         let insert = DocWrite::insert(Collection::Tenants, &tenant.id, value);
-        self.store.write_docs(vec![insert]).await?;
-        Ok(tenant)
+        match self.store.write_docs(vec![insert]).await {
+            Ok(()) => Ok(tenant),
+            Err(StoreError::Exists { .. }) => Err(TenantError::AlreadyExists),
+            Err(other) => Err(other.into()),
+        }
     }
 
     /// The tenant with exactly this id (no case folding, no trimming).
