@@ -254,6 +254,8 @@ impl Lane {
                 library: options.library.clone(),
                 model,
                 tokenizer,
+                // e5's 250k-piece vocabulary: ~25 MB this way instead of ~280 MB.
+                compact_unigram: !prefix.is_empty(),
                 sessions,
                 intra_threads: options.intra_threads,
                 cpu_arena: options.cpu_arena,

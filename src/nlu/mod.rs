@@ -15,6 +15,7 @@ pub mod model;
 pub mod onnx;
 pub mod train;
 pub mod transformer;
+pub mod unigram;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
