@@ -87,7 +87,8 @@ def loadgen(url, label, pid, clients, args, peer=False):
            "--seconds", str(args.seconds), "--messages", args.messages]
     if peer:
         cmd.append("--peer")
-    out = subprocess.run(cmd, check=True, capture_output=True, text=True, cwd=ROOT)
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True, cwd=ROOT,
+                         timeout=args.seconds + 120)
     sys.stderr.write(out.stderr)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
