@@ -87,8 +87,14 @@ def loadgen(url, label, pid, clients, args, peer=False):
            "--seconds", str(args.seconds), "--messages", args.messages]
     if peer:
         cmd.append("--peer")
-    out = subprocess.run(cmd, check=True, capture_output=True, text=True, cwd=ROOT,
-                         timeout=args.seconds + 120)
+    try:
+        out = subprocess.run(cmd, check=True, capture_output=True, text=True, cwd=ROOT,
+                             timeout=args.seconds + 120)
+    except subprocess.TimeoutExpired:
+        # The server stopped answering (each request has a 10 s timeout, so this is a wedge).
+        sys.stderr.write(f"{label} c={clients}: no result within {args.seconds + 120:.0f} s\n")
+        return {"msgs_per_s": 0.0, "p50_ms": 0.0, "p99_ms": 0.0, "errors": "wedged", "actions": {},
+                "rss_mb": 0.0, "peak_rss_mb": 0.0}
     sys.stderr.write(out.stderr)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
@@ -104,6 +110,9 @@ def table(results, clients):
              "| msg/s ratio | p50 ratio (peer/SB) |", "|---|---|---|---|---|---|---|---|---|"]
     for c in clients:
         s, p = results[("switchboard", c)], results[("peer", c)]
+        if s["errors"] == "wedged" or p["errors"] == "wedged":
+            lines.append(f"| {c} | no answer (wedged) | | | {p['msgs_per_s']:.0f} | | | | |")
+            continue
         ratio = s["msgs_per_s"] / p["msgs_per_s"] if p["msgs_per_s"] else float("nan")
         p50 = p["p50_ms"] / s["p50_ms"] if s["p50_ms"] else float("nan")
         lines.append(f"| {c} | {s['msgs_per_s']:.0f} | {s['p50_ms']:.1f} / {s['p99_ms']:.1f} | {s['errors']} "
@@ -144,7 +153,11 @@ def main():
     finally:
         for process in (switchboard, peer):
             process.terminate()
-            process.wait(timeout=30)
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
     last = clients[-1]
     print(f"\nMachine: {machine()}. Before: `{uptime_before}`. "
           f"After: `{subprocess.run(['uptime'], capture_output=True, text=True).stdout.strip()}`.")
@@ -152,8 +165,9 @@ def main():
           f"Switchboard over 4 conversations per client (full path: classify, KB search, durable store), "
           f"peer POST /parse (classify only).\n")
     print(table(results, clients))
-    sb, pr = results[("switchboard", last)], results[("peer", last)]
-    print(f"\nRSS after the runs: Switchboard {sb['rss_mb']:.0f} MB (peak {sb['peak_rss_mb']:.0f}), "
+    sb = max((r for (label, _), r in results.items() if label == "switchboard"), key=lambda r: r["rss_mb"])
+    pr = max((r for (label, _), r in results.items() if label == "peer"), key=lambda r: r["rss_mb"])
+    print(f"\nRSS (largest reading after a point): Switchboard {sb['rss_mb']:.0f} MB (peak {sb['peak_rss_mb']:.0f}), "
           f"peer {pr['rss_mb']:.0f} MB (peak {pr['peak_rss_mb']:.0f}).")
     actions = {}
     for (label, _), r in results.items():
