@@ -133,10 +133,10 @@ async fn client(
                     tally.latencies.push(ms);
                     *tally.actions.entry(action.clone()).or_default() += 1;
                 }
-                if action == "escalated" || action == "queued" {
-                    if let Ok(id) = target.new_conversation().await {
-                        open[slot] = id;
-                    }
+                if (action == "escalated" || action == "queued")
+                    && let Ok(id) = target.new_conversation().await
+                {
+                    open[slot] = id;
                 }
             }
             Err(e) if recording => *tally.errors.entry(e).or_default() += 1,
