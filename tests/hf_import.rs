@@ -9,19 +9,37 @@ mod common;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
+
+use switchboard::config::Settings;
+use switchboard::startup;
 
 use switchboard::nlu::head::{Features, TrainOptions};
 use switchboard::nlu::transformer::Calibration;
-use switchboard::nlu::{Classifier, IntentBackend, IntentModel, TransformerModel, dataset, train};
+use switchboard::nlu::{
+    Classifier, Encoder, IntentBackend, IntentModel, TransformerModel, dataset, train,
+};
 
 const FIXTURE_TRAIN: &str = "tests/fixtures/intents/train.yaml";
 const FIXTURE_HELDOUT: &str = "tests/fixtures/intents/heldout.yaml";
 const ADMIN_TOKEN: &str = "test-admin-token";
 
+/// The export is MiniLM's fp32 graph plus the head's dense weights, so the head is trained on
+/// that encoder alone (the served default routes Chinese to e5 and runs MiniLM in int8).
+fn minilm_fp32() -> Arc<Encoder> {
+    static ENCODER: OnceLock<Arc<Encoder>> = OnceLock::new();
+    let encoder = ENCODER.get_or_init(|| {
+        let mut settings = Settings::defaults();
+        settings.nlu.encoder = "minilm".into();
+        settings.nlu.encoder_file = "model.onnx".into();
+        startup::load_encoder(&settings).expect("encoder (run `make setup`)")
+    });
+    Arc::clone(encoder)
+}
+
 fn trained_head() -> IntentModel {
     let examples = dataset::load(Path::new(FIXTURE_TRAIN)).expect("fixture");
-    train::train(&common::encoder(), &examples, TrainOptions::default()).expect("training")
+    train::train(&minilm_fp32(), &examples, TrainOptions::default()).expect("training")
 }
 
 /// Trains the fixture head, saves it and exports it; returns (head, export dir, temp guard).
@@ -44,7 +62,7 @@ fn export() -> (IntentModel, PathBuf, tempfile::TempDir) {
 #[test]
 fn a_hugging_face_export_loads_and_gives_the_logits_of_its_graph() {
     let (head, dir, _temp) = export();
-    let encoder = common::encoder();
+    let encoder = minilm_fp32();
     let classifier = Classifier::load(Arc::clone(&encoder), &dir).expect("load export");
     let backend = classifier.model();
     let IntentBackend::Transformer(model) = backend.as_ref() else {
@@ -72,7 +90,7 @@ fn a_hugging_face_export_loads_and_gives_the_logits_of_its_graph() {
 #[test]
 fn a_hugging_face_export_classifies_held_out_english_sentences() {
     let (_head, dir, _temp) = export();
-    let classifier = Classifier::load(common::encoder(), &dir).expect("load export");
+    let classifier = Classifier::load(minilm_fp32(), &dir).expect("load export");
     let heldout = dataset::load(Path::new(FIXTURE_HELDOUT)).expect("fixture");
     let english: Vec<_> = heldout
         .iter()
@@ -94,7 +112,7 @@ fn an_export_whose_labels_do_not_match_its_output_is_refused() {
     let (_head, dir, _temp) = export();
     let config = r#"{"id2label": {"0": "only", "1": "two"}}"#;
     std::fs::write(dir.join("config.json"), config).expect("write config");
-    let error = Classifier::load(common::encoder(), &dir)
+    let error = Classifier::load(minilm_fp32(), &dir)
         .err()
         .expect("a mismatched export must not load");
     assert!(
@@ -106,7 +124,7 @@ fn an_export_whose_labels_do_not_match_its_output_is_refused() {
 #[tokio::test]
 async fn the_server_switches_to_a_hugging_face_export_on_reload() {
     let (_head, dir, _temp) = export();
-    let classifier = Arc::new(Classifier::new(common::encoder(), trained_head()));
+    let classifier = Arc::new(Classifier::new(minilm_fp32(), trained_head()));
     let app = common::spawn_app_using(classifier, |s| s.admin.token = ADMIN_TOKEN.into()).await;
     let response = app
         .client
@@ -129,7 +147,7 @@ async fn the_server_switches_to_a_hugging_face_export_on_reload() {
 #[test]
 fn calibrating_an_export_stores_a_threshold_that_rejects_out_of_scope_messages() {
     let (_head, dir, _temp) = export();
-    let encoder = common::encoder();
+    let encoder = minilm_fp32();
     let model = TransformerModel::load(&dir, encoder.library(), 1).expect("load export");
     assert_eq!(
         model.calibration.threshold, 0.0,

@@ -97,7 +97,8 @@ async fn reload(app: &common::TestApp, token: Option<&str>, dir: &Path) -> reqwe
 async fn a_new_model_is_loaded_without_restart_and_a_broken_one_is_refused() {
     let classifier = Arc::new(Classifier::new(
         common::encoder(),
-        IntentModel::load(&common::trained_model_dir(), 384).expect("default model"),
+        IntentModel::load(&common::trained_model_dir(), common::encoder().dim())
+            .expect("default model"),
     ));
     let app = common::spawn_app_using(classifier, |s| s.admin.token = ADMIN_TOKEN.into()).await;
     let fixture_dir = tempfile::tempdir().expect("temp dir");

@@ -98,8 +98,10 @@ impl TransformerModel {
             library,
             model: dir.join("model.onnx"),
             tokenizer: dir.join("tokenizer.json"),
+            compact_unigram: false,
             sessions,
             intra_threads: 1,
+            cpu_arena: false,
         };
         let model = TransformerModel {
             model: TextModel::load(&options, HINT)?,
