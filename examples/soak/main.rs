@@ -9,6 +9,8 @@
 //!   its transcript exactly once.
 //! - `sigterm`: load plus open event streams, SIGTERM: the process must exit within 5 s and
 //!   nothing acknowledged may be lost.
+//! - `engines`: the same load on sled, on one PostgreSQL replica and on two (clients split over
+//!   them), in one run; prints msgs/s and latency for each (needs `--postgres`).
 //!
 //! cargo run --release --example soak -- soak --clients 256 --seconds 600
 //! cargo run --release --example soak -- kill --rounds 10 [--postgres postgres://…]
@@ -29,6 +31,7 @@ enum Mode {
     Soak,
     Kill,
     Sigterm,
+    Engines,
 }
 
 #[derive(Parser)]
@@ -77,6 +80,7 @@ async fn main() -> ExitCode {
         Mode::Soak => soak(&args, &storage).await,
         Mode::Kill => kill_rounds(&args, &storage).await,
         Mode::Sigterm => sigterm(&args, &storage).await,
+        Mode::Engines => engines(&args, dir.path()).await,
     };
     if passed || !args.check && args.mode == Mode::Soak {
         ExitCode::SUCCESS
@@ -271,4 +275,57 @@ async fn sigterm(args: &Args, storage: &Storage) -> bool {
         args.clients, check.acknowledged, check.missing, check.doubled
     );
     exited.is_some_and(|d| d < Duration::from_secs(5)) && check.passed()
+}
+
+/// One row of the engines table: `replicas` servers on one store, clients split over them.
+async fn engine_row(args: &Args, storage: &Storage, replicas: usize) -> load::Outcome {
+    let servers: Vec<Server> = (0..replicas)
+        .map(|_| Server::start(&args.binary, storage, &args.model))
+        .collect();
+    let client = reqwest::Client::new();
+    let ids = load::open_conversations(&client, &servers[0].address, args.conversations).await;
+    let addresses: Vec<String> = servers.iter().map(|s| s.address.clone()).collect();
+    let duration = Duration::from_secs(args.seconds);
+    let mut runs = tokio::task::JoinSet::new();
+    for (n, address) in addresses.into_iter().enumerate() {
+        let (ids, clients) = (ids.clone(), args.clients / replicas + usize::from(n < args.clients % replicas));
+        runs.spawn(async move { load::run(&address, &ids, clients, duration, WINDOW, n).await });
+    }
+    let mut total = load::Outcome::default();
+    for outcome in runs.join_all().await {
+        total.acknowledged.extend(outcome.acknowledged);
+        total.latencies_ms.extend(outcome.latencies_ms);
+        for (status, count) in outcome.statuses {
+            *total.statuses.entry(status).or_default() += count;
+        }
+    }
+    for server in servers {
+        server.kill();
+    }
+    total
+}
+
+async fn engines(args: &Args, dir: &std::path::Path) -> bool {
+    let Some(url) = args.postgres.clone() else {
+        eprintln!("engines: give --postgres URL");
+        return false;
+    };
+    let sled = Storage { data_dir: dir.join("sled"), postgres: None };
+    let rows = [("sled", sled, 1), ("postgres, 1 replica", pg_storage(dir, &url, "one"), 1),
+        ("postgres, 2 replicas", pg_storage(dir, &url, "two"), 2)];
+    println!("| store | clients | msgs/s | p50 ms | p99 ms | non-200 |");
+    println!("|---|---|---|---|---|---|");
+    for (name, storage, replicas) in rows {
+        let outcome = engine_row(args, &storage, replicas).await;
+        let rate = outcome.acknowledged_count() as f64 / args.seconds as f64;
+        let refused: usize = outcome.statuses.iter().filter(|(s, _)| **s != 200).map(|(_, n)| n).sum();
+        println!("| {name} | {} | {rate:.1} | {:.1} | {:.1} | {refused} |", args.clients,
+            outcome.percentile(50.0), outcome.percentile(99.0));
+    }
+    true
+}
+
+fn pg_storage(dir: &std::path::Path, url: &str, name: &str) -> Storage {
+    let schema = format!("engines_{name}_{}", uuid::Uuid::new_v4().simple());
+    Storage { data_dir: dir.join(name), postgres: Some((url.to_string(), schema)) }
 }

@@ -13,6 +13,7 @@ pub mod faq;
 pub mod fusion;
 pub mod live;
 pub mod loader;
+mod input;
 pub mod managed;
 
 use std::collections::{HashMap, HashSet};

@@ -108,7 +108,7 @@ impl Switchboard {
 /// The language of the customer's last message; before the first one, the interface language
 /// the conversation was opened with; English if neither is known.
 pub(super) fn conversation_lang(ticket: &Ticket, events: &[Event]) -> Lang {
-    if let Some(text) = super::desk::last_customer_text(events) {
+    if let Some(text) = super::queue::last_customer_text(events) {
         return Lang::detect(&text);
     }
     ticket

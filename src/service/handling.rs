@@ -10,7 +10,7 @@
 use serde::Serialize;
 use uuid::Uuid;
 
-use super::desk::QueueStatus;
+use super::queue::QueueStatus;
 use super::{Switchboard, parse_id};
 use crate::agents::{AgentProfile, Role};
 use crate::error::ServiceError;

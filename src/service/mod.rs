@@ -18,6 +18,7 @@ mod messages;
 mod partner;
 mod partner_tickets;
 mod people;
+mod queue;
 mod replicas;
 mod streams;
 mod tenant_models;
@@ -26,7 +27,7 @@ mod webhooks;
 
 pub use admin::ModelSummary;
 pub use analytics::{AnalyticsQuery, PartnerAnalyticsQuery};
-pub use desk::{QueueItem, QueueStatus, QueueView};
+pub use queue::{QueueItem, QueueStatus, QueueView};
 pub use handling::{CustomerView, HandlingError};
 pub use messages::{MessageReply, Transcript};
 pub use partner::{AgentReply, KbHit, KbQuery, PartnerConversation};

@@ -13,7 +13,7 @@ use tokio::sync::broadcast::error::RecvError;
 use tokio::sync::{broadcast, mpsc};
 use uuid::Uuid;
 
-use super::desk::{QueueStatus, QueueView};
+use super::queue::{QueueStatus, QueueView};
 use super::handling::customer_visible;
 use super::{Switchboard, parse_id};
 use crate::agents::AgentProfile;
