@@ -8,13 +8,11 @@
 //! start (everyone is offline until they log in again). Recent pickup times and failed logins
 //! are per process.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 
 use serde_json::Value;
 
-use serde::Serialize;
-use uuid::Uuid;
 
 use super::Switchboard;
 use crate::agents::{AgentError, AgentStore};
@@ -22,8 +20,8 @@ use crate::config::{ConsoleSettings, EscalationSettings, QueueSettings, Settings
 use crate::error::ServiceError;
 use crate::escalation::hours;
 use crate::live::{Hub, LiveMessage};
-use crate::store::{Collection, DocWrite, SharedStore, StoreError};
 use super::queue::{QueueView, queue_items};
+use crate::store::{Collection, DocWrite, SharedStore, StoreError};
 use crate::tickets::{Conflict, TicketStatus, now_ms};
 
 /// Usernames with failed logins remembered before old entries are dropped.

@@ -1,7 +1,7 @@
 //! Durability: what the API acknowledged survives the process being killed (SIGKILL, no clean
 //! shutdown), and a missing model stops start-up with a one-line error naming the fix.
 
-mod common;
+use crate::common;
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;

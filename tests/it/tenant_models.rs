@@ -1,7 +1,7 @@
 //! A tenant with its own intent model: its conversations are classified by that model, everyone
 //! else's by the shared one, and a model directory that does not load is refused at creation.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 

@@ -2,7 +2,7 @@
 //! tenancy, and live management through the admin API over real HTTP (add, answer, delete,
 //! restart, reindex under load, broken files reported and skipped).
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::sync::Arc;

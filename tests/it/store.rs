@@ -4,7 +4,7 @@
 //! out head first, a refused document batch writes nothing, and concurrent appends (grouped by
 //! the sled writer) all land, numbered without gaps.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;

@@ -2,7 +2,7 @@
 //! transcripts, lists, updates and closes tickets, replies as its own agents and searches the
 //! knowledge base, and sees nothing of any other tenant whatever ids or headers it tries.
 
-mod common;
+use crate::common;
 
 use reqwest::Method;
 use serde_json::{Value, json};

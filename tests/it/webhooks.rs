@@ -2,7 +2,7 @@
 //! receiver that is down and then failing gets every event exactly once, in order per conversation,
 //! once it is back; the delivery log and redelivery.
 
-mod common;
+use crate::common;
 
 use std::collections::{HashMap, HashSet};
 use std::net::TcpListener;

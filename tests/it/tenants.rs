@@ -1,7 +1,7 @@
 //! Tenants over real HTTP and the CLI: the default tenant, the admin API, API keys (shown once,
 //! stored hashed, rotated, revoked), the OpenAPI document and docs page, and rate limits.
 
-mod common;
+use crate::common;
 
 use reqwest::Method;
 use serde_json::{Value, json};

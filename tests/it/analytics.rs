@@ -1,7 +1,7 @@
 //! Scoring over real HTTP: a seeded set of tickets with controlled timestamps, and the report and
 //! CSV export compared with values computed here, independently, from the seeding plan.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 

@@ -1,7 +1,7 @@
 //! `/metrics` scraped over real HTTP after real traffic, parsed line by line as Prometheus text
 //! exposition format, and checked for the expected series and values.
 
-mod common;
+use crate::common;
 
 use std::collections::HashMap;
 use std::net::TcpListener;

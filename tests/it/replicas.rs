@@ -5,7 +5,7 @@
 //! racing across the replicas with one winner. Runs when `SWITCHBOARD_TEST_POSTGRES` is set (as
 //! `make test` does); sled has one process per store, so there is nothing to test there.
 
-mod common;
+use crate::common;
 
 use std::collections::HashMap;
 use std::net::TcpListener;

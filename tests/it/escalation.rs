@@ -2,7 +2,7 @@
 //! business hours and nobody online, queue order, auto-assignment, and the bot closing a
 //! conversation it has answered.
 
-mod common;
+use crate::common;
 
 use serde_json::json;
 

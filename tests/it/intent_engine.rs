@@ -2,7 +2,7 @@
 //! is deterministic, held-out English and Chinese sentences classify, out-of-scope messages are
 //! rejected, and a broken model directory is refused while the server keeps the old model.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::sync::Arc;

@@ -5,7 +5,7 @@
 //! The export is made here with `models/export_hf.py` (encoder graph + pooling + a head's dense
 //! weights, written as `optimum` lays out a classifier), so the test needs no download.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

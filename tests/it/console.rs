@@ -1,7 +1,7 @@
 //! The agent console and the customer's side of a takeover, over real HTTP: sessions, tenant
 //! isolation, the full flow from "talk to a person" to the rating, and the live event stream.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

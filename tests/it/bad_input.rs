@@ -1,7 +1,7 @@
 //! Every kind of bad request gets a 4xx with a JSON error naming the problem, and leaves the
 //! store exactly as it was.
 
-mod common;
+use crate::common;
 
 use common::{TestApp, spawn_app};
 use reqwest::header::CONTENT_TYPE;

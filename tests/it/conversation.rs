@@ -1,6 +1,6 @@
 //! The message path end to end over real HTTP: real model, real index, real sled store.
 
-mod common;
+use crate::common;
 
 use common::spawn_app;
 
