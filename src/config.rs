@@ -52,6 +52,8 @@ pub struct PathSettings {
     pub ort_library: PathBuf,
     pub encoder_dir: PathBuf,
     pub model_dir: PathBuf,
+    /// Escalation scorer trained by `switchboard train-escalation`.
+    pub escalation_model_dir: PathBuf,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -74,7 +76,15 @@ pub struct DialogueSettings {
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct EscalationSettings {
+    /// The valence lexicon alone escalates a message scoring at or below this.
     pub negative_sentiment_threshold: f32,
+    /// Share of the scorer's held-out sensitive examples its threshold keeps (per language).
+    pub sensitive_recall: f32,
+    /// Share of the scorer's held-out angry examples its threshold keeps (per language).
+    pub anger_recall: f32,
+    /// No scorer threshold is set above this.
+    pub max_threshold: f32,
+    pub priority_sensitive: u8,
     pub priority_explicit_request: u8,
     pub priority_out_of_scope: u8,
     pub priority_repeated_failure: u8,

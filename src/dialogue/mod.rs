@@ -1,6 +1,6 @@
 //! The dialogue policy: given what the classifier understood and what the knowledge base found,
-//! decide what the bot does with a message (answer, clarify, escalate, small talk) and say it.
-//! Pure functions: no I/O, so every rule is unit-tested.
+//! decide what the bot does with a message (answer, clarify, decline, escalate, small talk) and
+//! say it. Pure functions: no I/O, so every rule is unit-tested.
 
 pub mod replies;
 
@@ -19,6 +19,8 @@ pub enum Plan {
         intent: String,
     },
     Escalate(Escalation),
+    /// The classifier rejected the message: outside what the bot covers.
+    Decline,
     Clarify {
         first: String,
         second: String,
@@ -41,9 +43,15 @@ pub struct Outcome {
     pub failed: bool,
 }
 
+/// The plan for a message no earlier rule escalated: a request for a person, a message outside
+/// the bot's domain (declined, not escalated: nobody needs to read "what's the capital of
+/// Australia"), small talk, a clarifying question, or a knowledge-base lookup.
 pub fn plan(prediction: &Prediction, settings: &DialogueSettings) -> Plan {
-    if let Some(escalation) = escalation::check_message(prediction, &settings.handoff_intents) {
+    if let Some(escalation) = escalation::check_request(prediction, &settings.handoff_intents) {
         return Plan::Escalate(escalation);
+    }
+    if prediction.out_of_scope {
+        return Plan::Decline;
     }
     let intent = &prediction.intent;
     if settings.smalltalk_intents.contains(&intent.name) {
@@ -65,7 +73,8 @@ pub fn plan(prediction: &Prediction, settings: &DialogueSettings) -> Plan {
 }
 
 /// Turns a plan (and, for a lookup, the passages found) into the reply. `failed_before` is the
-/// number of failed turns in a row before this message.
+/// number of failed turns in a row before this message: a clarification, an unanswered lookup
+/// and a decline each fail, and the failure that reaches `max_failed_turns` escalates.
 pub fn respond(
     plan: Plan,
     hits: Vec<Hit>,
@@ -73,13 +82,13 @@ pub fn respond(
     failed_before: u32,
     settings: &DialogueSettings,
 ) -> Outcome {
-    let failure = |text: String| match escalation::check_failures(
+    let failure = |action: BotAction, text: String| match escalation::check_failures(
         failed_before + 1,
         settings.max_failed_turns,
     ) {
         Some(escalation) => escalate(escalation, lang),
         None => Outcome {
-            action: BotAction::Clarify,
+            action,
             text,
             sources: Vec::new(),
             escalation: None,
@@ -88,6 +97,7 @@ pub fn respond(
     };
     match plan {
         Plan::Escalate(escalation) => escalate(escalation, lang),
+        Plan::Decline => failure(BotAction::Declined, replies::decline(lang).to_string()),
         Plan::Smalltalk { intent } => Outcome {
             action: BotAction::Smalltalk,
             text: replies::smalltalk(&intent, lang).to_string(),
@@ -95,7 +105,9 @@ pub fn respond(
             escalation: None,
             failed: false,
         },
-        Plan::Clarify { first, second } => failure(replies::clarify(&first, &second, lang)),
+        Plan::Clarify { first, second } => {
+            failure(BotAction::Clarify, replies::clarify(&first, &second, lang))
+        }
         Plan::Lookup { .. } => {
             let answers: Vec<Hit> = hits
                 .into_iter()
@@ -109,7 +121,7 @@ pub fn respond(
                     escalation: None,
                     failed: false,
                 },
-                None => failure(replies::no_answer(lang).to_string()),
+                None => failure(BotAction::Clarify, replies::no_answer(lang).to_string()),
             }
         }
     }
@@ -201,6 +213,34 @@ mod tests {
             second.escalation.unwrap().reason,
             EscalationReason::RepeatedFailure
         );
+    }
+
+    #[test]
+    fn a_rejected_message_is_declined_once_and_escalated_when_it_repeats() {
+        let settings = Settings::defaults().dialogue;
+        let mut unknown = prediction(("plan_compare", 0.2), ("roaming_charges", 0.1));
+        unknown.out_of_scope = true;
+        assert_eq!(plan(&unknown, &settings), Plan::Decline);
+        let first = respond(Plan::Decline, Vec::new(), Lang::En, 0, &settings);
+        assert_eq!((first.action, first.failed), (BotAction::Declined, true));
+        assert!(first.escalation.is_none());
+        assert!(first.text.contains("person"), "{}", first.text);
+        let again = respond(Plan::Decline, Vec::new(), Lang::Zh, 1, &settings);
+        assert_eq!(
+            again.escalation.unwrap().reason,
+            EscalationReason::RepeatedFailure
+        );
+    }
+
+    #[test]
+    fn a_question_about_the_bot_gets_an_honest_answer_in_the_customers_language() {
+        let settings = Settings::defaults().dialogue;
+        let asked = prediction(("bot_identity", 0.9), ("greeting", 0.05));
+        for (lang, words) in [(Lang::En, "virtual assistant"), (Lang::Zh, "虚拟助手")] {
+            let outcome = respond(plan(&asked, &settings), Vec::new(), lang, 0, &settings);
+            assert_eq!(outcome.action, BotAction::Smalltalk);
+            assert!(outcome.text.contains(words), "{}", outcome.text);
+        }
     }
 
     #[test]

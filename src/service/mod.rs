@@ -41,6 +41,7 @@ use uuid::Uuid;
 
 use crate::config::{DialogueSettings, Settings, SlaSettings};
 use crate::error::ServiceError;
+use crate::escalation::judge::Judge;
 use crate::kb::LiveKnowledgeBase;
 use crate::limits::RateLimits;
 use crate::metrics::Metrics;
@@ -54,6 +55,7 @@ pub struct Switchboard {
     admin_token: String,
     model_dir: PathBuf,
     classifier: Arc<Classifier>,
+    judge: Arc<Judge>,
     kb: Arc<LiveKnowledgeBase>,
     store: TicketStore,
     dialogue: Arc<DialogueSettings>,
@@ -77,9 +79,15 @@ impl Switchboard {
         // Tenants live in the ticket store's database; the default one exists from the start.
         let tenants = TenantRegistry::open(store.db())?;
         tenants.ensure_default()?;
+        let judge = Judge::load(
+            &settings.paths.escalation_model_dir,
+            classifier.encoder().dim(),
+            &settings.escalation,
+        );
         Ok(Switchboard {
             admin_token: settings.admin.token.clone(),
             model_dir: settings.paths.model_dir.clone(),
+            judge: Arc::new(judge),
             classifier,
             kb,
             dialogue: Arc::new(settings.dialogue.clone()),
