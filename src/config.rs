@@ -70,6 +70,9 @@ pub struct DialogueSettings {
     pub max_failed_turns: u32,
     pub smalltalk_intents: Vec<String>,
     pub handoff_intents: Vec<String>,
+    /// A handoff intent on top counts as a request for a person from this confidence up, even
+    /// when the classifier rejected the message.
+    pub handoff_min_confidence: f32,
     pub min_kb_score: f32,
     pub min_kb_cosine: f32,
 }

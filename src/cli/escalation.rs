@@ -123,11 +123,19 @@ pub fn eval_judgment(settings: &Settings, options: &EvalOptions) -> Result<()> {
 
 fn print_misses(rows: &[Row], turns: &[eval::Turn], talks: &[Dialogue], done: &[Vec<eval::Turn>]) {
     for (row, turn) in rows.iter().zip(turns) {
+        if std::env::var_os("SB_ALL_SCORES").is_some() {
+            println!(
+                "SCORE {} {} {:.3} {:.3}",
+                row.lang, row.reason, turn.scores[0], turn.scores[1]
+            );
+        }
         if turn.outcome() != row.expected {
             println!(
-                "MISS {:?}->{:?} [{} {}/{}] intent {} {:?} {}: {}",
+                "MISS {:?}->{:?} s{:.2} a{:.2} [{} {}/{}] intent {} {:?} {}: {}",
                 row.expected,
                 turn.outcome(),
+                turn.scores[0],
+                turn.scores[1],
                 row.lang,
                 row.reason,
                 row.category,

@@ -47,7 +47,10 @@ pub struct Outcome {
 /// the bot's domain (declined, not escalated: nobody needs to read "what's the capital of
 /// Australia"), small talk, a clarifying question, or a knowledge-base lookup.
 pub fn plan(prediction: &Prediction, settings: &DialogueSettings) -> Plan {
-    if let Some(escalation) = escalation::check_request(prediction, &settings.handoff_intents) {
+    let handoff = &settings.handoff_intents;
+    if let Some(escalation) =
+        escalation::check_request(prediction, handoff, settings.handoff_min_confidence)
+    {
         return Plan::Escalate(escalation);
     }
     if prediction.out_of_scope {

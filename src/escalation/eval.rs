@@ -102,6 +102,8 @@ pub struct Turn {
     pub intent: String,
     pub failed: bool,
     pub evidence: Option<String>,
+    /// The judge's scores [sensitive, anger].
+    pub scores: [f32; 2],
 }
 
 impl Turn {
@@ -134,6 +136,7 @@ impl Bot<'_> {
     pub fn turn(&self, text: &str, failed_before: u32) -> Result<Turn, EvalError> {
         let lang = Lang::detect(text);
         let (prediction, embedding) = self.classifier.classify_embedded(text)?;
+        let scores = self.judge.scores(text, &embedding);
         let plan = match self.judge.assess(text, &embedding).first(None) {
             Some(escalation) => Plan::Escalate(escalation),
             None => dialogue::plan(&prediction, self.settings),
@@ -162,6 +165,7 @@ impl Bot<'_> {
             evidence: outcome.escalation.map(|e| e.evidence),
             intent: prediction.intent.name,
             failed: outcome.failed,
+            scores,
         })
     }
 

@@ -76,6 +76,14 @@ impl Judge {
         self.thresholds
     }
 
+    /// The deciding scores [sensitive, anger] of `text` (zeros without a model).
+    pub fn scores(&self, text: &str, embedding: &[f32]) -> [f32; 2] {
+        self.model.as_ref().map_or([0.0; 2], |m| {
+            let scores = m.score(text, embedding);
+            [scores.0[SENSITIVE], scores.0[ANGER]]
+        })
+    }
+
     /// Judges `text`, whose sentence embedding (from the intent classifier) is `embedding`.
     pub fn assess(&self, text: &str, embedding: &[f32]) -> Assessment {
         let lang = usize::from(text.chars().any(is_cjk));

@@ -72,10 +72,17 @@ pub fn handoff_button() -> Escalation {
     }
 }
 
-/// An explicit request for a person: the handoff intent, unless the classifier rejected it.
-pub fn check_request(prediction: &Prediction, handoff_intents: &[String]) -> Option<Escalation> {
+/// An explicit request for a person: the handoff intent on top. A request the classifier
+/// rejected still counts from `min_confidence` up: when the likeliest reading of a message is
+/// "get me a person", declining it would be the worst answer.
+pub fn check_request(
+    prediction: &Prediction,
+    handoff_intents: &[String],
+    min_confidence: f32,
+) -> Option<Escalation> {
     let intent = &prediction.intent;
-    (!prediction.out_of_scope && handoff_intents.contains(&intent.name)).then(|| Escalation {
+    let confident = !prediction.out_of_scope || intent.confidence >= min_confidence;
+    (confident && handoff_intents.contains(&intent.name)).then(|| Escalation {
         reason: EscalationReason::ExplicitRequest,
         evidence: format!(
             "intent {} at confidence {:.2}",
@@ -111,13 +118,15 @@ mod tests {
     }
 
     #[test]
-    fn an_explicit_request_escalates_and_a_rejected_message_does_not() {
+    fn an_explicit_request_escalates_and_an_unlikely_one_does_not() {
         let handoff = vec!["human_agent".to_string()];
-        let asked = check_request(&prediction("human_agent", 0.9, false), &handoff).unwrap();
+        let asked = check_request(&prediction("human_agent", 0.9, false), &handoff, 0.3).unwrap();
         assert_eq!(asked.reason, EscalationReason::ExplicitRequest);
-        assert!(check_request(&prediction("bill_explain", 0.2, true), &handoff).is_none());
-        assert!(check_request(&prediction("human_agent", 0.2, true), &handoff).is_none());
-        assert!(check_request(&prediction("bill_explain", 0.9, false), &handoff).is_none());
+        let unsure = check_request(&prediction("human_agent", 0.35, true), &handoff, 0.3);
+        assert_eq!(unsure.unwrap().reason, EscalationReason::ExplicitRequest);
+        assert!(check_request(&prediction("bill_explain", 0.2, true), &handoff, 0.3).is_none());
+        assert!(check_request(&prediction("human_agent", 0.2, true), &handoff, 0.3).is_none());
+        assert!(check_request(&prediction("bill_explain", 0.9, false), &handoff, 0.3).is_none());
     }
 
     #[test]
