@@ -13,21 +13,11 @@ use switchboard::escalation::judge::Judge;
 use switchboard::escalation::scorer::{EscalationModel, LANGS};
 use switchboard::escalation::train;
 use switchboard::kb::{self, KnowledgeBase};
-use switchboard::nlu::dataset;
 use switchboard::startup;
-
-/// Intents of the intent training data that are not calm examples for the scorer: complaints
-/// are often angry, and people asking for a person often are too.
-const NOT_CALM: [&str; 2] = ["complaint", "human_agent"];
 
 pub fn train_scorer(settings: &Settings, data: &Path, intents: &Path, out: &Path) -> Result<()> {
     let started = Instant::now();
-    let mut examples = dataset::load(data)?;
-    let labelled = examples.len();
-    let calm = dataset::load(intents)?
-        .into_iter()
-        .filter(|e| !NOT_CALM.contains(&e.intent.as_str()));
-    examples.extend(calm);
+    let (examples, labelled) = train::load_examples(data, intents)?;
     let encoder = startup::load_encoder(settings)?;
     let model = train::train(&encoder, &examples)?;
     model.save(out)?;

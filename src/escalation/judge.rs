@@ -101,7 +101,14 @@ impl Judge {
         });
         let angry_words = feeling.score <= self.lexicon_threshold;
         let anger = match fired(ANGER) {
-            Some(scores) => Some(self.evidence(scores, ANGER, lang, &found)),
+            Some(scores) => {
+                let mut evidence = self.evidence(scores, ANGER, lang, &found);
+                if feeling.score < 0.0 {
+                    let words = feeling.cues.join(", ");
+                    evidence.push_str(&format!("; lexicon {:.1}: {words}", feeling.score));
+                }
+                Some(evidence)
+            }
             None if angry_words => Some(format!(
                 "sentiment {:.1} (threshold {:.1}): {}",
                 feeling.score,

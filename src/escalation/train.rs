@@ -7,11 +7,30 @@ use super::scorer::{
     ANGER, EscalationModel, FORMAT, HeldOut, KIND_OFFSET, LABELS, SENSITIVE, ScorerMeta,
     features, sigmoid,
 };
-use crate::nlu::dataset::Example;
+use std::path::Path;
+
+use crate::nlu::dataset::{self, Example};
 use crate::nlu::encoder::Encoder;
 use crate::nlu::features::is_cjk;
 use crate::nlu::head::{Features, LinearHead};
 use crate::nlu::{NluError, train as intent_train};
+
+/// Intents of the intent training data that are not calm examples for the scorer: complaints
+/// are often angry, and people asking for a person often are too.
+const NOT_CALM: [&str; 2] = ["complaint", "human_agent"];
+
+/// The scorer's examples: the labelled ones in `data` (a YAML file or directory: label ->
+/// messages), then every example of the intent data in `intents` except [`NOT_CALM`], as calm.
+/// Also returns how many came from `data`.
+pub fn load_examples(data: &Path, intents: &Path) -> Result<(Vec<Example>, usize), NluError> {
+    let mut examples = dataset::load(data)?;
+    let labelled = examples.len();
+    let calm = dataset::load(intents)?
+        .into_iter()
+        .filter(|e| !NOT_CALM.contains(&e.intent.as_str()));
+    examples.extend(calm);
+    Ok((examples, labelled))
+}
 
 /// Cross-validation folds for the held-out scores.
 const FOLDS: usize = 5;

@@ -3,6 +3,7 @@
 
 #![allow(dead_code)]
 
+pub mod escalation;
 pub mod tenants;
 
 use std::path::{Path, PathBuf};
@@ -116,6 +117,7 @@ async fn spawn(
     let mut settings = Settings::defaults();
     settings.server.port = 0;
     settings.paths.data_dir = data_dir.path().to_path_buf();
+    settings.paths.escalation_model_dir = escalation::escalation_model_dir();
     adjust(&mut settings);
     let kb = match kb {
         Some(kb) => kb,
