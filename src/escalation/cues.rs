@@ -69,7 +69,11 @@ const ENGLISH: [&[&str]; 10] = [
       "impressed", "genius", "stellar", "10/10", "keep up the good work", "oh great",
       "oh good", "what a surprise", "surprise surprise", "so generous", "so helpful",
       "best network", "lovely", "perfect, just perfect", "as always", "lol", "congratulations",
-      "super efficient", "so efficient", "makes total sense", "what a joy"],
+      "super efficient", "so efficient", "makes total sense", "what a joy", "superb",
+      "excellent", "outstanding", "incredible", "marvellous", "splendid", "wow", "bravo",
+      "kudos", "hats off", "top notch", "world class", "just great", "great work",
+      "great service", "fabulous", "terrific", "flawless", "masterpiece", "a+", "five stars",
+      "thank you so much", "how kind", "so kind", "cheers for", "thanks for the"],
     // shouting in words (capitals are measured separately)
     &["!!", "?!", "!?", "??"],
     // repetition
