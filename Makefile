@@ -5,8 +5,9 @@ CACHE     := .cache
 BIN       := target/release/switchboard
 MODEL_DIR := $(CACHE)/models/intents
 TRAIN     := models/intents/train.yaml
+ESC_DIR   := $(CACHE)/models/escalation
 
-.PHONY: run setup build model test test-browser lint bench bench-intents bench-banking77 bench-clinc150 bench-kb clean
+.PHONY: run setup build model test test-browser lint bench bench-intents bench-banking77 bench-clinc150 bench-kb bench-escalation clean
 
 run: model
 	$(BIN) serve
@@ -18,10 +19,14 @@ setup:
 build:
 	cargo build --release
 
-# The default intent model, retrained when its data changes.
+# The default intent model and the escalation scorer, each retrained when its data changes.
 model: setup build
 	@if [ ! -f $(MODEL_DIR)/model.json ] || [ $(TRAIN) -nt $(MODEL_DIR)/model.json ]; then \
 		$(BIN) train --data $(TRAIN) --out $(MODEL_DIR); \
+	fi
+	@if [ ! -f $(ESC_DIR)/escalation.json ] || [ $(TRAIN) -nt $(ESC_DIR)/escalation.json ] || \
+	   [ -n "$$(find models/escalation -newer $(ESC_DIR)/escalation.json)" ]; then \
+		$(BIN) train-escalation --out $(ESC_DIR); \
 	fi
 
 test: setup
@@ -69,6 +74,11 @@ bench-kb: model
 	$(BIN) kb-eval --split all
 	cargo run --release --example kb_index -- --articles 10000 --no-embed
 	cargo run --release --example kb_index -- --articles 1000
+
+# The bot's judgment (numbers in BENCHMARKS.md): hand-over P/R/F1 by reason and language, declines,
+# bot identity, hand-over turn; dev and test reported separately (tune on dev only).
+bench-escalation: model
+	$(BIN) escalation-eval --split all
 
 clean:
 	rm -rf data target

@@ -75,6 +75,9 @@ pub struct DialogueSettings {
     pub handoff_min_confidence: f32,
     pub min_kb_score: f32,
     pub min_kb_cosine: f32,
+    /// A message the classifier rejected is answered anyway when the best passage's BM25 score
+    /// reaches this (0 = always decline).
+    pub decline_answer_min_bm25: f32,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -75,6 +75,16 @@ pub fn plan(prediction: &Prediction, settings: &DialogueSettings) -> Plan {
     }
 }
 
+/// Whether the plan needs the knowledge base: a lookup, and a decline when a strong match may
+/// still answer it (`decline_answer_min_bm25`).
+pub fn needs_search(plan: &Plan, settings: &DialogueSettings) -> bool {
+    match plan {
+        Plan::Lookup { .. } => true,
+        Plan::Decline => settings.decline_answer_min_bm25 > 0.0,
+        Plan::Smalltalk { .. } | Plan::Escalate(_) | Plan::Clarify { .. } => false,
+    }
+}
+
 /// Turns a plan (and, for a lookup, the passages found) into the reply. `failed_before` is the
 /// number of failed turns in a row before this message: a clarification, an unanswered lookup
 /// and a decline each fail, and the failure that reaches `max_failed_turns` escalates.
@@ -100,7 +110,16 @@ pub fn respond(
     };
     match plan {
         Plan::Escalate(escalation) => escalate(escalation, lang),
-        Plan::Decline => failure(BotAction::Declined, replies::decline(lang).to_string()),
+        // The classifier doubts it, but an article matches it word for word: answer after all
+        // (a question phrased in a way the intent examples do not cover is not out of domain).
+        Plan::Decline => match hits.first() {
+            Some(best) if needs_search(&Plan::Decline, settings)
+                && best.bm25 >= settings.decline_answer_min_bm25 =>
+            {
+                answered(hits)
+            }
+            _ => failure(BotAction::Declined, replies::decline(lang).to_string()),
+        },
         Plan::Smalltalk { intent } => Outcome {
             action: BotAction::Smalltalk,
             text: replies::smalltalk(&intent, lang).to_string(),
@@ -116,17 +135,22 @@ pub fn respond(
                 .into_iter()
                 .filter(|h| h.bm25 >= settings.min_kb_score || h.cosine >= settings.min_kb_cosine)
                 .collect();
-            match answers.first() {
-                Some(best) => Outcome {
-                    action: BotAction::Answered,
-                    text: best.text.clone(),
-                    sources: answers,
-                    escalation: None,
-                    failed: false,
-                },
-                None => failure(BotAction::Clarify, replies::no_answer(lang).to_string()),
+            if answers.is_empty() {
+                return failure(BotAction::Clarify, replies::no_answer(lang).to_string());
             }
+            answered(answers)
         }
+    }
+}
+
+/// Quotes the first of `answers` (not empty) and cites them all.
+fn answered(answers: Vec<Hit>) -> Outcome {
+    Outcome {
+        action: BotAction::Answered,
+        text: answers.first().map(|h| h.text.clone()).unwrap_or_default(),
+        sources: answers,
+        escalation: None,
+        failed: false,
     }
 }
 

@@ -141,22 +141,21 @@ impl Bot<'_> {
             Some(escalation) => Plan::Escalate(escalation),
             None => dialogue::plan(&prediction, self.settings),
         };
-        let hits = match &plan {
-            Plan::Lookup { .. } => {
-                let intents: Vec<Scored> = std::iter::once(prediction.intent.clone())
-                    .chain(prediction.runner_up.clone())
-                    .collect();
-                self.kb.search(&SearchRequest {
-                    text,
-                    intents: &intents,
-                    lang: lang.code(),
-                    tenant: None,
-                    limit: SOURCES_PER_ANSWER,
-                    embedding: Some(&embedding),
-                    mode: Mode::Hybrid,
-                })?
-            }
-            _ => Vec::new(),
+        let hits = if dialogue::needs_search(&plan, self.settings) {
+            let intents: Vec<Scored> = std::iter::once(prediction.intent.clone())
+                .chain(prediction.runner_up.clone())
+                .collect();
+            self.kb.search(&SearchRequest {
+                text,
+                intents: &intents,
+                lang: lang.code(),
+                tenant: None,
+                limit: SOURCES_PER_ANSWER,
+                embedding: Some(&embedding),
+                mode: Mode::Hybrid,
+            })?
+        } else {
+            Vec::new()
         };
         let outcome = dialogue::respond(plan, hits, lang, failed_before, self.settings);
         Ok(Turn {

@@ -229,29 +229,25 @@ impl Switchboard {
                 Some(escalation) => Plan::Escalate(escalation),
                 None => dialogue::plan(&prediction, &settings),
             };
-            let hits = match &plan {
-                Plan::Lookup { .. } => {
-                    let intents: Vec<Scored> = std::iter::once(prediction.intent.clone())
-                        .chain(prediction.runner_up.clone())
-                        .collect();
-                    let request = SearchRequest {
-                        text: &text,
-                        intents: &intents,
-                        lang: lang.code(),
-                        tenant: Some(&tenant),
-                        limit: SOURCES_PER_ANSWER,
-                        embedding: Some(&embedding),
-                        mode: Mode::Hybrid,
-                    };
-                    let search_started = Instant::now();
-                    let hits = kb.search(&request)?;
-                    metrics.observe_stage(Stage::Retrieve, search_started.elapsed().as_secs_f64());
-                    hits
-                }
-                Plan::Smalltalk { .. }
-                | Plan::Escalate(_)
-                | Plan::Decline
-                | Plan::Clarify { .. } => Vec::new(),
+            let hits = if dialogue::needs_search(&plan, &settings) {
+                let intents: Vec<Scored> = std::iter::once(prediction.intent.clone())
+                    .chain(prediction.runner_up.clone())
+                    .collect();
+                let request = SearchRequest {
+                    text: &text,
+                    intents: &intents,
+                    lang: lang.code(),
+                    tenant: Some(&tenant),
+                    limit: SOURCES_PER_ANSWER,
+                    embedding: Some(&embedding),
+                    mode: Mode::Hybrid,
+                };
+                let search_started = Instant::now();
+                let hits = kb.search(&request)?;
+                metrics.observe_stage(Stage::Retrieve, search_started.elapsed().as_secs_f64());
+                hits
+            } else {
+                Vec::new()
             };
             Ok(Understanding {
                 prediction,
