@@ -25,7 +25,10 @@ async fn evidence(app: &common::TestApp, id: &str) -> String {
         .find(|e| e["type"] == "escalated")
         .cloned()
         .expect("an escalated event");
-    escalated["evidence"].as_str().expect("evidence").to_string()
+    escalated["evidence"]
+        .as_str()
+        .expect("evidence")
+        .to_string()
 }
 
 #[tokio::test]
@@ -56,7 +59,9 @@ async fn a_fraud_victim_is_handed_over_as_sensitive_ahead_of_everyone_else() {
 async fn a_bereavement_in_chinese_is_sensitive_and_answered_in_chinese() {
     let app = spawn_desk(|_| {}).await;
     let id = app.new_conversation().await;
-    let reply = app.say(&id, "我外公上个月去世了，他的号码还一直在扣费，怎么停掉").await;
+    let reply = app
+        .say(&id, "我外公上个月去世了，他的号码还一直在扣费，怎么停掉")
+        .await;
     assert_eq!(reply["escalation_reason"], "sensitive", "{reply}");
     assert!(reply["text"].as_str().unwrap().contains("人工"), "{reply}");
     assert!(evidence(&app, &id).await.contains("bereavement"));
@@ -98,7 +103,10 @@ async fn an_out_of_domain_question_is_declined_and_a_second_one_is_handed_over()
     assert_eq!(first["ticket_status"], "open");
     assert!(first["escalation_reason"].is_null());
     let text = first["text"].as_str().unwrap();
-    assert!(text.contains("roaming") && text.contains("person"), "{text}");
+    assert!(
+        text.contains("roaming") && text.contains("person"),
+        "{text}"
+    );
     let second = app.say(&id, "who won the tennis final yesterday?").await;
     assert_eq!(second["escalation_reason"], "repeated_failure", "{second}");
 }
@@ -132,7 +140,10 @@ async fn questions_about_the_bot_are_answered_honestly_in_the_customers_language
 #[tokio::test]
 async fn checking_whether_a_human_is_there_is_a_request_for_a_person() {
     let app = spawn_desk(|_| {}).await;
-    for text in ["hello? is there a human on the other side?", "请问有真人客服吗"] {
+    for text in [
+        "hello? is there a human on the other side?",
+        "请问有真人客服吗",
+    ] {
         let id = app.new_conversation().await;
         let reply = app.say(&id, text).await;
         assert_eq!(reply["escalation_reason"], "explicit_request", "{reply}");
@@ -176,7 +187,10 @@ fn the_eval_core_scores_a_labelled_set_turn_by_turn() {
     assert!(first.escalation["all"].f1 >= 0.8, "{first:?}");
     let talks: Vec<Dialogue> =
         eval::load(Path::new("tests/fixtures/judgment/dialogues.jsonl")).unwrap();
-    let done: Vec<_> = talks.iter().map(|d| bot.converse(&d.turns).unwrap()).collect();
+    let done: Vec<_> = talks
+        .iter()
+        .map(|d| bot.converse(&d.turns).unwrap())
+        .collect();
     let conversations = report::conversations(&talks, &done);
     let all = &conversations.by_category["all"]["all"];
     assert_eq!(all.conversations, 2);

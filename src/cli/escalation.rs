@@ -82,7 +82,11 @@ pub fn eval_judgment(settings: &Settings, options: &EvalOptions) -> Result<()> {
     let mut json = serde_json::Map::new();
     for split in splits {
         let rows: Vec<Row> = rows.iter().filter(|r| r.split == split).cloned().collect();
-        let talks: Vec<Dialogue> = dialogues.iter().filter(|d| d.split == split).cloned().collect();
+        let talks: Vec<Dialogue> = dialogues
+            .iter()
+            .filter(|d| d.split == split)
+            .cloned()
+            .collect();
         let turns = rows
             .iter()
             .map(|r| bot.turn(&r.text, 0))

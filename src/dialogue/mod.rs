@@ -113,8 +113,9 @@ pub fn respond(
         // The classifier doubts it, but an article matches it word for word: answer after all
         // (a question phrased in a way the intent examples do not cover is not out of domain).
         Plan::Decline => match hits.first() {
-            Some(best) if needs_search(&Plan::Decline, settings)
-                && best.bm25 >= settings.decline_answer_min_bm25 =>
+            Some(best)
+                if needs_search(&Plan::Decline, settings)
+                    && best.bm25 >= settings.decline_answer_min_bm25 =>
             {
                 answered(hits)
             }

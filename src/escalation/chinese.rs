@@ -35,7 +35,10 @@ fn table() -> &'static HashMap<char, char> {
     static TABLE: OnceLock<HashMap<char, char>> = OnceLock::new();
     TABLE.get_or_init(|| {
         let chars: Vec<char> = PAIRS.chars().collect();
-        chars.chunks_exact(2).map(|pair| (pair[0], pair[1])).collect()
+        chars
+            .chunks_exact(2)
+            .map(|pair| (pair[0], pair[1]))
+            .collect()
     })
 }
 

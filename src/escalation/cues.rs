@@ -169,7 +169,9 @@ pub fn find(text: &str) -> Found {
     let mut found = Found::default();
     for kind in 0..KINDS.len() {
         let english = ENGLISH[kind].iter().filter(|cue| has_phrase(&lower, cue));
-        let chinese = CHINESE[kind].iter().filter(|cue| simplified.contains(**cue));
+        let chinese = CHINESE[kind]
+            .iter()
+            .filter(|cue| simplified.contains(**cue));
         for cue in english.chain(chinese) {
             found.present[kind] = true;
             found.cues.push((kind, (*cue).to_string()));
@@ -184,8 +186,14 @@ fn has_phrase(text: &str, phrase: &str) -> bool {
     text.match_indices(phrase).any(|(at, _)| {
         let before = text[..at].chars().next_back();
         let after = text[at + phrase.len()..].chars().next();
-        let starts_word = phrase.chars().next().is_some_and(|c| c.is_ascii_alphanumeric());
-        let ends_word = phrase.chars().last().is_some_and(|c| c.is_ascii_alphanumeric());
+        let starts_word = phrase
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphanumeric());
+        let ends_word = phrase
+            .chars()
+            .last()
+            .is_some_and(|c| c.is_ascii_alphanumeric());
         (!starts_word || bounded(before)) && (!ends_word || bounded(after))
     })
 }
@@ -211,7 +219,9 @@ pub fn style(text: &str) -> [f32; STYLE] {
         shouted as f32 / words.len() as f32
     };
     let exclamations = text.chars().filter(|c| matches!(c, '!' | '！')).count();
-    let questions = ["??", "？？", "?？", "？?"].iter().any(|q| text.contains(q));
+    let questions = ["??", "？？", "?？", "？?"]
+        .iter()
+        .any(|q| text.contains(q));
     [
         share,
         f32::from(u8::from(shouted >= 2)),
@@ -225,7 +235,9 @@ pub fn style(text: &str) -> [f32; STYLE] {
 fn scare_quotes(text: &str) -> bool {
     let chars: Vec<char> = text.chars().collect();
     chars.windows(3).any(|w| {
-        w[0].is_whitespace() && matches!(w[1], '\'' | '"' | '“' | '‘' | '「') && w[2].is_alphanumeric()
+        w[0].is_whitespace()
+            && matches!(w[1], '\'' | '"' | '“' | '‘' | '「')
+            && w[2].is_alphanumeric()
     })
 }
 

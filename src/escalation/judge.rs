@@ -170,7 +170,10 @@ mod tests {
         assert!(assessment.sensitive.is_none());
         let anger = assessment.anger.expect("the lexicon fires");
         assert!(anger.evidence.contains("terrible"), "{}", anger.evidence);
-        assert_eq!(judge.assess("how do I pay my bill", &[]), Assessment::default());
+        assert_eq!(
+            judge.assess("how do I pay my bill", &[]),
+            Assessment::default()
+        );
     }
 
     #[test]

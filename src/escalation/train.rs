@@ -4,8 +4,8 @@
 //! thresholds are chosen. Deterministic: same data, same bytes.
 
 use super::scorer::{
-    ANGER, EscalationModel, FORMAT, HeldOut, KIND_OFFSET, LABELS, SENSITIVE, ScorerMeta,
-    features, sigmoid,
+    ANGER, EscalationModel, FORMAT, HeldOut, KIND_OFFSET, LABELS, SENSITIVE, ScorerMeta, features,
+    sigmoid,
 };
 use std::path::Path;
 
@@ -138,7 +138,11 @@ fn step(head: &mut LinearHead, squares: &mut LinearHead, x: &Features, target: u
     }
     for &(bucket, v) in &x.sparse {
         let range = bucket as usize * c..(bucket as usize + 1) * c;
-        update(&mut head.sparse[range.clone()], &mut squares.sparse[range], v);
+        update(
+            &mut head.sparse[range.clone()],
+            &mut squares.sparse[range],
+            v,
+        );
     }
 }
 
@@ -191,7 +195,11 @@ fn held_out_scores(
             negatives[lang].1 += usize::from(scores[0] >= 0.5 || scores[1] >= 0.5);
         }
     }
-    for list in held_out.sensitive.iter_mut().chain(held_out.anger.iter_mut()) {
+    for list in held_out
+        .sensitive
+        .iter_mut()
+        .chain(held_out.anger.iter_mut())
+    {
         list.sort_by(f32::total_cmp);
     }
     for (lang, (total, flagged)) in negatives.into_iter().enumerate() {

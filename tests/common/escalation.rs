@@ -15,14 +15,17 @@ pub const ESCALATION_DATA: &str = "models/escalation";
 pub fn escalation_model_dir() -> PathBuf {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
     DIR.get_or_init(|| {
-        let (examples, _) = train::load_examples(
-            Path::new(ESCALATION_DATA),
-            Path::new(DEFAULT_TRAINING_DATA),
-        )
-        .expect("escalation training data");
+        let (examples, _) =
+            train::load_examples(Path::new(ESCALATION_DATA), Path::new(DEFAULT_TRAINING_DATA))
+                .expect("escalation training data");
         let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
         for example in &examples {
-            for byte in example.intent.bytes().chain([0]).chain(example.text.bytes()) {
+            for byte in example
+                .intent
+                .bytes()
+                .chain([0])
+                .chain(example.text.bytes())
+            {
                 hash = (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3);
             }
         }

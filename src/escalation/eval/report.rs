@@ -100,9 +100,7 @@ pub fn first_messages(rows: &[Row], turns: &[Turn]) -> FirstMessages {
         let handed_over = turn.action == BotAction::Escalated;
         let expected_handover = row.expected == Expected::Handover;
         let correct = match row.reason.as_str() {
-            "bot_identity" => {
-                turn.outcome() == Expected::Answer && turn.intent == "bot_identity"
-            }
+            "bot_identity" => turn.outcome() == Expected::Answer && turn.intent == "bot_identity",
             _ => turn.outcome() == row.expected,
         };
         for lang in ["all", row.lang.as_str()] {
