@@ -147,7 +147,7 @@ fn print_misses(rows: &[Row], turns: &[eval::Turn], talks: &[Dialogue], done: &[
         if got != talk.handover_at {
             let actions: Vec<String> = turns
                 .iter()
-                .map(|t| format!("{:?}/{}", t.action, t.intent))
+                .map(|t| format!("{:?}/{}/{:?}", t.action, t.intent, t.reason))
                 .collect();
             println!(
                 "TURN want {:?} got {got:?} [{} {}] {:?} | {}",
