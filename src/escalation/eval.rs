@@ -16,6 +16,7 @@ use serde::Deserialize;
 use super::judge::Judge;
 use crate::config::DialogueSettings;
 use crate::dialogue::{self, Lang, Plan};
+use crate::escalation;
 use crate::kb::{KbError, KnowledgeBase, Mode, SearchRequest};
 use crate::nlu::{Classifier, NluError, Scored};
 use crate::tickets::{BotAction, EscalationReason};
@@ -137,7 +138,12 @@ impl Bot<'_> {
         let lang = Lang::detect(text);
         let (prediction, embedding) = self.classifier.classify_embedded(text)?;
         let scores = self.judge.scores(text, &embedding);
-        let plan = match self.judge.assess(text, &embedding).first(None) {
+        let request = escalation::check_request(
+            &prediction,
+            &self.settings.handoff_intents,
+            self.settings.handoff_min_confidence,
+        );
+        let plan = match self.judge.assess(text, &embedding).first(None, request) {
             Some(escalation) => Plan::Escalate(escalation),
             None => dialogue::plan(&prediction, self.settings),
         };

@@ -20,12 +20,27 @@ use crate::tickets::EscalationReason;
 pub struct Assessment {
     pub sensitive: Option<Escalation>,
     pub anger: Option<Escalation>,
+    /// The queue priority anger gets (`priority_negative_sentiment`).
+    pub anger_priority: u8,
 }
 
 impl Assessment {
-    /// The rule that wins: a sensitive situation, then the tenant's rule, then anger.
-    pub fn first(self, tenant_rule: Option<Escalation>) -> Option<Escalation> {
-        self.sensitive.or(tenant_rule).or(self.anger)
+    /// The rule that wins: a sensitive situation, the tenant's rule, an explicit request for a
+    /// person, then anger. A request from an angry customer keeps anger's queue priority, so
+    /// asking politely or not never costs a place.
+    pub fn first(
+        self,
+        tenant_rule: Option<Escalation>,
+        request: Option<Escalation>,
+    ) -> Option<Escalation> {
+        let request = request.map(|mut request| {
+            if let Some(anger) = &self.anger {
+                request.priority = request.priority.max(self.anger_priority);
+                request.evidence = format!("{}; also {}", request.evidence, anger.evidence);
+            }
+            request
+        });
+        self.sensitive.or(tenant_rule).or(request).or(self.anger)
     }
 }
 
@@ -34,6 +49,7 @@ pub struct Judge {
     /// [deciding label][language] (see [`LANGS`]).
     thresholds: [[f32; 2]; 2],
     lexicon_threshold: f32,
+    anger_priority: u8,
 }
 
 impl Judge {
@@ -52,6 +68,7 @@ impl Judge {
             model,
             thresholds,
             lexicon_threshold: settings.negative_sentiment_threshold,
+            anger_priority: settings.priority_negative_sentiment,
         }
     }
 
@@ -124,6 +141,7 @@ impl Judge {
                 evidence,
                 priority: 0,
             }),
+            anger_priority: self.anger_priority,
         }
     }
 
@@ -170,14 +188,12 @@ mod tests {
         assert!(assessment.sensitive.is_none());
         let anger = assessment.anger.expect("the lexicon fires");
         assert!(anger.evidence.contains("terrible"), "{}", anger.evidence);
-        assert_eq!(
-            judge.assess("how do I pay my bill", &[]),
-            Assessment::default()
-        );
+        let calm = judge.assess("how do I pay my bill", &[]);
+        assert!(calm.sensitive.is_none() && calm.anger.is_none(), "{calm:?}");
     }
 
     #[test]
-    fn a_sensitive_situation_outranks_the_tenant_rule_and_anger() {
+    fn a_sensitive_situation_outranks_the_tenant_rule_then_a_request_then_anger() {
         let escalation = |reason| Escalation {
             reason,
             evidence: String::new(),
@@ -186,19 +202,22 @@ mod tests {
         let all = Assessment {
             sensitive: Some(escalation(EscalationReason::Sensitive)),
             anger: Some(escalation(EscalationReason::NegativeSentiment)),
+            anger_priority: 2,
         };
         let tenant = Some(escalation(EscalationReason::TenantRule));
-        assert_eq!(
-            all.clone().first(tenant.clone()).unwrap().reason,
-            EscalationReason::Sensitive
-        );
+        let request = Some(escalation(EscalationReason::ExplicitRequest));
+        let first = all.clone().first(tenant.clone(), request.clone());
+        assert_eq!(first.unwrap().reason, EscalationReason::Sensitive);
         let angry = Assessment {
             sensitive: None,
             ..all
         };
-        assert_eq!(
-            angry.first(tenant).unwrap().reason,
-            EscalationReason::TenantRule
-        );
+        let first = angry.clone().first(tenant, request.clone()).unwrap();
+        assert_eq!(first.reason, EscalationReason::TenantRule);
+        let asked = angry.clone().first(None, request).unwrap();
+        assert_eq!(asked.reason, EscalationReason::ExplicitRequest);
+        assert_eq!(asked.priority, 2, "an angry request keeps anger's place");
+        let anger = angry.first(None, None).unwrap();
+        assert_eq!(anger.reason, EscalationReason::NegativeSentiment);
     }
 }

@@ -3,10 +3,10 @@
 //!
 //! Rules, in the order the service applies them to a customer message while the bot has the
 //! conversation: a sensitive situation (fraud, bereavement, safety, legal action, a vulnerable
-//! customer), a per-tenant rule on the ticket's metadata (e.g. VIP), anger (both judged by
-//! [`judge`]: the learned [`scorer`] with the [`cues`] and [`sentiment`] lexicons), an explicit
-//! request (the handoff intent, or the widget's button), repeated failed turns (declined,
-//! unclear or unanswered messages). [`hours`] decides whether people are there to take it; the
+//! customer), a per-tenant rule on the ticket's metadata (e.g. VIP), an explicit request (the
+//! handoff intent, or the widget's button), anger (anger and sensitive situations are judged by
+//! [`judge`]: the learned [`scorer`] with the [`cues`] and [`sentiment`] lexicons), repeated
+//! failed turns (declined, unclear or unanswered messages). [`hours`] decides whether people are there to take it; the
 //! queue lives in `service::handling`. [`eval`] measures all of it on labelled conversations.
 
 pub mod chinese;

@@ -204,8 +204,9 @@ impl Switchboard {
     }
 
     /// Classifies, judges and, when the plan calls for it, searches: on the blocking pool, behind
-    /// the gate. A sensitive situation, then a rule that fired before the classifier (`forced`),
-    /// then anger decide the plan; the prediction is still made, so agents see the intent.
+    /// the gate. A sensitive situation, a rule that fired before the classifier (`forced`), a
+    /// request for a person, then anger decide the plan; the prediction is still made, so agents
+    /// see the intent.
     async fn understand(
         &self,
         text: String,
@@ -225,7 +226,12 @@ impl Switchboard {
             let classifier = models.classifier_for(&shared, model_dir.as_deref())?;
             let (prediction, embedding) = classifier.classify_embedded(&text)?;
             metrics.observe_stage(Stage::Classify, classify_started.elapsed().as_secs_f64());
-            let plan = match judge.assess(&text, &embedding).first(forced) {
+            let request = escalation::check_request(
+                &prediction,
+                &settings.handoff_intents,
+                settings.handoff_min_confidence,
+            );
+            let plan = match judge.assess(&text, &embedding).first(forced, request) {
                 Some(escalation) => Plan::Escalate(escalation),
                 None => dialogue::plan(&prediction, &settings),
             };
