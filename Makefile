@@ -5,8 +5,9 @@ CACHE     := .cache
 BIN       := target/release/switchboard
 MODEL_DIR := $(CACHE)/models/intents
 TRAIN     := models/intents/train.yaml
+ESC_DIR   := $(CACHE)/models/escalation
 
-.PHONY: run setup build model deps test test-postgres test-browser soak-ci lint bench bench-intents bench-banking77 bench-clinc150 bench-kb bench-encoder bench-compare soak crash-rounds clean
+.PHONY: run setup build model deps test test-postgres test-browser soak-ci lint bench bench-intents bench-banking77 bench-clinc150 bench-kb bench-encoder bench-compare bench-escalation soak crash-rounds clean
 
 run: model
 	$(BIN) serve
@@ -19,11 +20,16 @@ setup:
 build:
 	cargo build --release
 
-# The default intent model, retrained when its data, the encoders or their configuration change.
+# The default intent model and the escalation scorer, each retrained when its data, the encoders
+# or their configuration change.
 ENCODER_STAMPS := $(CACHE)/encoder/STAMP $(CACHE)/encoder-e5/STAMP config/default.toml
 model: setup build
 	@if [ ! -f $(MODEL_DIR)/model.json ] || [ -n "$$(find $(TRAIN) $(ENCODER_STAMPS) -newer $(MODEL_DIR)/model.json 2>/dev/null)" ]; then \
 		$(BIN) train --data $(TRAIN) --out $(MODEL_DIR); \
+	fi
+	@if [ ! -f $(ESC_DIR)/escalation.json ] || [ $(TRAIN) -nt $(ESC_DIR)/escalation.json ] || \
+	   [ -n "$$(find models/escalation $(ENCODER_STAMPS) -newer $(ESC_DIR)/escalation.json)" ]; then \
+		$(BIN) train-escalation --out $(ESC_DIR); \
 	fi
 
 # What the tests need and a fresh Debian machine lacks (chromium, the CJK font, PostgreSQL, ...).
@@ -107,6 +113,11 @@ bench-encoder: setup
 bench-compare: model
 	cargo build --release --example loadgen --example bench_encoder
 	python3 benches/compare.py --seconds 10
+
+# The bot's judgment (numbers in BENCHMARKS.md): hand-over P/R/F1 by reason and language, declines,
+# bot identity, hand-over turn; dev and test reported separately (tune on dev only).
+bench-escalation: model
+	$(BIN) escalation-eval --split all
 
 clean:
 	rm -rf data target

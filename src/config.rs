@@ -69,6 +69,8 @@ pub struct PathSettings {
     pub encoder_dir: PathBuf,
     pub multilingual_encoder_dir: PathBuf,
     pub model_dir: PathBuf,
+    /// Escalation scorer trained by `switchboard train-escalation`.
+    pub escalation_model_dir: PathBuf,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -94,13 +96,27 @@ pub struct DialogueSettings {
     pub max_failed_turns: u32,
     pub smalltalk_intents: Vec<String>,
     pub handoff_intents: Vec<String>,
+    /// A handoff intent on top counts as a request for a person from this confidence up, even
+    /// when the classifier rejected the message.
+    pub handoff_min_confidence: f32,
     pub min_kb_score: f32,
     pub min_kb_cosine: f32,
+    /// A message the classifier rejected is answered anyway when the best passage's BM25 score
+    /// reaches this (0 = always decline).
+    pub decline_answer_min_bm25: f32,
 }
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct EscalationSettings {
+    /// The valence lexicon alone escalates a message scoring at or below this.
     pub negative_sentiment_threshold: f32,
+    /// Share of the scorer's held-out sensitive examples its threshold keeps (per language).
+    pub sensitive_recall: f32,
+    /// Share of the scorer's held-out angry examples its threshold keeps (per language).
+    pub anger_recall: f32,
+    /// No scorer threshold is set above this.
+    pub max_threshold: f32,
+    pub priority_sensitive: u8,
     pub priority_explicit_request: u8,
     pub priority_out_of_scope: u8,
     pub priority_repeated_failure: u8,

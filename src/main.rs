@@ -10,7 +10,7 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 
-use cli::{intents, knowledge, people};
+use cli::{escalation, intents, knowledge, people};
 use switchboard::config::Settings;
 use switchboard::kb::eval as kb_eval;
 use switchboard::startup;
@@ -69,6 +69,42 @@ enum Command {
         data: PathBuf,
         #[arg(long)]
         out: PathBuf,
+    },
+    /// Train the escalation scorer (anger, sensitive situations) from labelled examples (a YAML
+    /// file or directory: label -> messages), with the intent examples as calm ones.
+    TrainEscalation {
+        #[arg(long, default_value = "models/escalation")]
+        data: PathBuf,
+        #[arg(long, default_value = "models/intents/train.yaml")]
+        intents: PathBuf,
+        /// Output directory (default: paths.escalation_model_dir).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// The bot's judgment on labelled first messages and conversations: hand-over precision,
+    /// recall and F1 by reason and language, declines, bot identity, hand-over turn.
+    EscalationEval {
+        #[arg(long, default_value = "benches/data/escalation_eval.jsonl")]
+        data: PathBuf,
+        #[arg(long, default_value = "benches/data/escalation_dialogues.jsonl")]
+        dialogues: PathBuf,
+        /// Intent model (default: paths.model_dir).
+        #[arg(long)]
+        model: Option<PathBuf>,
+        /// Escalation scorer (default: paths.escalation_model_dir).
+        #[arg(long)]
+        escalation_model: Option<PathBuf>,
+        /// Knowledge-base directory (default: paths.kb_dir).
+        #[arg(long)]
+        kb: Option<PathBuf>,
+        /// dev, test, or all (each reported separately). Tune on dev only.
+        #[arg(long, default_value = "all")]
+        split: String,
+        #[arg(long)]
+        json: bool,
+        /// Also list the rows and conversations the bot got wrong.
+        #[arg(long)]
+        show_misses: bool,
     },
     /// Evaluate an intent model on labelled examples.
     Eval {
@@ -201,6 +237,35 @@ fn run() -> Result<()> {
         ),
 
         Command::Train { data, out } => intents::train_model(&settings, &data, &out),
+        Command::TrainEscalation { data, intents, out } => escalation::train_scorer(
+            &settings,
+            &data,
+            &intents,
+            &out.unwrap_or(settings.paths.escalation_model_dir.clone()),
+        ),
+        Command::EscalationEval {
+            data,
+            dialogues,
+            model,
+            escalation_model,
+            kb,
+            split,
+            json,
+            show_misses,
+        } => escalation::eval_judgment(
+            &settings,
+            &escalation::EvalOptions {
+                data,
+                dialogues,
+                model: model.unwrap_or(settings.paths.model_dir.clone()),
+                escalation_model: escalation_model
+                    .unwrap_or(settings.paths.escalation_model_dir.clone()),
+                kb: kb.unwrap_or(settings.paths.kb_dir.clone()),
+                split,
+                json,
+                show_misses,
+            },
+        ),
         Command::Eval { model, data, json } => intents::eval_model(&settings, &model, &data, json),
         Command::Calibrate { model, data } => intents::calibrate(&settings, &model, &data),
         Command::Agent { command } => people::agent(&settings, command),

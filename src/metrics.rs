@@ -140,6 +140,7 @@ impl Metrics {
             EscalationReason::RepeatedFailure => "repeated_failure",
             EscalationReason::NegativeSentiment => "negative_sentiment",
             EscalationReason::TenantRule => "tenant_rule",
+            EscalationReason::Sensitive => "sensitive",
         };
         self.escalations.with_label_values(&[name]).inc();
     }

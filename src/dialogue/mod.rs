@@ -1,6 +1,6 @@
 //! The dialogue policy: given what the classifier understood and what the knowledge base found,
-//! decide what the bot does with a message (answer, clarify, escalate, small talk) and say it.
-//! Pure functions: no I/O, so every rule is unit-tested.
+//! decide what the bot does with a message (answer, clarify, decline, escalate, small talk) and
+//! say it. Pure functions: no I/O, so every rule is unit-tested.
 
 pub mod replies;
 
@@ -19,6 +19,8 @@ pub enum Plan {
         intent: String,
     },
     Escalate(Escalation),
+    /// The classifier rejected the message: outside what the bot covers.
+    Decline,
     Clarify {
         first: String,
         second: String,
@@ -41,9 +43,18 @@ pub struct Outcome {
     pub failed: bool,
 }
 
+/// The plan for a message no earlier rule escalated: a request for a person, a message outside
+/// the bot's domain (declined, not escalated: nobody needs to read "what's the capital of
+/// Australia"), small talk, a clarifying question, or a knowledge-base lookup.
 pub fn plan(prediction: &Prediction, settings: &DialogueSettings) -> Plan {
-    if let Some(escalation) = escalation::check_message(prediction, &settings.handoff_intents) {
+    let handoff = &settings.handoff_intents;
+    if let Some(escalation) =
+        escalation::check_request(prediction, handoff, settings.handoff_min_confidence)
+    {
         return Plan::Escalate(escalation);
+    }
+    if prediction.out_of_scope {
+        return Plan::Decline;
     }
     let intent = &prediction.intent;
     if settings.smalltalk_intents.contains(&intent.name) {
@@ -64,8 +75,19 @@ pub fn plan(prediction: &Prediction, settings: &DialogueSettings) -> Plan {
     }
 }
 
+/// Whether the plan needs the knowledge base: a lookup, and a decline when a strong match may
+/// still answer it (`decline_answer_min_bm25`).
+pub fn needs_search(plan: &Plan, settings: &DialogueSettings) -> bool {
+    match plan {
+        Plan::Lookup { .. } => true,
+        Plan::Decline => settings.decline_answer_min_bm25 > 0.0,
+        Plan::Smalltalk { .. } | Plan::Escalate(_) | Plan::Clarify { .. } => false,
+    }
+}
+
 /// Turns a plan (and, for a lookup, the passages found) into the reply. `failed_before` is the
-/// number of failed turns in a row before this message.
+/// number of failed turns in a row before this message: a clarification, an unanswered lookup
+/// and a decline each fail, and the failure that reaches `max_failed_turns` escalates.
 pub fn respond(
     plan: Plan,
     hits: Vec<Hit>,
@@ -73,13 +95,13 @@ pub fn respond(
     failed_before: u32,
     settings: &DialogueSettings,
 ) -> Outcome {
-    let failure = |text: String| match escalation::check_failures(
+    let failure = |action: BotAction, text: String| match escalation::check_failures(
         failed_before + 1,
         settings.max_failed_turns,
     ) {
         Some(escalation) => escalate(escalation, lang),
         None => Outcome {
-            action: BotAction::Clarify,
+            action,
             text,
             sources: Vec::new(),
             escalation: None,
@@ -88,6 +110,17 @@ pub fn respond(
     };
     match plan {
         Plan::Escalate(escalation) => escalate(escalation, lang),
+        // The classifier doubts it, but an article matches it word for word: answer after all
+        // (a question phrased in a way the intent examples do not cover is not out of domain).
+        Plan::Decline => match hits.first() {
+            Some(best)
+                if needs_search(&Plan::Decline, settings)
+                    && best.bm25 >= settings.decline_answer_min_bm25 =>
+            {
+                answered(hits)
+            }
+            _ => failure(BotAction::Declined, replies::decline(lang).to_string()),
+        },
         Plan::Smalltalk { intent } => Outcome {
             action: BotAction::Smalltalk,
             text: replies::smalltalk(&intent, lang).to_string(),
@@ -95,23 +128,30 @@ pub fn respond(
             escalation: None,
             failed: false,
         },
-        Plan::Clarify { first, second } => failure(replies::clarify(&first, &second, lang)),
+        Plan::Clarify { first, second } => {
+            failure(BotAction::Clarify, replies::clarify(&first, &second, lang))
+        }
         Plan::Lookup { .. } => {
             let answers: Vec<Hit> = hits
                 .into_iter()
                 .filter(|h| h.bm25 >= settings.min_kb_score || h.cosine >= settings.min_kb_cosine)
                 .collect();
-            match answers.first() {
-                Some(best) => Outcome {
-                    action: BotAction::Answered,
-                    text: best.text.clone(),
-                    sources: answers,
-                    escalation: None,
-                    failed: false,
-                },
-                None => failure(replies::no_answer(lang).to_string()),
+            if answers.is_empty() {
+                return failure(BotAction::Clarify, replies::no_answer(lang).to_string());
             }
+            answered(answers)
         }
+    }
+}
+
+/// Quotes the first of `answers` (not empty) and cites them all.
+fn answered(answers: Vec<Hit>) -> Outcome {
+    Outcome {
+        action: BotAction::Answered,
+        text: answers.first().map(|h| h.text.clone()).unwrap_or_default(),
+        sources: answers,
+        escalation: None,
+        failed: false,
     }
 }
 
@@ -201,6 +241,34 @@ mod tests {
             second.escalation.unwrap().reason,
             EscalationReason::RepeatedFailure
         );
+    }
+
+    #[test]
+    fn a_rejected_message_is_declined_once_and_escalated_when_it_repeats() {
+        let settings = Settings::defaults().dialogue;
+        let mut unknown = prediction(("plan_compare", 0.2), ("roaming_charges", 0.1));
+        unknown.out_of_scope = true;
+        assert_eq!(plan(&unknown, &settings), Plan::Decline);
+        let first = respond(Plan::Decline, Vec::new(), Lang::En, 0, &settings);
+        assert_eq!((first.action, first.failed), (BotAction::Declined, true));
+        assert!(first.escalation.is_none());
+        assert!(first.text.contains("person"), "{}", first.text);
+        let again = respond(Plan::Decline, Vec::new(), Lang::Zh, 1, &settings);
+        assert_eq!(
+            again.escalation.unwrap().reason,
+            EscalationReason::RepeatedFailure
+        );
+    }
+
+    #[test]
+    fn a_question_about_the_bot_gets_an_honest_answer_in_the_customers_language() {
+        let settings = Settings::defaults().dialogue;
+        let asked = prediction(("bot_identity", 0.9), ("greeting", 0.05));
+        for (lang, words) in [(Lang::En, "virtual assistant"), (Lang::Zh, "虚拟助手")] {
+            let outcome = respond(plan(&asked, &settings), Vec::new(), lang, 0, &settings);
+            assert_eq!(outcome.action, BotAction::Smalltalk);
+            assert!(outcome.text.contains(words), "{}", outcome.text);
+        }
     }
 
     #[test]

@@ -44,6 +44,12 @@ pub fn smalltalk(intent: &str, lang: Lang) -> &'static str {
         ("thanks", Lang::Zh) => "不客气！还有其他可以帮您的吗？",
         ("goodbye", Lang::En) => "Thanks for contacting us. Goodbye!",
         ("goodbye", Lang::Zh) => "感谢您的咨询，再见！",
+        ("bot_identity", Lang::En) => {
+            "I'm the operator's virtual assistant, an automated program rather than a person. I can answer questions about bills, payments, plans, roaming, SIM and eSIM, phones, coverage, home internet and your account. If you'd rather talk to a person, just say so or press \"talk to a person\"."
+        }
+        ("bot_identity", Lang::Zh) => {
+            "我是运营商的虚拟助手（自动回复程序），不是真人。我可以解答账单、缴费、套餐、漫游、SIM卡和eSIM、手机、信号覆盖、家庭宽带和账户方面的问题。如需人工服务，请直接告诉我或点击“转人工”。"
+        }
         (_, Lang::En) => "How can I help you today?",
         (_, Lang::Zh) => "请问有什么可以帮您？",
     }
@@ -75,6 +81,24 @@ pub fn escalated(reason: EscalationReason, lang: Lang) -> &'static str {
             "A member of our support team will take it from here; they will reply in this chat."
         }
         (EscalationReason::TenantRule, Lang::Zh) => "接下来将由人工客服为您服务，请在此等候回复。",
+        (EscalationReason::Sensitive, Lang::En) => {
+            "I'm sorry you're dealing with this. It needs a person, so I'm passing you to a member of our support team now; they will reply here."
+        }
+        (EscalationReason::Sensitive, Lang::Zh) => {
+            "很抱歉您遇到这样的情况。这件事需要人工处理，正在为您优先转接客服人员，请在这里等候回复。"
+        }
+    }
+}
+
+/// The reply to a message outside what the bot covers: what it can help with, and a person on offer.
+pub fn decline(lang: Lang) -> &'static str {
+    match lang {
+        Lang::En => {
+            "Sorry, that's outside what I can help with. I can answer questions about your bills and payments, plans, roaming, SIM and eSIM, phones, coverage, home internet and your account. If you'd like to talk to a person, just say so."
+        }
+        Lang::Zh => {
+            "抱歉，这个问题超出了我能帮忙的范围。我可以解答账单和缴费、套餐、漫游、SIM卡和eSIM、手机、信号覆盖、家庭宽带和账户方面的问题。如需人工服务，请直接告诉我。"
+        }
     }
 }
 

@@ -2,13 +2,21 @@
 //! Every escalation records which rule fired and why, so agents and reports can see it.
 //!
 //! Rules, in the order the service applies them to a customer message while the bot has the
-//! conversation: a per-tenant rule on the ticket's metadata (e.g. VIP), negative sentiment
-//! ([`sentiment`]), an explicit request (the handoff intent, or the widget's button), out of
-//! scope (the classifier rejected the message), repeated failed turns. [`hours`] decides whether
-//! people are there to take it; the queue lives in `service::handling`.
+//! conversation: a sensitive situation (fraud, bereavement, safety, legal action, a vulnerable
+//! customer), a per-tenant rule on the ticket's metadata (e.g. VIP), an explicit request (the
+//! handoff intent, or the widget's button), anger (anger and sensitive situations are judged by
+//! [`judge`]: the learned [`scorer`] with the [`cues`] and [`sentiment`] lexicons), repeated
+//! failed turns (declined, unclear or unanswered messages). [`hours`] decides whether people are there to take it; the
+//! queue lives in `service::handling`. [`eval`] measures all of it on labelled conversations.
 
+pub mod chinese;
+pub mod cues;
+pub mod eval;
 pub mod hours;
+pub mod judge;
+pub mod scorer;
 pub mod sentiment;
+pub mod train;
 
 use std::collections::BTreeMap;
 
@@ -31,32 +39,10 @@ pub fn priority(escalation: &Escalation, settings: &EscalationSettings) -> u8 {
         EscalationReason::OutOfScope => settings.priority_out_of_scope,
         EscalationReason::RepeatedFailure => settings.priority_repeated_failure,
         EscalationReason::NegativeSentiment => settings.priority_negative_sentiment,
+        EscalationReason::Sensitive => settings.priority_sensitive,
         EscalationReason::TenantRule => 0,
     };
     configured.max(escalation.priority)
-}
-
-/// Rules that fire before the classifier is consulted: the tenant's metadata rules, then anger.
-pub fn check_before_nlu(
-    tenant: &str,
-    metadata: &BTreeMap<String, String>,
-    text: &str,
-    settings: &EscalationSettings,
-) -> Option<Escalation> {
-    if let Some(escalation) = check_tenant(tenant, metadata, settings) {
-        return Some(escalation);
-    }
-    let feeling = sentiment::score(text);
-    (feeling.score <= settings.negative_sentiment_threshold).then(|| Escalation {
-        reason: EscalationReason::NegativeSentiment,
-        evidence: format!(
-            "sentiment {:.1} (threshold {:.1}): {}",
-            feeling.score,
-            settings.negative_sentiment_threshold,
-            feeling.cues.join(", ")
-        ),
-        priority: 0,
-    })
 }
 
 /// The tenant's metadata rules: the first rule whose key and value match fires.
@@ -86,31 +72,24 @@ pub fn handoff_button() -> Escalation {
     }
 }
 
-/// Rules that look at one message alone: an explicit request for a person, or a message the
-/// classifier rejects as out of scope.
-pub fn check_message(prediction: &Prediction, handoff_intents: &[String]) -> Option<Escalation> {
+/// An explicit request for a person: the handoff intent on top. A request the classifier
+/// rejected still counts from `min_confidence` up: when the likeliest reading of a message is
+/// "get me a person", declining it would be the worst answer.
+pub fn check_request(
+    prediction: &Prediction,
+    handoff_intents: &[String],
+    min_confidence: f32,
+) -> Option<Escalation> {
     let intent = &prediction.intent;
-    if !prediction.out_of_scope && handoff_intents.contains(&intent.name) {
-        return Some(Escalation {
-            reason: EscalationReason::ExplicitRequest,
-            evidence: format!(
-                "intent {} at confidence {:.2}",
-                intent.name, intent.confidence
-            ),
-            priority: 0,
-        });
-    }
-    if prediction.out_of_scope {
-        return Some(Escalation {
-            reason: EscalationReason::OutOfScope,
-            evidence: format!(
-                "top intent {} at confidence {:.2} was rejected",
-                intent.name, intent.confidence
-            ),
-            priority: 0,
-        });
-    }
-    None
+    let confident = !prediction.out_of_scope || intent.confidence >= min_confidence;
+    (confident && handoff_intents.contains(&intent.name)).then(|| Escalation {
+        reason: EscalationReason::ExplicitRequest,
+        evidence: format!(
+            "intent {} at confidence {:.2}",
+            intent.name, intent.confidence
+        ),
+        priority: 0,
+    })
 }
 
 /// The rule over the conversation: too many failed turns in a row.
@@ -139,13 +118,15 @@ mod tests {
     }
 
     #[test]
-    fn explicit_request_and_out_of_scope_escalate() {
+    fn an_explicit_request_escalates_and_an_unlikely_one_does_not() {
         let handoff = vec!["human_agent".to_string()];
-        let asked = check_message(&prediction("human_agent", 0.9, false), &handoff).unwrap();
+        let asked = check_request(&prediction("human_agent", 0.9, false), &handoff, 0.3).unwrap();
         assert_eq!(asked.reason, EscalationReason::ExplicitRequest);
-        let unknown = check_message(&prediction("bill_explain", 0.2, true), &handoff).unwrap();
-        assert_eq!(unknown.reason, EscalationReason::OutOfScope);
-        assert!(check_message(&prediction("bill_explain", 0.9, false), &handoff).is_none());
+        let unsure = check_request(&prediction("human_agent", 0.35, true), &handoff, 0.3);
+        assert_eq!(unsure.unwrap().reason, EscalationReason::ExplicitRequest);
+        assert!(check_request(&prediction("bill_explain", 0.2, true), &handoff, 0.3).is_none());
+        assert!(check_request(&prediction("human_agent", 0.2, true), &handoff, 0.3).is_none());
+        assert!(check_request(&prediction("bill_explain", 0.9, false), &handoff, 0.3).is_none());
     }
 
     #[test]
@@ -161,12 +142,16 @@ mod tests {
     }
 
     #[test]
-    fn an_angry_message_escalates_before_the_classifier() {
+    fn a_sensitive_situation_has_the_highest_priority() {
         let settings = crate::config::Settings::defaults().escalation;
-        let none = BTreeMap::new();
-        let angry = check_before_nlu("demo", &none, "This is absolutely terrible!!", &settings);
-        assert_eq!(angry.unwrap().reason, EscalationReason::NegativeSentiment);
-        assert!(check_before_nlu("demo", &none, "how do I pay my bill", &settings).is_none());
+        let sensitive = Escalation {
+            reason: EscalationReason::Sensitive,
+            evidence: String::new(),
+            priority: 0,
+        };
+        let vip = settings.tenants["demo"].rules[0].priority;
+        assert!(priority(&sensitive, &settings) > vip);
+        assert!(settings.priority_sensitive > settings.priority_negative_sentiment);
     }
 
     #[test]

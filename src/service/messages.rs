@@ -106,7 +106,7 @@ impl Switchboard {
         let mut events = reopening(&ticket);
         events.push(customer);
         let lang = Lang::detect(&text);
-        let forced = self.rules_before_nlu(&ticket, &text);
+        let forced = self.rules_before_nlu(&ticket);
         let understanding = self
             .understand(text, lang, ticket.tenant.clone(), forced)
             .await?;
@@ -135,10 +135,11 @@ impl Switchboard {
             .await
     }
 
-    /// The tenant's rules and the sentiment rule, which fire before the classifier.
-    fn rules_before_nlu(&self, ticket: &Ticket, text: &str) -> Option<Escalation> {
+    /// The tenant's metadata rules, which need no model (anger and sensitive situations are
+    /// judged on the classifier's embedding, in [`Switchboard::understand`]).
+    fn rules_before_nlu(&self, ticket: &Ticket) -> Option<Escalation> {
         let rules = &self.desk.escalation;
-        escalation::check_before_nlu(&ticket.tenant, &ticket.metadata, text, rules)
+        escalation::check_tenant(&ticket.tenant, &ticket.metadata, rules)
     }
 
     /// A person has the conversation: record the message, the bot stays silent.
@@ -203,9 +204,10 @@ impl Switchboard {
         Ok(trimmed)
     }
 
-    /// Classifies and, when the plan calls for it, searches: on the blocking pool, behind the gate.
-    /// A rule that fired before the classifier (`forced`) decides the plan; the prediction is
-    /// still made, so agents see the intent.
+    /// Classifies, judges and, when the plan calls for it, searches: on the blocking pool, behind
+    /// the gate. A sensitive situation, a rule that fired before the classifier (`forced`), a
+    /// request for a person, then anger decide the plan; the prediction is still made, so agents
+    /// see the intent.
     async fn understand(
         &self,
         text: String,
@@ -219,35 +221,40 @@ impl Switchboard {
         let kb = Arc::clone(&self.kb);
         let settings = Arc::clone(&self.dialogue);
         let metrics = Arc::clone(&self.metrics);
+        let judge = Arc::clone(&self.judge);
         let job = move || -> Result<Understanding, ServiceError> {
             let classify_started = Instant::now();
             let classifier = models.classifier_for(&shared, model_dir.as_deref())?;
             let (prediction, embedding) = classifier.classify_embedded(&text)?;
             metrics.observe_stage(Stage::Classify, classify_started.elapsed().as_secs_f64());
-            let plan = match forced {
+            let request = escalation::check_request(
+                &prediction,
+                &settings.handoff_intents,
+                settings.handoff_min_confidence,
+            );
+            let plan = match judge.assess(&text, &embedding).first(forced, request) {
                 Some(escalation) => Plan::Escalate(escalation),
                 None => dialogue::plan(&prediction, &settings),
             };
-            let hits = match &plan {
-                Plan::Lookup { .. } => {
-                    let intents: Vec<Scored> = std::iter::once(prediction.intent.clone())
-                        .chain(prediction.runner_up.clone())
-                        .collect();
-                    let request = SearchRequest {
-                        text: &text,
-                        intents: &intents,
-                        lang: lang.code(),
-                        tenant: Some(&tenant),
-                        limit: SOURCES_PER_ANSWER,
-                        embedding: Some(&embedding),
-                        mode: Mode::Hybrid,
-                    };
-                    let search_started = Instant::now();
-                    let hits = kb.search(&request)?;
-                    metrics.observe_stage(Stage::Retrieve, search_started.elapsed().as_secs_f64());
-                    hits
-                }
-                Plan::Smalltalk { .. } | Plan::Escalate(_) | Plan::Clarify { .. } => Vec::new(),
+            let hits = if dialogue::needs_search(&plan, &settings) {
+                let intents: Vec<Scored> = std::iter::once(prediction.intent.clone())
+                    .chain(prediction.runner_up.clone())
+                    .collect();
+                let request = SearchRequest {
+                    text: &text,
+                    intents: &intents,
+                    lang: lang.code(),
+                    tenant: Some(&tenant),
+                    limit: SOURCES_PER_ANSWER,
+                    embedding: Some(&embedding),
+                    mode: Mode::Hybrid,
+                };
+                let search_started = Instant::now();
+                let hits = kb.search(&request)?;
+                metrics.observe_stage(Stage::Retrieve, search_started.elapsed().as_secs_f64());
+                hits
+            } else {
+                Vec::new()
             };
             Ok(Understanding {
                 prediction,

@@ -43,6 +43,7 @@ use uuid::Uuid;
 
 use crate::config::{DialogueSettings, Settings, SlaSettings};
 use crate::error::ServiceError;
+use crate::escalation::judge::Judge;
 use crate::kb::LiveKnowledgeBase;
 use crate::limits::RateLimits;
 use crate::metrics::Metrics;
@@ -57,6 +58,7 @@ pub struct Switchboard {
     admin_token: String,
     model_dir: PathBuf,
     classifier: Arc<Classifier>,
+    judge: Arc<Judge>,
     kb: Arc<LiveKnowledgeBase>,
     /// Serialises knowledge-base edits (build, persist, swap) on this replica.
     kb_edits: tokio::sync::Mutex<()>,
@@ -82,9 +84,15 @@ impl Switchboard {
     ) -> Result<Switchboard, ServiceError> {
         let tenants = TenantRegistry::new(Arc::clone(&store));
         tenants.ensure_default().await?;
+        let judge = Judge::load(
+            &settings.paths.escalation_model_dir,
+            classifier.encoder().dim(),
+            &settings.escalation,
+        );
         Ok(Switchboard {
             admin_token: settings.admin.token.clone(),
             model_dir: settings.paths.model_dir.clone(),
+            judge: Arc::new(judge),
             classifier,
             kb,
             kb_edits: tokio::sync::Mutex::new(()),

@@ -29,6 +29,9 @@ pub enum EscalationReason {
     NegativeSentiment,
     /// A per-tenant rule (e.g. VIP customers always go to a person).
     TenantRule,
+    /// Fraud or identity theft, bereavement, safety or abuse, legal action, a vulnerable
+    /// customer: a person handles it whatever the customer's tone.
+    Sensitive,
 }
 
 /// What the bot did with a customer message.
@@ -39,6 +42,8 @@ pub enum BotAction {
     Clarify,
     Escalated,
     Smalltalk,
+    /// Out of the bot's domain: it says what it can help with and offers a person.
+    Declined,
     /// The conversation is with a person already: the message is queued for them, the bot stays silent.
     Queued,
 }

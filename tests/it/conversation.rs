@@ -65,14 +65,15 @@ async fn asking_for_a_person_escalates_the_ticket() {
 }
 
 #[tokio::test]
-async fn an_out_of_scope_question_escalates() {
+async fn an_out_of_scope_question_is_declined_not_escalated() {
     let app = spawn_app().await;
     let id = app.new_conversation().await;
     let reply = app
         .say(&id, "what is a good recipe for lasagne with spinach")
         .await;
-    assert_eq!(reply["action"], "escalated", "{reply}");
-    assert_eq!(reply["escalation_reason"], "out_of_scope");
+    assert_eq!(reply["action"], "declined", "{reply}");
+    assert!(reply["escalation_reason"].is_null(), "{reply}");
+    assert_eq!(reply["ticket_status"], "open");
 }
 
 #[tokio::test]

@@ -33,9 +33,12 @@ async fn an_angry_english_message_escalates_with_negative_sentiment() {
         .iter()
         .find(|e| e["type"] == "escalated")
         .unwrap();
+    // The scorer's evidence names its score and what fired, the lexicon's words included.
     let evidence = escalated["evidence"].as_str().unwrap();
     assert!(
-        evidence.contains("terrible") && evidence.contains("worst"),
+        evidence.starts_with("anger score")
+            && evidence.contains("terrible")
+            && evidence.contains("worst"),
         "{evidence}"
     );
 }

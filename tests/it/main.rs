@@ -11,6 +11,7 @@ mod conversation;
 mod escalation;
 mod hf_import;
 mod intent_engine;
+mod judgment;
 mod knowledge_base;
 mod metrics;
 mod partner_api;

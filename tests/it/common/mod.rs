@@ -5,6 +5,7 @@
 
 #![allow(dead_code)]
 
+pub mod escalation;
 pub mod tenants;
 
 use std::path::{Path, PathBuf};
@@ -147,6 +148,7 @@ async fn spawn(
     settings.server.port = 0;
     settings.paths.data_dir = data_dir.path().to_path_buf();
     use_test_storage(&mut settings);
+    settings.paths.escalation_model_dir = escalation::escalation_model_dir();
     adjust(&mut settings);
     let store = startup::open_store(&settings).await.expect("store");
     let (managed, revision) = startup::managed_articles(&settings, &store)

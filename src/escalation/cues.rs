@@ -1,0 +1,269 @@
+//! Cue lexicons for the escalation scorer, English and Chinese: words and phrases that signal each
+//! kind of anger and each sensitive situation. They do two jobs: the scorer takes "a cue of this
+//! kind is present" as a feature (so a broad lexicon helps it generalise beyond its training
+//! examples), and the cues found become the escalation's evidence. They are deliberately broad;
+//! the learned head decides how much each kind counts.
+//!
+//! Also the style signals that a sentence encoder cannot see: capitals, `!!!`, `???`.
+
+use super::chinese;
+
+/// The kinds of cue, in the order the scorer's features use.
+pub const KINDS: [&str; 10] = [
+    "fraud",
+    "bereavement",
+    "safety",
+    "legal",
+    "vulnerable",
+    "sarcasm",
+    "shouting",
+    "repetition",
+    "threat",
+    "contempt",
+];
+
+#[rustfmt::skip]
+const ENGLISH: [&[&str]; 10] = [
+    // fraud and identity theft
+    &["sim swap", "sim swapped", "swapped my sim", "without my permission", "without my consent",
+      "never ordered", "didn't order", "did not order", "never requested", "didn't request",
+      "did not request", "never asked for", "didn't make", "never signed", "in my name",
+      "under my name", "isn't mine", "not mine", "identity theft", "identity fraud",
+      "stole my identity", "identity was stolen", "stolen identity", "my identity", "fraud",
+      "fraudster", "fraudsters", "fraudulent", "scammed", "scammer", "tricked", "hacked",
+      "emptied", "drained", "gone from my", "taken from my bank", "debt collector",
+      "debt collectors", "pretending to be", "impersonat", "unauthorised", "unauthorized",
+      "someone else", "somebody", "someone", "took over my", "taken over", "intercepted",
+      "gift cards", "never opened", "didn't open", "not me", "wasn't me"],
+    // bereavement
+    &["passed away", "passed on", "has passed", "died", "dead", "deceased", "death",
+      "funeral", "late husband", "late wife", "late father", "late mother", "late mum",
+      "late dad", "bereavement", "bereaved", "executor", "estate", "next of kin", "killed",
+      "lost my mum", "lost my dad", "lost our", "rip", "widow", "widowed", "probate"],
+    // safety and abuse
+    &["abuse", "abusive", "abuser", "domestic violence", "violent", "stalk", "stalker",
+      "stalking", "tracking me", "track me", "tracks me", "see where i am", "where i am",
+      "my location", "threaten", "threatening", "threats", "death threat", "hurt me",
+      "kill me", "harass", "harassing", "harassment", "blackmail", "scared", "frightened",
+      "afraid", "not safe", "unsafe", "refuge", "shelter", "fled", "leaving him",
+      "leaving her", "controls the account", "without him knowing", "without her knowing",
+      "end it all", "don't want to live", "suicide", "groomed", "my ex"],
+    // legal action
+    &["lawyer", "solicitor", "attorney", "legal action", "legal team", "sue", "suing",
+      "lawsuit", "court", "courts", "tribunal", "letter before action", "subpoena",
+      "police", "investigation", "legal proceedings", "class action", "bailiff", "summons",
+      "litigation", "legal advice", "data protection", "subject access", "gdpr", "evidence"],
+    // vulnerable customers
+    &["dementia", "alzheimer", "alzheimers", "elderly", "pensioner", "years old",
+      "i'm 7", "i'm 8", "i'm 9", "confused", "don't understand", "doesn't understand",
+      "eyesight", "blind", "partially sighted", "deaf", "disability", "disabled",
+      "learning difficulties", "autistic", "autism", "care home", "carer", "hospital",
+      "cancer", "stroke", "mental health", "depressed", "depression", "can't afford",
+      "cannot afford", "lost my job", "hardship", "struggling", "power of attorney",
+      "lives alone", "medical alarm", "vulnerable", "my grandmother", "my grandfather",
+      "my gran", "my grandad", "old age"],
+    // sarcasm: praise words and mock enthusiasm (the head learns when they are mock)
+    &["great job", "well done", "good job", "nice one", "thanks so much", "thanks a lot",
+      "thanks for nothing", "love paying", "love how", "love it when", "so glad",
+      "really appreciate", "brilliant", "fantastic", "amazing", "wonderful", "impressive",
+      "impressed", "genius", "stellar", "10/10", "keep up the good work", "oh great",
+      "oh good", "what a surprise", "surprise surprise", "so generous", "so helpful",
+      "best network", "lovely", "perfect, just perfect", "as always", "lol", "congratulations",
+      "super efficient", "so efficient", "makes total sense", "what a joy", "superb",
+      "excellent", "outstanding", "incredible", "marvellous", "splendid", "wow", "bravo",
+      "kudos", "hats off", "top notch", "world class", "just great", "great work",
+      "great service", "fabulous", "terrific", "flawless", "masterpiece", "a+", "five stars",
+      "thank you so much", "how kind", "so kind", "cheers for", "thanks for the"],
+    // shouting in words (capitals are measured separately)
+    &["!!", "?!", "!?", "??"],
+    // repetition
+    &["third time", "fourth time", "fifth time", "again", "already", "times now", "how many times",
+      "for the last time", "same question", "same answer", "same thing", "keep asking",
+      "keep telling", "over and over", "still", "every time", "every single", "chasing",
+      "chase you", "explained this", "told you", "asked this", "asking again", "not this again",
+      "5 times", "4 times", "3 times", "three times", "four times", "five times", "twice",
+      "yet again", "once more", "weeks", "months"],
+    // threats: regulator, ombudsman, press, reviews
+    &["ombudsman", "regulator", "ofcom", "fcc", "trading standards", "consumer protection",
+      "report you", "reporting you", "reporting it", "report this", "press", "the media",
+      "news", "twitter", "social media", "review", "reviews", "better business bureau",
+      "citizens advice", "my mp", "authorities", "chargeback", "final warning", "illegal",
+      "unless", "or else", "or i'm", "or i will", "tomorrow unless"],
+    // contempt
+    &["joke", "clown", "clowns", "incompetent", "pathetic", "useless", "idiots", "idiot",
+      "stupid", "morons", "amateurs", "crooks", "rip off", "rip-off", "ripoff", "garbage",
+      "rubbish", "trash", "shambles", "disgrace", "disgraceful", "laughable", "brick wall",
+      "waste of space", "shame on you", "con artists", "cowboys", "bunch of", "you people",
+      "you lot", "don't bother", "canned", "worst"],
+];
+
+#[rustfmt::skip]
+const CHINESE: [&[&str]; 10] = [
+    // fraud and identity theft
+    &["冒充", "冒用", "冒名", "盗用", "盗刷", "被盗", "盗号", "被骗", "诈骗", "骗子", "骗了",
+      "骗走", "转走", "被转", "没了", "不见了", "冇晒", "补卡", "补办", "换卡", "更换",
+      "没办过", "没有办过", "根本没", "不是我", "从来没", "我的名义", "我的名字", "我名下",
+      "我的身份", "身份证", "身份信息", "催收", "欠费", "被人控制", "控制了", "劫持",
+      "验证码", "银行卡", "支付宝", "网银", "未经", "没申请", "没有申请", "呃", "盗咗"],
+    // bereavement
+    &["去世", "过世", "过身", "离世", "病逝", "身故", "走了", "没了", "死了", "死亡", "遗产",
+      "遗物", "丧", "葬礼", "后事", "家父", "家母", "先父", "先母", "亡", "纪念"],
+    // safety and abuse
+    &["家暴", "暴力", "跟踪", "定位", "威胁", "恐吓", "骚扰", "勒索", "伤害", "杀了", "害怕",
+      "不安全", "庇护所", "逃离", "离开他", "前夫", "前任", "前男友", "前妻", "不想活",
+      "撑不下去", "结束这一切", "自杀", "控制着", "查到", "知道我在哪", "上门"],
+    // legal action
+    &["律师", "起诉", "法院", "传票", "诉讼", "打官司", "法律", "律师函", "公安", "警方",
+      "报警", "警察", "证据", "追究", "法律责任", "索赔", "仲裁"],
+    // vulnerable customers
+    &["老年痴呆", "痴呆", "阿尔茨海默", "失智", "糊涂", "老人", "老人家", "年纪大", "岁了",
+      "八十", "七十", "九十", "退休", "看不懂", "不懂", "唔识", "视力", "看不清", "聋",
+      "哑", "残疾", "智力", "自闭症", "住院", "癌症", "化疗", "中风", "抑郁", "失业",
+      "交不起", "付不起", "低保", "记性不好", "忽悠", "照顾"],
+    // sarcasm
+    &["真棒", "太棒了", "好棒", "真好", "真快", "真行", "真大方", "真会", "可真", "厉害了",
+      "佩服", "呵呵", "谢谢你们", "太感谢了", "贴心", "高效", "不愧是", "牛", "666", "服了",
+      "哇", "好一个", "真是"],
+    // shouting
+    &["！！", "？？", "!!", "??", "！？", "?!"],
+    // repetition
+    &["第三次", "第四次", "第五次", "好几次", "多少次", "多少遍", "n遍", "三遍", "几遍", "又是",
+      "又", "还是", "已经", "每次", "每个月", "一直", "反复", "同一个", "问过", "说过",
+      "说了", "最后一遍", "无数次", "昨天", "前天"],
+    // threats: regulator and press
+    &["工信部", "12300", "12315", "315", "消协", "消费者协会", "通信管理局", "管理局", "监管",
+      "举报", "投诉到", "去投诉", "曝光", "媒体", "微博", "黑猫", "看着办", "信不信",
+      "投诉你们", "走着瞧"],
+    // contempt
+    &["垃圾", "废物", "饭桶", "破公司", "什么玩意", "搞笑", "笑话", "骗子公司", "差劲", "智商",
+      "不专业", "没用", "搞乜鬼", "一帮", "一群", "就这水平", "烂"],
+];
+
+/// Which kinds of cue a message has, and the cues themselves (for the evidence).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Found {
+    /// One flag per entry of [`KINDS`].
+    pub present: [bool; 10],
+    /// (kind index, cue) for every cue found, in lexicon order.
+    pub cues: Vec<(usize, String)>,
+}
+
+impl Found {
+    /// The cues of one kind, quoted and comma-separated ("'great job', 'well done'").
+    pub fn quoted(&self, kind: usize) -> String {
+        let quoted: Vec<String> = self
+            .cues
+            .iter()
+            .filter(|(k, _)| *k == kind)
+            .map(|(_, cue)| format!("'{cue}'"))
+            .collect();
+        quoted.join(", ")
+    }
+}
+
+/// Looks every lexicon entry up in `text`: English phrases on word boundaries of the
+/// lower-cased text, Chinese ones as substrings of its simplified form.
+pub fn find(text: &str) -> Found {
+    let lower = text.to_lowercase().replace(['’', '‘'], "'");
+    let simplified = chinese::simplified(&lower);
+    let mut found = Found::default();
+    for kind in 0..KINDS.len() {
+        let english = ENGLISH[kind].iter().filter(|cue| has_phrase(&lower, cue));
+        let chinese = CHINESE[kind]
+            .iter()
+            .filter(|cue| simplified.contains(**cue));
+        for cue in english.chain(chinese) {
+            found.present[kind] = true;
+            found.cues.push((kind, (*cue).to_string()));
+        }
+    }
+    found
+}
+
+/// `phrase` in `text` with no letter right before or after it ("sue" is not in "issue").
+fn has_phrase(text: &str, phrase: &str) -> bool {
+    let bounded = |c: Option<char>| c.is_none_or(|c| !c.is_ascii_alphanumeric());
+    text.match_indices(phrase).any(|(at, _)| {
+        let before = text[..at].chars().next_back();
+        let after = text[at + phrase.len()..].chars().next();
+        let starts_word = phrase
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphanumeric());
+        let ends_word = phrase
+            .chars()
+            .last()
+            .is_some_and(|c| c.is_ascii_alphanumeric());
+        (!starts_word || bounded(before)) && (!ends_word || bounded(after))
+    })
+}
+
+/// Number of [`style`] signals.
+pub const STYLE: usize = 5;
+
+/// How a message looks rather than what it says, each in [0, 1]: the share of its words of three
+/// letters or more written in capitals, whether two or more are, exclamation marks (up to five),
+/// whether a run of two or more `?`/`？` occurs, and scare quotes (the 'unlimited' plan).
+pub fn style(text: &str) -> [f32; STYLE] {
+    let words: Vec<&str> = text
+        .split(|c: char| !c.is_ascii_alphabetic())
+        .filter(|w| w.len() >= 3)
+        .collect();
+    let shouted = words
+        .iter()
+        .filter(|w| w.chars().all(|c| c.is_ascii_uppercase()))
+        .count();
+    let share = if words.is_empty() {
+        0.0
+    } else {
+        shouted as f32 / words.len() as f32
+    };
+    let exclamations = text.chars().filter(|c| matches!(c, '!' | '！')).count();
+    let questions = ["??", "？？", "?？", "？?"]
+        .iter()
+        .any(|q| text.contains(q));
+    [
+        share,
+        f32::from(u8::from(shouted >= 2)),
+        exclamations.min(5) as f32 / 5.0,
+        f32::from(u8::from(questions)),
+        f32::from(u8::from(scare_quotes(text))),
+    ]
+}
+
+/// A word opened by a quote mark after a space: `the 'unlimited' plan`, `“fast” fibre`.
+fn scare_quotes(text: &str) -> bool {
+    let chars: Vec<char> = text.chars().collect();
+    chars.windows(3).any(|w| {
+        w[0].is_whitespace()
+            && matches!(w[1], '\'' | '"' | '“' | '‘' | '「')
+            && w[2].is_alphanumeric()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn phrases_match_on_word_boundaries_only() {
+        assert!(has_phrase("i will sue you", "sue"));
+        assert!(!has_phrase("there is an issue", "sue"));
+        assert!(has_phrase("oh great job kestrel", "great job"));
+    }
+
+    #[test]
+    fn chinese_cues_are_found_in_traditional_writing_too() {
+        let found = find("家父啱啱過身");
+        assert!(found.present[1], "{found:?}");
+        assert!(found.quoted(1).contains("'过身'"), "{found:?}");
+    }
+
+    #[test]
+    fn capitals_count_only_as_whole_words() {
+        let [share, several, _, _, _] = style("WHY IS MY BILL SO HIGH");
+        assert!(share > 0.9 && several == 1.0);
+        let [share, several, _, _, _] = style("how do I set up the APN for my new phone");
+        assert!(share < 0.2 && several == 0.0, "one acronym is not shouting");
+    }
+}

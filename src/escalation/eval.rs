@@ -1,0 +1,192 @@
+//! `switchboard escalation-eval`: the real classifier, escalation judge, dialogue policy and
+//! knowledge base over labelled first messages and multi-turn conversations, turn by turn as
+//! the service runs them (the failed-turn count carried from one turn to the next). The numbers
+//! are computed in [`report`].
+//!
+//! Data (JSONL): first messages `{"text", "lang", "expected": answer|decline|handover, "reason",
+//! "category", "split": dev|test}`; conversations `{"turns": [...], "lang", "handover_at":
+//! index|null, "reason", "category", "split"}`.
+
+pub mod report;
+
+use std::path::Path;
+
+use serde::Deserialize;
+
+use super::judge::Judge;
+use crate::config::DialogueSettings;
+use crate::dialogue::{self, Lang, Plan};
+use crate::escalation;
+use crate::kb::{KbError, KnowledgeBase, Mode, SearchRequest};
+use crate::nlu::{Classifier, NluError, Scored};
+use crate::tickets::{BotAction, EscalationReason};
+
+#[derive(Debug, thiserror::Error)]
+pub enum EvalError {
+    #[error("{path}, line {line}: {reason}")]
+    BadRow {
+        path: String,
+        line: usize,
+        reason: String,
+    },
+    #[error("{path}: {source}")]
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Nlu(#[from] NluError),
+    #[error(transparent)]
+    Kb(#[from] KbError),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Expected {
+    Answer,
+    Decline,
+    Handover,
+}
+
+/// One labelled first message.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Row {
+    pub text: String,
+    pub lang: String,
+    pub expected: Expected,
+    pub reason: String,
+    #[serde(default)]
+    pub category: String,
+    pub split: String,
+}
+
+/// One labelled conversation (the customer's side).
+#[derive(Debug, Clone, Deserialize)]
+pub struct Dialogue {
+    pub turns: Vec<String>,
+    pub lang: String,
+    pub handover_at: Option<usize>,
+    #[serde(default)]
+    pub reason: Option<String>,
+    #[serde(default)]
+    pub category: String,
+    pub split: String,
+}
+
+/// Reads a JSONL file of `T`, naming the line of a bad row.
+pub fn load<T: serde::de::DeserializeOwned>(path: &Path) -> Result<Vec<T>, EvalError> {
+    let name = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|source| EvalError::Read {
+        path: name.clone(),
+        source,
+    })?;
+    let mut rows = Vec::new();
+    for (index, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let row = serde_json::from_str(line).map_err(|e| EvalError::BadRow {
+            path: name.clone(),
+            line: index + 1,
+            reason: e.to_string(),
+        })?;
+        rows.push(row);
+    }
+    Ok(rows)
+}
+
+/// What the bot did with one message.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Turn {
+    pub action: BotAction,
+    pub reason: Option<EscalationReason>,
+    pub intent: String,
+    pub failed: bool,
+    pub evidence: Option<String>,
+    /// The judge's scores [sensitive, anger].
+    pub scores: [f32; 2],
+}
+
+impl Turn {
+    /// The outcome as the labels name it: a clarification or a small-talk reply is an answer.
+    pub fn outcome(&self) -> Expected {
+        match self.action {
+            BotAction::Escalated => Expected::Handover,
+            BotAction::Declined => Expected::Decline,
+            BotAction::Answered | BotAction::Clarify | BotAction::Smalltalk | BotAction::Queued => {
+                Expected::Answer
+            }
+        }
+    }
+}
+
+/// Everything the bot decides with, as `switchboard serve` loads it.
+pub struct Bot<'a> {
+    pub classifier: &'a Classifier,
+    pub judge: &'a Judge,
+    pub kb: &'a KnowledgeBase,
+    pub settings: &'a DialogueSettings,
+}
+
+/// Passages searched per lookup, as the service does.
+const SOURCES_PER_ANSWER: usize = 3;
+
+impl Bot<'_> {
+    /// One customer message after `failed_before` failed turns in a row: the same steps as
+    /// `Switchboard::post_message` (no tenant rule: the eval has no ticket metadata).
+    pub fn turn(&self, text: &str, failed_before: u32) -> Result<Turn, EvalError> {
+        let lang = Lang::detect(text);
+        let (prediction, embedding) = self.classifier.classify_embedded(text)?;
+        let scores = self.judge.scores(text, &embedding);
+        let request = escalation::check_request(
+            &prediction,
+            &self.settings.handoff_intents,
+            self.settings.handoff_min_confidence,
+        );
+        let plan = match self.judge.assess(text, &embedding).first(None, request) {
+            Some(escalation) => Plan::Escalate(escalation),
+            None => dialogue::plan(&prediction, self.settings),
+        };
+        let hits = if dialogue::needs_search(&plan, self.settings) {
+            let intents: Vec<Scored> = std::iter::once(prediction.intent.clone())
+                .chain(prediction.runner_up.clone())
+                .collect();
+            self.kb.search(&SearchRequest {
+                text,
+                intents: &intents,
+                lang: lang.code(),
+                tenant: None,
+                limit: SOURCES_PER_ANSWER,
+                embedding: Some(&embedding),
+                mode: Mode::Hybrid,
+            })?
+        } else {
+            Vec::new()
+        };
+        let outcome = dialogue::respond(plan, hits, lang, failed_before, self.settings);
+        Ok(Turn {
+            action: outcome.action,
+            reason: outcome.escalation.as_ref().map(|e| e.reason),
+            evidence: outcome.escalation.map(|e| e.evidence),
+            intent: prediction.intent.name,
+            failed: outcome.failed,
+            scores,
+        })
+    }
+
+    /// A conversation turn by turn until the bot hands it over (later turns would reach a person).
+    pub fn converse(&self, turns: &[String]) -> Result<Vec<Turn>, EvalError> {
+        let mut failed = 0;
+        let mut done = Vec::new();
+        for text in turns {
+            let turn = self.turn(text, failed)?;
+            failed = if turn.failed { failed + 1 } else { 0 };
+            let handed_over = turn.action == BotAction::Escalated;
+            done.push(turn);
+            if handed_over {
+                break;
+            }
+        }
+        Ok(done)
+    }
+}

@@ -1,0 +1,223 @@
+//! The judgment on one customer message: is it a sensitive situation, is the customer angry?
+//! The learned [`scorer`](super::scorer) decides with per-language thresholds; the valence
+//! lexicon ([`sentiment`](super::sentiment)) still escalates an unmistakably furious message on
+//! its own, and is all there is when no scorer model is installed. The evidence says which label
+//! fired, its score and threshold, the strongest kind, and the cues found.
+
+use std::path::Path;
+
+use super::scorer::{
+    ANGER, ANGER_KINDS, EscalationModel, KIND_OFFSET, LABELS, LANGS, SENSITIVE, SENSITIVE_KINDS,
+    Scores,
+};
+use super::{Escalation, cues, sentiment};
+use crate::config::EscalationSettings;
+use crate::nlu::features::is_cjk;
+use crate::tickets::EscalationReason;
+
+/// What the message alone says about escalating.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Assessment {
+    pub sensitive: Option<Escalation>,
+    pub anger: Option<Escalation>,
+    /// The queue priority anger gets (`priority_negative_sentiment`).
+    pub anger_priority: u8,
+}
+
+impl Assessment {
+    /// The rule that wins: a sensitive situation, the tenant's rule, an explicit request for a
+    /// person, then anger. A request from an angry customer keeps anger's queue priority, so
+    /// asking politely or not never costs a place.
+    pub fn first(
+        self,
+        tenant_rule: Option<Escalation>,
+        request: Option<Escalation>,
+    ) -> Option<Escalation> {
+        let request = request.map(|mut request| {
+            if let Some(anger) = &self.anger {
+                request.priority = request.priority.max(self.anger_priority);
+                request.evidence = format!("{}; also {}", request.evidence, anger.evidence);
+            }
+            request
+        });
+        self.sensitive.or(tenant_rule).or(request).or(self.anger)
+    }
+}
+
+pub struct Judge {
+    model: Option<EscalationModel>,
+    /// [deciding label][language] (see [`LANGS`]).
+    thresholds: [[f32; 2]; 2],
+    lexicon_threshold: f32,
+    anger_priority: u8,
+}
+
+impl Judge {
+    pub fn new(model: Option<EscalationModel>, settings: &EscalationSettings) -> Judge {
+        let mut thresholds = [[0.5; 2]; 2];
+        if let Some(model) = &model {
+            for (lang, _) in LANGS.iter().enumerate() {
+                let ceiling = settings.max_threshold;
+                thresholds[SENSITIVE][lang] =
+                    model.threshold(SENSITIVE, lang, settings.sensitive_recall, ceiling);
+                thresholds[ANGER][lang] =
+                    model.threshold(ANGER, lang, settings.anger_recall, ceiling);
+            }
+        }
+        Judge {
+            model,
+            thresholds,
+            lexicon_threshold: settings.negative_sentiment_threshold,
+            anger_priority: settings.priority_negative_sentiment,
+        }
+    }
+
+    /// The scorer in `dir`; without one (not trained yet, or unreadable) the lexicon alone
+    /// judges anger and nothing is flagged sensitive, which is logged loudly.
+    pub fn load(dir: &Path, embedding_dim: usize, settings: &EscalationSettings) -> Judge {
+        match EscalationModel::load(dir, embedding_dim) {
+            Ok(model) => Judge::new(Some(model), settings),
+            Err(error) => {
+                tracing::warn!(%error, "no escalation scorer: sensitive situations are not detected and anger uses the lexicon alone");
+                Judge::new(None, settings)
+            }
+        }
+    }
+
+    pub fn has_model(&self) -> bool {
+        self.model.is_some()
+    }
+
+    /// The thresholds in force: [sensitive, anger] x [en, zh].
+    pub fn thresholds(&self) -> [[f32; 2]; 2] {
+        self.thresholds
+    }
+
+    /// The deciding scores [sensitive, anger] of `text` (zeros without a model).
+    pub fn scores(&self, text: &str, embedding: &[f32]) -> [f32; 2] {
+        self.model.as_ref().map_or([0.0; 2], |m| {
+            let scores = m.score(text, embedding);
+            [scores.0[SENSITIVE], scores.0[ANGER]]
+        })
+    }
+
+    /// Judges `text`, whose sentence embedding (from the intent classifier) is `embedding`.
+    pub fn assess(&self, text: &str, embedding: &[f32]) -> Assessment {
+        let lang = usize::from(text.chars().any(is_cjk));
+        let found = cues::find(text);
+        let feeling = sentiment::score(&super::chinese::simplified(text));
+        let scores = self.model.as_ref().map(|m| m.score(text, embedding));
+        let fired = |label: usize| {
+            let scores = scores.as_ref()?;
+            (scores.0[label] >= self.thresholds[label][lang]).then_some(scores)
+        };
+        let sensitive = fired(SENSITIVE).map(|scores| Escalation {
+            reason: EscalationReason::Sensitive,
+            evidence: self.evidence(scores, SENSITIVE, lang, &found),
+            priority: 0,
+        });
+        let angry_words = feeling.score <= self.lexicon_threshold;
+        let anger = match fired(ANGER) {
+            Some(scores) => {
+                let mut evidence = self.evidence(scores, ANGER, lang, &found);
+                if feeling.score < 0.0 {
+                    let words = feeling.cues.join(", ");
+                    evidence.push_str(&format!("; lexicon {:.1}: {words}", feeling.score));
+                }
+                Some(evidence)
+            }
+            None if angry_words => Some(format!(
+                "sentiment {:.1} (threshold {:.1}): {}",
+                feeling.score,
+                self.lexicon_threshold,
+                feeling.cues.join(", ")
+            )),
+            None => None,
+        };
+        Assessment {
+            sensitive,
+            anger: anger.map(|evidence| Escalation {
+                reason: EscalationReason::NegativeSentiment,
+                evidence,
+                priority: 0,
+            }),
+            anger_priority: self.anger_priority,
+        }
+    }
+
+    /// "sensitive score 0.93 (threshold 0.31, en): bereavement 0.95; cues: 'passed away'".
+    fn evidence(&self, scores: &Scores, label: usize, lang: usize, found: &cues::Found) -> String {
+        let kinds = if label == SENSITIVE {
+            SENSITIVE_KINDS
+        } else {
+            ANGER_KINDS
+        };
+        let (kind, kind_score) = scores.strongest(kinds.clone());
+        let mut evidence = format!(
+            "{} score {:.2} (threshold {:.2}, {}): {} {:.2}",
+            LABELS[label],
+            scores.0[label],
+            self.thresholds[label][lang],
+            LANGS[lang],
+            LABELS[kind],
+            kind_score
+        );
+        let quoted: Vec<String> = kinds
+            .map(|k| found.quoted(k - KIND_OFFSET))
+            .filter(|q| !q.is_empty())
+            .collect();
+        if !quoted.is_empty() {
+            evidence.push_str("; cues: ");
+            evidence.push_str(&quoted.join(", "));
+        }
+        evidence
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Settings;
+
+    #[test]
+    fn without_a_model_the_lexicon_alone_judges_anger() {
+        let settings = Settings::defaults().escalation;
+        let judge = Judge::new(None, &settings);
+        let furious = "I am furious, this is absolutely terrible and the worst service ever!!!";
+        let assessment = judge.assess(furious, &[]);
+        assert!(assessment.sensitive.is_none());
+        let anger = assessment.anger.expect("the lexicon fires");
+        assert!(anger.evidence.contains("terrible"), "{}", anger.evidence);
+        let calm = judge.assess("how do I pay my bill", &[]);
+        assert!(calm.sensitive.is_none() && calm.anger.is_none(), "{calm:?}");
+    }
+
+    #[test]
+    fn a_sensitive_situation_outranks_the_tenant_rule_then_a_request_then_anger() {
+        let escalation = |reason| Escalation {
+            reason,
+            evidence: String::new(),
+            priority: 0,
+        };
+        let all = Assessment {
+            sensitive: Some(escalation(EscalationReason::Sensitive)),
+            anger: Some(escalation(EscalationReason::NegativeSentiment)),
+            anger_priority: 2,
+        };
+        let tenant = Some(escalation(EscalationReason::TenantRule));
+        let request = Some(escalation(EscalationReason::ExplicitRequest));
+        let first = all.clone().first(tenant.clone(), request.clone());
+        assert_eq!(first.unwrap().reason, EscalationReason::Sensitive);
+        let angry = Assessment {
+            sensitive: None,
+            ..all
+        };
+        let first = angry.clone().first(tenant, request.clone()).unwrap();
+        assert_eq!(first.reason, EscalationReason::TenantRule);
+        let asked = angry.clone().first(None, request).unwrap();
+        assert_eq!(asked.reason, EscalationReason::ExplicitRequest);
+        assert_eq!(asked.priority, 2, "an angry request keeps anger's place");
+        let anger = angry.first(None, None).unwrap();
+        assert_eq!(anger.reason, EscalationReason::NegativeSentiment);
+    }
+}

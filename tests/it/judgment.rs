@@ -1,0 +1,207 @@
+//! The bot's judgment over real HTTP with the real classifier, escalation scorer and knowledge
+//! base: sensitive situations go to a person first, anger the way people write it, declines
+//! for messages outside the bot's domain, honest answers about the bot, "is anyone there?" as a
+//! request for a person; and the escalation eval's library core on a small labelled set.
+
+use crate::common;
+
+use std::path::Path;
+
+use common::desk::spawn_desk;
+use common::escalation::escalation_model_dir;
+use switchboard::config::Settings;
+use switchboard::escalation::eval::{self, Bot, Dialogue, Row, report};
+use switchboard::escalation::judge::Judge;
+use switchboard::escalation::scorer::EscalationModel;
+use switchboard::nlu::Classifier;
+
+/// The escalated event's evidence of a conversation.
+async fn evidence(app: &common::TestApp, id: &str) -> String {
+    let events = app.transcript(id).await["events"].clone();
+    let escalated = events
+        .as_array()
+        .expect("events")
+        .iter()
+        .find(|e| e["type"] == "escalated")
+        .cloned()
+        .expect("an escalated event");
+    escalated["evidence"]
+        .as_str()
+        .expect("evidence")
+        .to_string()
+}
+
+#[tokio::test]
+async fn a_fraud_victim_is_handed_over_as_sensitive_ahead_of_everyone_else() {
+    let app = spawn_desk(|_| {}).await;
+    let alice = app.agent("demo", "alice").await;
+    let waiting = app.new_conversation().await;
+    app.say(&waiting, "I want to talk to a real person please")
+        .await;
+    let id = app.new_conversation().await;
+    let text = "my phone lost signal last night and this morning my savings account was emptied, \
+                I never asked for a new sim";
+    let reply = app.say(&id, text).await;
+    assert_eq!(reply["escalation_reason"], "sensitive", "{reply}");
+    assert!(
+        reply["text"].as_str().unwrap().contains("person"),
+        "{reply}"
+    );
+    let evidence = evidence(&app, &id).await;
+    assert!(evidence.starts_with("sensitive score"), "{evidence}");
+    assert!(evidence.contains("fraud"), "{evidence}");
+    let queue = alice.queue().await;
+    assert_eq!(queue["items"][0]["id"], id.as_str(), "{queue}");
+    assert_eq!(queue["items"][0]["priority"], 4);
+}
+
+#[tokio::test]
+async fn a_bereavement_in_chinese_is_sensitive_and_answered_in_chinese() {
+    let app = spawn_desk(|_| {}).await;
+    let id = app.new_conversation().await;
+    let reply = app
+        .say(&id, "我外公上个月去世了，他的号码还一直在扣费，怎么停掉")
+        .await;
+    assert_eq!(reply["escalation_reason"], "sensitive", "{reply}");
+    assert!(reply["text"].as_str().unwrap().contains("人工"), "{reply}");
+    assert!(evidence(&app, &id).await.contains("bereavement"));
+}
+
+#[tokio::test]
+async fn sarcasm_about_an_outage_is_anger_and_the_evidence_shows_the_score() {
+    let app = spawn_desk(|_| {}).await;
+    let id = app.new_conversation().await;
+    let reply = app
+        .say(
+            &id,
+            "wow, superb reliability kestrel, fourth day without broadband. when is it coming back?",
+        )
+        .await;
+    assert_eq!(reply["escalation_reason"], "negative_sentiment", "{reply}");
+    let evidence = evidence(&app, &id).await;
+    assert!(evidence.starts_with("anger score"), "{evidence}");
+}
+
+#[tokio::test]
+async fn a_regulator_threat_in_chinese_is_anger() {
+    let app = spawn_desk(|_| {}).await;
+    let id = app.new_conversation().await;
+    let reply = app
+        .say(&id, "多扣的钱再不退回来，我明天就打电话去工信部投诉你们")
+        .await;
+    assert_eq!(reply["escalation_reason"], "negative_sentiment", "{reply}");
+}
+
+#[tokio::test]
+async fn an_out_of_domain_question_is_declined_and_a_second_one_is_handed_over() {
+    let app = spawn_desk(|_| {}).await;
+    let id = app.new_conversation().await;
+    let first = app
+        .say(&id, "what's the best way to cook salmon in the oven?")
+        .await;
+    assert_eq!(first["action"], "declined", "{first}");
+    assert_eq!(first["ticket_status"], "open");
+    assert!(first["escalation_reason"].is_null());
+    let text = first["text"].as_str().unwrap();
+    assert!(
+        text.contains("roaming") && text.contains("person"),
+        "{text}"
+    );
+    let second = app.say(&id, "who won the tennis final yesterday?").await;
+    assert_eq!(second["escalation_reason"], "repeated_failure", "{second}");
+}
+
+#[tokio::test]
+async fn a_declined_question_followed_by_a_real_one_stays_with_the_bot() {
+    let app = spawn_desk(|_| {}).await;
+    let id = app.new_conversation().await;
+    let first = app.say(&id, "how many moons does jupiter have").await;
+    assert_eq!(first["action"], "declined", "{first}");
+    let second = app.say(&id, "ok then, how do I turn on roaming?").await;
+    assert_eq!(second["action"], "answered", "{second}");
+}
+
+#[tokio::test]
+async fn questions_about_the_bot_are_answered_honestly_in_the_customers_language() {
+    let app = spawn_desk(|_| {}).await;
+    for (text, words) in [
+        ("wait, is this a bot talking?", "virtual assistant"),
+        ("你是不是机器人在回答我", "虚拟助手"),
+    ] {
+        let id = app.new_conversation().await;
+        let reply = app.say(&id, text).await;
+        assert_eq!(reply["action"], "smalltalk", "{reply}");
+        assert_eq!(reply["intent"]["name"], "bot_identity", "{reply}");
+        assert!(reply["text"].as_str().unwrap().contains(words), "{reply}");
+        assert_eq!(reply["ticket_status"], "open");
+    }
+}
+
+#[tokio::test]
+async fn checking_whether_a_human_is_there_is_a_request_for_a_person() {
+    let app = spawn_desk(|_| {}).await;
+    for text in [
+        "hello? is there a human on the other side?",
+        "请问有真人客服吗",
+    ] {
+        let id = app.new_conversation().await;
+        let reply = app.say(&id, text).await;
+        assert_eq!(reply["escalation_reason"], "explicit_request", "{reply}");
+    }
+}
+
+#[tokio::test]
+async fn calm_questions_with_trigger_words_stay_with_the_bot() {
+    let app = spawn_desk(|_| {}).await;
+    for text in [
+        "how do I block my stolen phone's sim?",
+        "where do I find the complaints form?",
+        "手机丢了怎么挂失",
+    ] {
+        let id = app.new_conversation().await;
+        let reply = app.say(&id, text).await;
+        assert!(reply["escalation_reason"].is_null(), "{text}: {reply}");
+    }
+}
+
+#[test]
+fn the_eval_core_scores_a_labelled_set_turn_by_turn() {
+    let settings = Settings::defaults();
+    let encoder = common::encoder();
+    let classifier = Classifier::load(encoder.clone(), &common::trained_model_dir()).unwrap();
+    let model = EscalationModel::load(&escalation_model_dir(), encoder.dim()).unwrap();
+    let judge = Judge::new(Some(model), &settings.escalation);
+    let kb = common::shared_kb().current();
+    let bot = Bot {
+        classifier: &classifier,
+        judge: &judge,
+        kb: &kb,
+        settings: &settings.dialogue,
+    };
+    let rows: Vec<Row> = eval::load(Path::new("tests/fixtures/judgment/first.jsonl")).unwrap();
+    let turns: Vec<_> = rows.iter().map(|r| bot.turn(&r.text, 0).unwrap()).collect();
+    let first = report::first_messages(&rows, &turns);
+    assert_eq!(first.rows, rows.len());
+    assert_eq!(first.by_reason["out_of_domain"]["all"].handed_over, 0);
+    assert_eq!(first.escalation["all"].actual, 3);
+    assert!(first.escalation["all"].f1 >= 0.8, "{first:?}");
+    let talks: Vec<Dialogue> =
+        eval::load(Path::new("tests/fixtures/judgment/dialogues.jsonl")).unwrap();
+    let done: Vec<_> = talks
+        .iter()
+        .map(|d| bot.converse(&d.turns).unwrap())
+        .collect();
+    let conversations = report::conversations(&talks, &done);
+    let all = &conversations.by_category["all"]["all"];
+    assert_eq!(all.conversations, 2);
+    assert_eq!(all.right_turn, 2, "{conversations:?}");
+}
+
+#[test]
+fn a_bad_eval_row_is_named_by_its_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("rows.jsonl");
+    std::fs::write(&path, "{\"text\": \"hi\"}\n").unwrap();
+    let error = eval::load::<Row>(&path).unwrap_err().to_string();
+    assert!(error.contains("line 1"), "{error}");
+}
