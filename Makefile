@@ -45,7 +45,7 @@ test: deps setup model
 	$(MAKE) soak-ci
 
 test-postgres:
-	SWITCHBOARD_TEST_POSTGRES=$$(.ci/postgres) cargo test --release --tests
+	url=$$(.ci/postgres) && test -n "$$url" && SWITCHBOARD_TEST_POSTGRES=$$url cargo test --release --tests
 
 # The widget and the console end to end in headless Chromium (Debian's `chromium`, driven by
 # playwright-core from tests/browser). Screenshots go to tests/artifacts/.
