@@ -102,6 +102,9 @@ pub fn respond(
                 .filter(|h| h.bm25 >= settings.min_kb_score || h.cosine >= settings.min_kb_cosine)
                 .collect();
             match answers.first() {
+                // The best hit is only the least bad of articles that do not cover the question:
+                // say so and offer a person rather than quote it.
+                Some(best) if !best.answerable => failure(replies::no_article(lang).to_string()),
                 Some(best) => Outcome {
                     action: BotAction::Answered,
                     text: best.text.clone(),
@@ -155,6 +158,9 @@ mod tests {
             score: 0.03,
             bm25,
             cosine: 0.1,
+            answerable: true,
+            answerability: None,
+            signals: Default::default(),
         }
     }
 
@@ -201,6 +207,22 @@ mod tests {
             second.escalation.unwrap().reason,
             EscalationReason::RepeatedFailure
         );
+    }
+
+    #[test]
+    fn a_hit_that_does_not_answer_is_not_quoted_and_the_turn_fails() {
+        let settings = Settings::defaults().dialogue;
+        let lookup = Plan::Lookup {
+            intent: "device_troubleshoot".into(),
+        };
+        let unrelated = Hit {
+            answerable: false,
+            ..hit(12.0)
+        };
+        let outcome = respond(lookup, vec![unrelated], Lang::En, 0, &settings);
+        assert_eq!((outcome.action, outcome.failed), (BotAction::Clarify, true));
+        assert!(outcome.sources.is_empty());
+        assert_eq!(outcome.text, replies::no_article(Lang::En));
     }
 
     #[test]

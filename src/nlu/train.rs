@@ -1,21 +1,27 @@
 //! Training: embed the examples, fit heads on cross-validation folds to get every example's
-//! held-out logits, fit the temperature and choose the out-of-scope threshold on those, then fit
-//! the served head on everything. Deterministic end to end.
+//! held-out logits, fit the temperature and choose the out-of-scope threshold on those (overall,
+//! and again per message language), then fit the served head on everything. Deterministic end to
+//! end.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use super::NluError;
 use super::dataset::Example;
 use super::encoder::Encoder;
 use super::features::{SPARSE_DIM, sparse_features};
 use super::head::{Features, LinearHead, TrainOptions, argmax, softmax};
-use super::model::{FORMAT, IntentModel, ModelMeta, OUT_OF_SCOPE, Validation};
+use super::model::{
+    FORMAT, IntentModel, LanguageCalibration, ModelMeta, OUT_OF_SCOPE, Validation, language_of,
+};
 
 const BATCH: usize = 32;
 /// Cross-validation folds for calibration (each example is held out exactly once).
 const FOLDS: usize = 5;
 /// Without out-of-scope examples, the threshold may cost at most this much in-scope accuracy.
 const MAX_ACCURACY_COST: f32 = 0.02;
+/// A language gets its own calibration only with at least this many held-out examples; fewer
+/// would make its threshold noise.
+const MIN_LANGUAGE_EXAMPLES: usize = 50;
 
 /// Embeds and featurises texts, using every encoder session in parallel.
 pub fn featurize(encoder: &Encoder, texts: &[&str]) -> Result<Vec<Features>, NluError> {
@@ -70,6 +76,8 @@ pub fn train(
     let classes = labels.len();
     let logits = out_of_fold_logits(&features, &gold, classes, options)?;
     let calibration = calibrate(&labels, &logits, &gold);
+    let langs: Vec<&str> = texts.iter().map(|t| language_of(t)).collect();
+    let languages = calibrate_languages(&labels, &logits, &gold, &langs);
     Ok(IntentModel {
         meta: ModelMeta {
             format: FORMAT.into(),
@@ -79,6 +87,7 @@ pub fn train(
             threshold: calibration.threshold,
             examples: examples.len(),
             validation: calibration.validation,
+            languages,
             labels,
         },
         head: LinearHead::train(&features, &gold, classes, options),
@@ -239,6 +248,38 @@ pub fn calibrate(labels: &[String], logits: &[Vec<f32>], gold: &[usize]) -> Cali
         threshold,
         validation: score_at(threshold),
     }
+}
+
+/// [`calibrate`] again on the examples of each language that has at least
+/// `MIN_LANGUAGE_EXAMPLES` held-out logits: its own temperature and threshold.
+pub fn calibrate_languages(
+    labels: &[String],
+    logits: &[Vec<f32>],
+    gold: &[usize],
+    langs: &[&str],
+) -> BTreeMap<String, LanguageCalibration> {
+    let distinct: BTreeSet<&str> = langs.iter().copied().collect();
+    let mut out = BTreeMap::new();
+    for lang in distinct {
+        let (logits, ys): (Vec<Vec<f32>>, Vec<usize>) = logits
+            .iter()
+            .zip(gold)
+            .zip(langs)
+            .filter(|((l, _), code)| **code == lang && !l.is_empty())
+            .map(|((l, &y), _)| (l.clone(), y))
+            .unzip();
+        if logits.len() < MIN_LANGUAGE_EXAMPLES {
+            continue;
+        }
+        let fitted = calibrate(labels, &logits, &ys);
+        let calibration = LanguageCalibration {
+            temperature: fitted.temperature,
+            threshold: fitted.threshold,
+            validation: fitted.validation,
+        };
+        out.insert(lang.to_string(), calibration);
+    }
+    out
 }
 
 fn choose_threshold(score_at: &dyn Fn(f32) -> Validation, may_have_oos: bool) -> f32 {
