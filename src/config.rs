@@ -51,13 +51,23 @@ pub struct PathSettings {
     pub kb_dir: PathBuf,
     pub ort_library: PathBuf,
     pub encoder_dir: PathBuf,
+    pub multilingual_encoder_dir: PathBuf,
     pub model_dir: PathBuf,
 }
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct NluSettings {
+    /// `minilm`, `e5` or `routed` (see `nlu::encoder`).
+    pub encoder: String,
+    pub encoder_file: String,
     pub sessions: usize,
+    pub multilingual_sessions: usize,
     pub intra_threads: usize,
+    pub cpu_arena: bool,
+    pub batch_max: usize,
+    pub batch_wait_us: u64,
+    pub embedding_cache: usize,
+    pub embedding_cache_max_bytes: usize,
     pub max_in_flight: usize,
 }
 

@@ -38,12 +38,7 @@ pub enum StartupError {
 }
 
 pub fn load_encoder(settings: &Settings) -> Result<Arc<Encoder>, NluError> {
-    let options = EncoderOptions {
-        library: settings.paths.ort_library.clone(),
-        dir: settings.paths.encoder_dir.clone(),
-        sessions: settings.nlu.sessions,
-        intra_threads: settings.nlu.intra_threads,
-    };
+    let options = EncoderOptions::from_settings(settings)?;
     Ok(Arc::new(Encoder::load(&options)?))
 }
 

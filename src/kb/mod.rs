@@ -387,7 +387,10 @@ impl KnowledgeBase {
                     .iter()
                     .find(|(n, _)| *n == number)
                     .map_or(0.0, |(_, s)| *s),
-                cosine: query.map_or(0.0, |q| self.vectors.cosine(number, q)),
+                cosine: query.map_or(0.0, |q| {
+                    self.encoder
+                        .comparable_cosine(q, self.vectors.cosine(number, q))
+                }),
                 answerable: true,
                 answerability: None,
                 signals: Signals::default(),

@@ -1,49 +1,155 @@
-//! The sentence encoder: all-MiniLM-L6-v2 as ONNX, run through ONNX Runtime (`ort`), mean-pooled
-//! and L2-normalised into 384-dimensional vectors.
+//! The sentence encoder: ONNX graphs run through ONNX Runtime (`ort`), mean-pooled and
+//! L2-normalised. Which graph embeds a text is [`EncoderKind`]'s choice:
+//!
+//! - `minilm`: all-MiniLM-L6-v2 (English-only, 6 layers), 384 wide;
+//! - `e5`: multilingual-e5-small (12 layers, 4-bit weights), 384 wide, every text prefixed
+//!   `query: ` as its model card asks for symmetric matching;
+//! - `routed`: MiniLM for texts without Chinese characters, e5 for texts with any; the vector is
+//!   768 wide, MiniLM's in the first half and e5's in the second (the other half zero), so the
+//!   intent head learns separate weights per encoder and a passage only ever matches a message
+//!   embedded by the same encoder (each language's KB passages by its own).
+//!
+//! Single-text calls go through a micro-batching thread per session ([`super::batcher`]) and a
+//! cache of short repeated texts ([`super::cache`]).
 
 use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
 
 use super::NluError;
+use super::batcher::{BatchOptions, Batcher, RunBatch};
+use super::cache::EmbeddingCache;
 use super::onnx::{TextModel, TextModelOptions};
+use crate::config::Settings;
 
 const HINT: &str = "run `make setup` (python3 models/fetch.py) to fetch and build it";
+/// multilingual-e5 was trained with this prefix on queries (and `passage: ` on documents; the
+/// same prefix on both sides suits message-to-passage and message-to-intent matching).
+const E5_PREFIX: &str = "query: ";
+/// e5's cosines cluster high (unrelated texts often score 0.75-0.85): its cosines are rescaled
+/// from [E5_COSINE_FLOOR, 1] to [0, 1], so one threshold (`dialogue.min_kb_cosine`) means about
+/// the same for either encoder. Fitted on the dev half of benches/data/kb_questions.jsonl.
+const E5_COSINE_FLOOR: f32 = 0.70;
 
-pub struct Encoder {
-    model: TextModel,
-    library: PathBuf,
-    dim: usize,
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EncoderKind {
+    MiniLm,
+    E5,
+    Routed,
+}
+
+impl EncoderKind {
+    pub fn parse(name: &str) -> Result<EncoderKind, NluError> {
+        match name {
+            "minilm" => Ok(EncoderKind::MiniLm),
+            "e5" => Ok(EncoderKind::E5),
+            "routed" => Ok(EncoderKind::Routed),
+            other => Err(NluError::Model(format!(
+                "nlu.encoder = `{other}`: expected minilm, e5 or routed"
+            ))),
+        }
+    }
 }
 
 pub struct EncoderOptions {
     pub library: PathBuf,
+    pub kind: EncoderKind,
+    /// all-MiniLM-L6-v2's directory and its graph file (fp32 or int8).
     pub dir: PathBuf,
+    pub model_file: String,
+    /// multilingual-e5-small's directory (model.onnx + tokenizer.json).
+    pub multilingual_dir: PathBuf,
     pub sessions: usize,
+    pub multilingual_sessions: usize,
     pub intra_threads: usize,
+    pub cpu_arena: bool,
+    /// `None`: every call runs on the caller's thread, one call per ONNX run.
+    pub batch: Option<BatchOptions>,
+    pub cache_entries: usize,
+    pub cache_max_bytes: usize,
+}
+
+impl EncoderOptions {
+    pub fn from_settings(settings: &Settings) -> Result<EncoderOptions, NluError> {
+        let nlu = &settings.nlu;
+        Ok(EncoderOptions {
+            library: settings.paths.ort_library.clone(),
+            kind: EncoderKind::parse(&nlu.encoder)?,
+            dir: settings.paths.encoder_dir.clone(),
+            model_file: nlu.encoder_file.clone(),
+            multilingual_dir: settings.paths.multilingual_encoder_dir.clone(),
+            sessions: nlu.sessions,
+            multilingual_sessions: nlu.multilingual_sessions,
+            intra_threads: nlu.intra_threads,
+            cpu_arena: nlu.cpu_arena,
+            batch: (nlu.batch_max > 1).then(|| BatchOptions {
+                max_batch: nlu.batch_max,
+                max_wait: Duration::from_micros(nlu.batch_wait_us),
+            }),
+            cache_entries: nlu.embedding_cache,
+            cache_max_bytes: nlu.embedding_cache_max_bytes,
+        })
+    }
+}
+
+/// One graph, its text prefix, where its vector goes in the output, and its batching threads.
+struct Lane {
+    model: Arc<TextModel>,
+    prefix: &'static str,
+    dim: usize,
+    offset: usize,
+    batcher: Option<Batcher>,
+}
+
+pub struct Encoder {
+    kind: EncoderKind,
+    english: Option<Lane>,
+    multilingual: Option<Lane>,
+    cache: EmbeddingCache,
+    library: PathBuf,
+    dim: usize,
 }
 
 impl Encoder {
     pub fn load(options: &EncoderOptions) -> Result<Encoder, NluError> {
-        let model = TextModel::load(
-            &TextModelOptions {
-                library: options.library.clone(),
-                model: options.dir.join("model.onnx"),
-                tokenizer: options.dir.join("tokenizer.json"),
-                sessions: options.sessions,
-                intra_threads: options.intra_threads,
-            },
-            HINT,
-        )?;
-        let mut encoder = Encoder {
-            model,
-            library: options.library.clone(),
-            dim: 0,
+        let english = match options.kind {
+            EncoderKind::E5 => None,
+            EncoderKind::MiniLm | EncoderKind::Routed => Some(Lane::load(
+                options,
+                options.dir.join(&options.model_file),
+                options.dir.join("tokenizer.json"),
+                "",
+                0,
+            )?),
         };
-        encoder.dim = encoder.embed(&["hello"])?.first().map_or(0, Vec::len);
-        Ok(encoder)
+        let offset = english.as_ref().map_or(0, |lane| lane.dim);
+        let multilingual = match options.kind {
+            EncoderKind::MiniLm => None,
+            EncoderKind::E5 | EncoderKind::Routed => Some(Lane::load(
+                options,
+                options.multilingual_dir.join("model.onnx"),
+                options.multilingual_dir.join("tokenizer.json"),
+                E5_PREFIX,
+                offset,
+            )?),
+        };
+        let dim = offset + multilingual.as_ref().map_or(0, |lane| lane.dim);
+        Ok(Encoder {
+            kind: options.kind,
+            english,
+            multilingual,
+            cache: EmbeddingCache::new(options.cache_entries, options.cache_max_bytes),
+            library: options.library.clone(),
+            dim,
+        })
     }
 
     pub fn dim(&self) -> usize {
         self.dim
+    }
+
+    pub fn kind(&self) -> EncoderKind {
+        self.kind
     }
 
     /// The ONNX Runtime library this process loaded (other models reuse it).
@@ -51,24 +157,158 @@ impl Encoder {
         self.library.clone()
     }
 
+    /// Sessions of the English (or only) graph: how many embedding calls can run at once.
     pub fn session_count(&self) -> usize {
-        self.model.session_count()
+        self.english
+            .as_ref()
+            .or(self.multilingual.as_ref())
+            .map_or(1, |lane| lane.model.session_count())
     }
 
-    /// Embeds a batch of texts: one unit-length vector per text.
+    /// Embeds a batch of texts: one unit-length vector per text (unit length within its half
+    /// for `routed`).
     pub fn embed(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>, NluError> {
-        if texts.is_empty() {
-            return Ok(Vec::new());
+        if let [text] = texts
+            && let Some(vector) = self.cache.get(text)
+        {
+            return Ok(vec![vector]);
         }
-        let out = self.model.run(texts, None)?;
-        if out.shape.len() != 3 {
-            return Err(NluError::Inference(format!(
-                "the encoder returned shape {:?}, expected [batch, tokens, hidden]",
-                out.shape
-            )));
+        let mut out = vec![Vec::new(); texts.len()];
+        for lane in [&self.english, &self.multilingual].into_iter().flatten() {
+            let (positions, mine): (Vec<usize>, Vec<&str>) = texts
+                .iter()
+                .enumerate()
+                .filter(|(_, text)| self.lane_for(text).is_some_and(|l| std::ptr::eq(l, lane)))
+                .map(|(i, text)| (i, *text))
+                .unzip();
+            if mine.is_empty() {
+                continue;
+            }
+            for (i, vector) in positions.into_iter().zip(lane.embed(&mine)?) {
+                out[i] = self.place(lane, vector);
+            }
         }
-        Ok(mean_pool(&out.values, &out.mask, out.batch, out.seq))
+        if let ([text], [vector]) = (texts, out.as_slice()) {
+            self.cache.put(text, vector);
+        }
+        Ok(out)
     }
+
+    /// `cosine` (of `query` with a passage) on MiniLM's scale: e5's is rescaled (see
+    /// [`E5_COSINE_FLOOR`]); ranks are unchanged.
+    pub fn comparable_cosine(&self, query: &[f32], cosine: f32) -> f32 {
+        let by_e5 = match (&self.english, &self.multilingual) {
+            (_, None) => false,
+            (None, Some(_)) => true,
+            (Some(english), Some(_)) => query[english.dim.min(query.len())..]
+                .iter()
+                .any(|v| *v != 0.0),
+        };
+        if by_e5 {
+            (cosine - E5_COSINE_FLOOR) / (1.0 - E5_COSINE_FLOOR)
+        } else {
+            cosine
+        }
+    }
+
+    /// The lane that embeds `text`: by the presence of Chinese characters when routed.
+    fn lane_for(&self, text: &str) -> Option<&Lane> {
+        match (&self.english, &self.multilingual) {
+            (Some(english), Some(multilingual)) => {
+                if text.chars().any(super::features::is_cjk) {
+                    Some(multilingual)
+                } else {
+                    Some(english)
+                }
+            }
+            (Some(only), None) | (None, Some(only)) => Some(only),
+            (None, None) => None,
+        }
+    }
+
+    fn place(&self, lane: &Lane, vector: Vec<f32>) -> Vec<f32> {
+        if lane.dim == self.dim {
+            return vector;
+        }
+        let mut wide = vec![0.0; self.dim];
+        wide[lane.offset..lane.offset + lane.dim].copy_from_slice(&vector);
+        wide
+    }
+}
+
+impl Lane {
+    fn load(
+        options: &EncoderOptions,
+        model: PathBuf,
+        tokenizer: PathBuf,
+        prefix: &'static str,
+        offset: usize,
+    ) -> Result<Lane, NluError> {
+        let sessions = if prefix.is_empty() {
+            options.sessions
+        } else {
+            options.multilingual_sessions
+        };
+        let text_model = TextModel::load(
+            &TextModelOptions {
+                library: options.library.clone(),
+                model,
+                tokenizer,
+                sessions,
+                intra_threads: options.intra_threads,
+                cpu_arena: options.cpu_arena,
+            },
+            HINT,
+        )?;
+        let model = Arc::new(text_model);
+        let dim = run_pooled(&model, 0, prefix, &["hello"])?
+            .first()
+            .map_or(0, Vec::len);
+        let batcher = options.batch.map(|batch| {
+            let runner = Arc::clone(&model);
+            let run: Arc<RunBatch> =
+                Arc::new(move |slot, texts: &[&str]| run_pooled(&runner, slot, prefix, texts));
+            Batcher::start(model.session_count(), batch, run)
+        });
+        Ok(Lane {
+            model,
+            prefix,
+            dim,
+            offset,
+            batcher,
+        })
+    }
+
+    fn embed(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>, NluError> {
+        match &self.batcher {
+            Some(batcher) => batcher.embed(texts),
+            None => run_pooled(&self.model, usize::MAX, self.prefix, texts),
+        }
+    }
+}
+
+/// One ONNX run over `texts` (each prefixed) on session `slot` (`usize::MAX`: the next in turn).
+fn run_pooled(
+    model: &TextModel,
+    slot: usize,
+    prefix: &str,
+    texts: &[&str],
+) -> Result<Vec<Vec<f32>>, NluError> {
+    let prefixed: Vec<String> = texts.iter().map(|t| format!("{prefix}{t}")).collect();
+    let texts: Vec<&str> = prefixed.iter().map(String::as_str).collect();
+    let texts = texts.as_slice();
+    let out = if slot == usize::MAX {
+        model.run(texts, None)?
+    } else {
+        model.run_on(slot, texts, None)?
+    };
+    if out.shape.len() != 3 {
+        return Err(NluError::Inference(format!(
+            "the encoder returned shape {:?}, expected [batch, tokens, hidden]",
+            out.shape
+        )));
+    }
+    Ok(mean_pool(&out.values, &out.mask, out.batch, out.seq))
 }
 
 /// Averages token vectors where the attention mask is 1, then L2-normalises.

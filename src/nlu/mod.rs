@@ -4,6 +4,8 @@
 //!
 //! Everything here is blocking CPU work: callers on an async executor run it on the blocking pool.
 
+pub mod batcher;
+pub mod cache;
 pub mod dataset;
 pub mod encoder;
 pub mod eval;
@@ -17,7 +19,7 @@ pub mod transformer;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
 
-pub use encoder::{Encoder, EncoderOptions};
+pub use encoder::{Encoder, EncoderKind, EncoderOptions};
 pub use model::{IntentModel, Prediction, Scored};
 pub use transformer::TransformerModel;
 

@@ -52,6 +52,8 @@ pub struct TextModelOptions {
     pub tokenizer: PathBuf,
     pub sessions: usize,
     pub intra_threads: usize,
+    /// ONNX Runtime's CPU arena keeps the largest activations ever seen; off, memory is returned.
+    pub cpu_arena: bool,
 }
 
 /// The inputs a BERT-style export may declare; anything else is refused at load time.
@@ -78,17 +80,30 @@ pub struct TextModel {
     inputs: Vec<(String, Input)>,
 }
 
+/// One session: full graph optimisation, `threads` intra-op threads that sleep rather than spin
+/// when idle (the machine's other work, tokenizing and the KB search, needs those cores), no
+/// inter-op pool (a BERT graph is one chain of operators).
 fn build_session(
     env: &ort::environment::Environment,
-    model: &Path,
-    threads: usize,
+    options: &TextModelOptions,
 ) -> ort::Result<Session> {
+    let cpu = ort::ep::CPU::default()
+        .with_arena_allocator(options.cpu_arena)
+        .build();
     Session::builder(env)?
         .with_optimization_level(GraphOptimizationLevel::Level3)
         .map_err(ort::Error::<()>::from)?
-        .with_intra_threads(threads)
+        .with_execution_providers([cpu])
         .map_err(ort::Error::<()>::from)?
-        .commit_from_file(model)
+        .with_intra_threads(options.intra_threads.max(1))
+        .map_err(ort::Error::<()>::from)?
+        .with_inter_threads(1)
+        .map_err(ort::Error::<()>::from)?
+        .with_intra_op_spinning(false)
+        .map_err(ort::Error::<()>::from)?
+        .with_memory_pattern(options.cpu_arena)
+        .map_err(ort::Error::<()>::from)?
+        .commit_from_file(&options.model)
 }
 
 fn load_tokenizer(path: &Path) -> Result<Tokenizer, NluError> {
@@ -142,7 +157,7 @@ impl TextModel {
         let tokenizer = load_tokenizer(&options.tokenizer)?;
         let mut sessions = Vec::new();
         for _ in 0..options.sessions.max(1) {
-            let session = build_session(env, &options.model, options.intra_threads.max(1))
+            let session = build_session(env, options)
                 .map_err(|e| NluError::Model(format!("{}: {e}", options.model.display())))?;
             sessions.push(Mutex::new(session));
         }
@@ -163,8 +178,21 @@ impl TextModel {
         self.sessions.len()
     }
 
-    /// Tokenizes `texts` as one padded batch and runs it; returns output `output` (or the first).
+    /// Tokenizes `texts` as one padded batch and runs it on the next session in turn; returns
+    /// output `output` (or the first).
     pub fn run(&self, texts: &[&str], output: Option<&str>) -> Result<BatchOutput, NluError> {
+        let slot = self.next.fetch_add(1, Ordering::Relaxed);
+        self.run_on(slot, texts, output)
+    }
+
+    /// As [`TextModel::run`], on session `slot` (modulo the pool): a thread that owns a session
+    /// never waits for another thread's.
+    pub fn run_on(
+        &self,
+        slot: usize,
+        texts: &[&str],
+        output: Option<&str>,
+    ) -> Result<BatchOutput, NluError> {
         let inference = |e: ort::Error| NluError::Inference(e.to_string());
         let encodings = self
             .tokenizer
@@ -188,8 +216,7 @@ impl TextModel {
             let tensor = Tensor::from_array(([batch, seq], values)).map_err(inference)?;
             feed.push((name.clone(), tensor));
         }
-        let slot = self.next.fetch_add(1, Ordering::Relaxed) % self.sessions.len();
-        let mut session = self.sessions[slot]
+        let mut session = self.sessions[slot % self.sessions.len()]
             .lock()
             .map_err(|_| NluError::Inference("an ONNX session panicked earlier".into()))?;
         let outputs = session.run(feed).map_err(inference)?;

@@ -100,6 +100,7 @@ impl TransformerModel {
             tokenizer: dir.join("tokenizer.json"),
             sessions,
             intra_threads: 1,
+            cpu_arena: false,
         };
         let model = TransformerModel {
             model: TextModel::load(&options, HINT)?,
