@@ -106,6 +106,12 @@ pub fn eval_kb(settings: &Settings, args: KbEvalArgs) -> Result<()> {
         .map(|case| first_turn::first_turn(&kb, case, &settings.dialogue, &settings.escalation))
         .collect::<Result<Vec<_>, _>>()?;
     let headline = first_turn::headline(&cases, &turns);
+    if args.show_misses {
+        println!("first turns that went wrong:");
+        for failure in first_turn::failures(&cases, &turns) {
+            println!("  {failure}");
+        }
+    }
     let latency = kb_eval::latency(&kb, &cases, args.rounds)?;
     if args.json {
         let report =

@@ -14,21 +14,21 @@ use super::{KbError, KnowledgeBase, Mode, SearchRequest};
 use crate::config::{DialogueSettings, EscalationSettings};
 use crate::dialogue::{self, Lang, Plan};
 use crate::escalation;
-use crate::tickets::BotAction;
+use crate::tickets::{BotAction, EscalationReason};
 
 /// Passages the service asks the search for (`service::messages`).
 const SOURCES_PER_ANSWER: usize = 3;
 
 /// What happened to one question.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Turn {
     /// Answered, and the first source is a right article.
     RightQuoted,
     /// Answered with an article that does not answer the question.
     WrongQuoted,
-    /// Not answered: handed to a person (escalated), asked to clarify, or "I don't know".
-    NotAnswered(#[serde(skip)] BotAction),
+    /// Not answered: handed to a person (escalated, and why), asked to clarify, or "I don't
+    /// know".
+    NotAnswered(BotAction, Option<EscalationReason>),
 }
 
 /// One language's headline.
@@ -72,7 +72,8 @@ pub fn first_turn(
     };
     let outcome = dialogue::respond(plan, hits, lang, 0, dialogue_settings);
     if outcome.action != BotAction::Answered {
-        return Ok(Turn::NotAnswered(outcome.action));
+        let reason = outcome.escalation.map(|e| e.reason);
+        return Ok(Turn::NotAnswered(outcome.action, reason));
     }
     let right = outcome
         .sources
@@ -108,16 +109,41 @@ pub fn headline(cases: &[Case], turns: &[Turn]) -> BTreeMap<String, Headline> {
         let count = |turns: &[Turn], f: &dyn Fn(Turn) -> bool| {
             Share::new(turns.iter().filter(|t| f(**t)).count(), turns.len())
         };
-        let answered = |t: Turn| !matches!(t, Turn::NotAnswered(_));
+        let answered = |t: Turn| !matches!(t, Turn::NotAnswered(..));
+        let escalated = |t: Turn| matches!(t, Turn::NotAnswered(BotAction::Escalated, _));
         out.insert(
             lang.to_string(),
             Headline {
                 right_quoted: count(&covered, &|t| t == Turn::RightQuoted),
                 wrong_quoted: count(&covered, &|t| t == Turn::WrongQuoted),
-                escalated: count(&covered, &|t| t == Turn::NotAnswered(BotAction::Escalated)),
+                escalated: count(&covered, &escalated),
                 no_article_not_answered: count(&uncovered, &|t| !answered(t)),
             },
         );
     }
     out
+}
+
+/// One line per question the first turn gets wrong: an article covers it but the bot did not quote
+/// it (with what the bot did instead), or none does and the bot quoted one anyway.
+pub fn failures(cases: &[Case], turns: &[Turn]) -> Vec<String> {
+    cases
+        .iter()
+        .zip(turns)
+        .filter(|(case, turn)| match case.question.article {
+            Some(_) => **turn != Turn::RightQuoted,
+            None => !matches!(turn, Turn::NotAnswered(..)),
+        })
+        .map(|(case, turn)| {
+            let intent = &case.prediction.intent;
+            format!(
+                "{:?} -> {turn:?} (expected {}; intent {} {:.2}{})",
+                case.question.question,
+                case.question.article.as_deref().unwrap_or("(none)"),
+                intent.name,
+                intent.confidence,
+                if case.prediction.out_of_scope { ", rejected" } else { "" }
+            )
+        })
+        .collect()
 }
