@@ -219,6 +219,20 @@ pub fn evaluate(kb: &KnowledgeBase, cases: &[Case]) -> Result<Vec<MethodReport>,
     Ok(reports)
 }
 
+/// hit@1, hit@3 and MRR per language of the serving method alone (hybrid + intent), for tuning.
+pub fn serving_metrics(
+    kb: &KnowledgeBase,
+    cases: &[Case],
+) -> Result<BTreeMap<String, Metrics>, KbError> {
+    let mut ranks: BTreeMap<String, Vec<Option<usize>>> = BTreeMap::new();
+    for case in cases.iter().filter(|c| c.question.article.is_some()) {
+        let hits = kb.search(&request(case, Mode::Hybrid, true, DEPTH))?;
+        let rank = hits.iter().position(|h| case.question.is_right(&h.article_id));
+        ranks.entry(case.question.lang.clone()).or_default().push(rank);
+    }
+    Ok(ranks.into_iter().map(|(l, r)| (l, metrics(&r))).collect())
+}
+
 /// Each case's best hybrid hit (as the service searches) as answerability training data: its
 /// signals and whether quoting it would be right, wrong, or an answer where none exists.
 pub fn answerability_samples(

@@ -32,7 +32,7 @@ pub use loader::{Loaded, load_dir};
 use answerable::{Answerability, Signals};
 use bm25::{Bm25Index, IndexedText};
 use dense::Vectors;
-use fusion::{BOOSTS, Boosts, Candidate};
+use fusion::{BOOSTS, Candidate, LanguageBoosts};
 
 #[derive(Debug, thiserror::Error)]
 pub enum KbError {
@@ -152,7 +152,7 @@ pub struct KnowledgeBase {
     /// The first passage of each article.
     lead_of: Vec<usize>,
     encoder: Arc<Encoder>,
-    boosts: Boosts,
+    boosts: LanguageBoosts,
     answerability: Answerability,
 }
 
@@ -237,7 +237,7 @@ impl KnowledgeBase {
     }
 
     /// Replaces the fusion weights (for tuning on a dev split; the service uses [`BOOSTS`]).
-    pub fn set_boosts(&mut self, boosts: Boosts) {
+    pub fn set_boosts(&mut self, boosts: LanguageBoosts) {
         self.boosts = boosts;
     }
 
@@ -313,15 +313,15 @@ impl KnowledgeBase {
         dense: &[(usize, f32)],
         titles: &[(usize, f32)],
     ) -> Vec<(usize, f32)> {
-        let weight = self.boosts.dense_weight(request.lang);
-        let fused = fusion::rrf(self.boosts.k, &[(bm25, 1.0), (dense, weight)]);
+        let boosts = self.boosts.of(request.lang);
+        let fused = fusion::rrf(boosts.k, &[(bm25, 1.0), (dense, boosts.dense)]);
         let boost = |n: usize, score: f32| {
             fusion::boosted(
                 score,
                 &self.candidate(n),
                 request.intents,
                 request.lang,
-                &self.boosts,
+                boosts,
             )
         };
         let mut best: HashMap<usize, (usize, f32)> = HashMap::new();
@@ -347,7 +347,7 @@ impl KnowledgeBase {
                 }
             }
         }
-        let by_title = fusion::rrf(self.boosts.k, &[(titles, weight * self.boosts.titles)]);
+        let by_title = fusion::rrf(boosts.k, &[(titles, boosts.dense * boosts.titles)]);
         let mut ranked: Vec<(usize, f32)> = best
             .into_iter()
             .map(|(article, (n, score))| {

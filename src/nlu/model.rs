@@ -176,3 +176,66 @@ impl IntentModel {
         Ok(IntentModel { meta, head })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn two_label_meta(threshold: f32) -> ModelMeta {
+        ModelMeta {
+            format: FORMAT.into(),
+            labels: vec!["a".into(), "b".into()],
+            dense_dim: 4,
+            sparse_dim: SPARSE_DIM,
+            temperature: 1.0,
+            threshold,
+            examples: 2,
+            validation: Validation::default(),
+            languages: BTreeMap::new(),
+        }
+    }
+
+    fn features() -> Features {
+        Features {
+            dense: vec![0.5; 4],
+            sparse: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_model_written_before_per_language_calibration_loads_with_its_overall_values() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut meta = serde_json::to_value(two_label_meta(0.4)).expect("json");
+        meta.as_object_mut().expect("object").remove("languages");
+        std::fs::write(dir.path().join("model.json"), meta.to_string()).expect("write");
+        let head = LinearHead::zeros(2, 4);
+        std::fs::write(dir.path().join("weights.bin"), head.to_bytes()).expect("write");
+        let model = IntentModel::load(dir.path(), 4).expect("old model loads");
+        assert_eq!(model.calibration("zh"), (1.0, 0.4));
+        assert_eq!(model.calibration("en"), (1.0, 0.4));
+    }
+
+    #[test]
+    fn a_languages_own_threshold_decides_rejection_for_that_language_only() {
+        // Two labels and a zero head: every message scores 0.5, under the overall threshold.
+        let mut meta = two_label_meta(0.9);
+        let lenient = LanguageCalibration {
+            temperature: 1.0,
+            threshold: 0.3,
+            validation: Validation::default(),
+        };
+        meta.languages.insert("zh".into(), lenient);
+        let model = IntentModel {
+            meta,
+            head: LinearHead::zeros(2, 4),
+        };
+        assert!(!model.predict(&features(), "zh").out_of_scope);
+        assert!(model.predict(&features(), "en").out_of_scope);
+    }
+
+    #[test]
+    fn a_message_with_any_chinese_character_is_calibrated_as_chinese() {
+        assert_eq!(language_of("新买的iPhone怎么装eSIM"), "zh");
+        assert_eq!(language_of("how do I set up eSIM"), "en");
+    }
+}
