@@ -12,7 +12,6 @@ use clap::{Parser, Subcommand};
 
 use cli::{escalation, intents, knowledge, people};
 use switchboard::config::Settings;
-use switchboard::kb::eval as kb_eval;
 use switchboard::startup;
 
 #[derive(Parser)]
@@ -39,30 +38,9 @@ enum Command {
         #[arg(long)]
         kb: Option<PathBuf>,
     },
-    /// Retrieval quality (hit@1, hit@3, MRR for BM25, dense and hybrid) and search latency on
-    /// labelled questions (JSONL: question, article, lang).
-    KbEval {
-        #[arg(long, default_value = "benches/data/kb_questions.jsonl")]
-        data: PathBuf,
-        /// Knowledge-base directory (default: paths.kb_dir).
-        #[arg(long)]
-        kb: Option<PathBuf>,
-        /// Intent model for the predicted-intent boost (default: paths.model_dir).
-        #[arg(long)]
-        model: Option<PathBuf>,
-        /// Which questions: all, dev (even lines, used to choose the boosts) or test (odd lines).
-        #[arg(long, default_value = "all")]
-        split: kb_eval::Split,
-        /// Passes over the questions for the latency percentiles.
-        #[arg(long, default_value_t = 5)]
-        rounds: usize,
-        /// Print the report as JSON.
-        #[arg(long)]
-        json: bool,
-        /// Also list the questions hybrid search does not answer with the expected article.
-        #[arg(long)]
-        show_misses: bool,
-    },
+    /// Retrieval quality (hit@1, hit@3, MRR), no-article questions left unanswered, the first
+    /// turn through the real decision path, and search latency on labelled questions.
+    KbEval(knowledge::KbEvalArgs),
     /// Train an intent model from labelled examples (CSV, JSONL or YAML; a file or a directory).
     Train {
         #[arg(long)]
@@ -215,26 +193,7 @@ fn run() -> Result<()> {
         Command::Index { kb } => {
             knowledge::index(&settings, &kb.unwrap_or(settings.paths.kb_dir.clone()))
         }
-        Command::KbEval {
-            data,
-            kb,
-            model,
-            split,
-            rounds,
-            json,
-            show_misses,
-        } => knowledge::eval_kb(
-            &settings,
-            &knowledge::KbEvalOptions {
-                data,
-                kb: kb.unwrap_or(settings.paths.kb_dir.clone()),
-                model: model.unwrap_or(settings.paths.model_dir.clone()),
-                split,
-                rounds,
-                json,
-                show_misses,
-            },
-        ),
+        Command::KbEval(args) => knowledge::eval_kb(&settings, args),
 
         Command::Train { data, out } => intents::train_model(&settings, &data, &out),
         Command::TrainEscalation { data, intents, out } => escalation::train_scorer(

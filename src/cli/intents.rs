@@ -31,6 +31,18 @@ pub fn train_model(settings: &Settings, data: &Path, out: &Path) -> Result<()> {
             .map_or("n/a".into(), |r| format!("{r:.3}")),
         model.meta.threshold
     );
+    for (lang, c) in &model.meta.languages {
+        let v = &c.validation;
+        println!(
+            "  {lang}: {} held-out examples, in-scope {:.3}, out-of-scope recall {}, temperature {:.2}, threshold {:.2}",
+            v.examples,
+            v.in_scope_accuracy,
+            v.out_of_scope_recall
+                .map_or("n/a".into(), |r| format!("{r:.3}")),
+            c.temperature,
+            c.threshold
+        );
+    }
     Ok(())
 }
 
@@ -63,12 +75,15 @@ pub fn eval_model(settings: &Settings, model: &Path, data: &Path, json: bool) ->
     }
     for language in &report.by_language {
         println!(
-            "  {}: {} examples  accuracy {:.4}  in-scope accuracy {:.4}  without rejection {:.4}",
+            "  {}: {} examples  accuracy {:.4}  in-scope accuracy {:.4}  without rejection {:.4}  out-of-scope recall {}",
             language.lang,
             language.examples,
             language.accuracy,
             language.in_scope_accuracy,
-            language.accuracy_without_rejection
+            language.accuracy_without_rejection,
+            language
+                .out_of_scope_recall
+                .map_or("n/a".into(), |r| format!("{r:.4}"))
         );
     }
     println!(

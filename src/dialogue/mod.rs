@@ -115,6 +115,7 @@ pub fn respond(
         Plan::Decline => match hits.first() {
             Some(best)
                 if needs_search(&Plan::Decline, settings)
+                    && best.answerable
                     && best.bm25 >= settings.decline_answer_min_bm25 =>
             {
                 answered(hits)
@@ -136,10 +137,15 @@ pub fn respond(
                 .into_iter()
                 .filter(|h| h.bm25 >= settings.min_kb_score || h.cosine >= settings.min_kb_cosine)
                 .collect();
-            if answers.is_empty() {
-                return failure(BotAction::Clarify, replies::no_answer(lang).to_string());
+            match answers.first() {
+                // The best hit is only the least bad of articles that do not cover the question:
+                // say so and offer a person rather than quote it.
+                Some(best) if !best.answerable => {
+                    failure(BotAction::Clarify, replies::no_article(lang).to_string())
+                }
+                Some(_) => answered(answers),
+                None => failure(BotAction::Clarify, replies::no_answer(lang).to_string()),
             }
-            answered(answers)
         }
     }
 }
@@ -195,6 +201,9 @@ mod tests {
             score: 0.03,
             bm25,
             cosine: 0.1,
+            answerable: true,
+            answerability: None,
+            signals: Default::default(),
         }
     }
 
@@ -269,6 +278,22 @@ mod tests {
             assert_eq!(outcome.action, BotAction::Smalltalk);
             assert!(outcome.text.contains(words), "{}", outcome.text);
         }
+    }
+
+    #[test]
+    fn a_hit_that_does_not_answer_is_not_quoted_and_the_turn_fails() {
+        let settings = Settings::defaults().dialogue;
+        let lookup = Plan::Lookup {
+            intent: "device_troubleshoot".into(),
+        };
+        let unrelated = Hit {
+            answerable: false,
+            ..hit(12.0)
+        };
+        let outcome = respond(lookup, vec![unrelated], Lang::En, 0, &settings);
+        assert_eq!((outcome.action, outcome.failed), (BotAction::Clarify, true));
+        assert!(outcome.sources.is_empty());
+        assert_eq!(outcome.text, replies::no_article(Lang::En));
     }
 
     #[test]

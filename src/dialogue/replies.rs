@@ -128,6 +128,19 @@ pub fn no_answer(lang: Lang) -> &'static str {
     }
 }
 
+/// No article covers the question (the best hit was judged not to answer it): the bot does not
+/// guess, and offers a person.
+pub fn no_article(lang: Lang) -> &'static str {
+    match lang {
+        Lang::En => {
+            "I'm sorry, I don't know the answer to that and I don't want to guess. Would you like me to pass you to a member of our support team? Just say \"talk to a person\"."
+        }
+        Lang::Zh => {
+            "抱歉，这个问题我不太清楚，不想给您错误的信息。需要为您转接人工客服吗？回复“转人工”即可。"
+        }
+    }
+}
+
 fn humanize(intent: &str) -> String {
     intent.replace('_', " ")
 }

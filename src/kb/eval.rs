@@ -1,6 +1,8 @@
-//! Retrieval quality on labelled questions (`benches/data/kb_questions.jsonl`: question, expected
-//! article, language): hit@1, hit@3 and MRR (over the top 10 articles) for BM25 alone, dense
-//! alone and hybrid, overall and per language; plus search latency percentiles.
+//! Retrieval quality on labelled questions (`benches/data/kb_heldout.jsonl`, or the older
+//! `kb_questions.jsonl`: question, right article or none, language, split): hit@1, hit@3 and MRR
+//! (over the top 10 articles, questions with an article) for BM25 alone, dense alone and hybrid,
+//! overall and per language; for questions no article covers, the share the search does not
+//! offer as an answer; search latency percentiles. The dialogue-level headline is `first_turn`.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -8,11 +10,13 @@ use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 
+use super::answerable::{self, Answerability, Outcome, Signals};
 use super::{KbError, KnowledgeBase, Mode, SearchRequest};
 use crate::nlu::{Prediction, Scored};
 
-/// Which questions to use: the boosts in `fusion` were chosen on `Dev` (even lines, counting
-/// from 0); `Test` (odd lines) was not looked at while choosing them.
+/// Which questions to use: a question's own `split` field, or for files without one even lines
+/// (counting from 0) are `Dev` and odd ones `Test`. Everything tuned (the boosts in `fusion`,
+/// the answerability model) is chosen on `Dev`; `Test` is only reported.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Split {
     All,
@@ -25,10 +29,13 @@ impl Split {
         questions
             .into_iter()
             .enumerate()
-            .filter(|(i, _)| match self {
-                Split::All => true,
-                Split::Dev => i % 2 == 0,
-                Split::Test => i % 2 == 1,
+            .filter(|(i, q)| {
+                let dev = q.split.as_deref().map_or(i % 2 == 0, |s| s == "dev");
+                match self {
+                    Split::All => true,
+                    Split::Dev => dev,
+                    Split::Test => !dev,
+                }
             })
             .map(|(_, q)| q)
             .collect()
@@ -41,13 +48,28 @@ const DEPTH: usize = 10;
 #[derive(Debug, Clone, Deserialize)]
 pub struct Question {
     pub question: String,
-    pub article: String,
+    /// The right article (`None`: no article covers the question).
+    pub article: Option<String>,
+    /// Other articles that are equally right.
+    #[serde(default)]
+    pub also: Vec<String>,
     pub lang: String,
+    /// `dev` or `test`; absent in older files (then the line number decides, see [`Split`]).
+    #[serde(default)]
+    pub split: Option<String>,
+}
+
+impl Question {
+    /// Whether quoting article `id` answers this question.
+    pub fn is_right(&self, id: &str) -> bool {
+        self.article.as_deref() == Some(id) || self.also.iter().any(|a| a == id)
+    }
 }
 
 /// A question with what the classifier made of it (as on the serving path).
 pub struct Case {
     pub question: Question,
+    pub prediction: Prediction,
     /// The classifier's top two intents.
     pub intents: Vec<Scored>,
     pub embedding: Vec<f32>,
@@ -66,6 +88,28 @@ pub struct MethodReport {
     pub method: &'static str,
     pub overall: Metrics,
     pub by_lang: BTreeMap<String, Metrics>,
+    /// Per language, the share of no-article questions whose best hit is judged not to answer
+    /// (hybrid search only: the other methods never judge).
+    pub no_article_not_answered: BTreeMap<String, Share>,
+}
+
+/// `count` of `of`.
+#[derive(Debug, Clone, Copy, Default, Serialize)]
+pub struct Share {
+    pub count: usize,
+    pub of: usize,
+    pub rate: f64,
+}
+
+impl Share {
+    pub fn new(count: usize, of: usize) -> Share {
+        let rate = if of == 0 {
+            0.0
+        } else {
+            count as f64 / of as f64
+        };
+        Share { count, of, rate }
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -87,11 +131,12 @@ pub const METHODS: [(&str, Mode, bool); 4] = [
 impl Case {
     /// A question with the classifier's view of it, as the service would search for it.
     pub fn new(question: Question, prediction: Prediction, embedding: Vec<f32>) -> Case {
-        let intents = std::iter::once(prediction.intent)
-            .chain(prediction.runner_up)
+        let intents = std::iter::once(prediction.intent.clone())
+            .chain(prediction.runner_up.clone())
             .collect();
         Case {
             question,
+            prediction,
             intents,
             embedding,
         }
@@ -133,58 +178,132 @@ fn request<'a>(case: &'a Case, mode: Mode, with_intent: bool, limit: usize) -> S
 pub fn evaluate(kb: &KnowledgeBase, cases: &[Case]) -> Result<Vec<MethodReport>, KbError> {
     let mut reports = Vec::new();
     for (method, mode, with_intent) in METHODS {
-        let mut ranks: Vec<(&str, Option<usize>)> = Vec::new();
+        // (language, rank of the first right article; None for a no-article question, whether
+        // the best hit was judged to answer it)
+        let mut ranks: Vec<(&str, Option<Option<usize>>, bool)> = Vec::new();
         for case in cases {
             let hits = kb.search(&request(case, mode, with_intent, DEPTH))?;
-            let rank = hits
-                .iter()
-                .position(|h| h.article_id == case.question.article);
-            ranks.push((&case.question.lang, rank));
+            let answered = hits.first().is_some_and(|h| h.answerable);
+            let rank = case.question.article.as_ref().map(|_| {
+                hits.iter()
+                    .position(|h| case.question.is_right(&h.article_id))
+            });
+            ranks.push((&case.question.lang, rank, answered));
         }
+        let ranked = |lang: Option<&str>| -> Vec<Option<usize>> {
+            ranks
+                .iter()
+                .filter(|(l, _, _)| lang.is_none_or(|lang| *l == lang))
+                .filter_map(|(_, r, _)| *r)
+                .collect()
+        };
         let mut by_lang = BTreeMap::new();
+        let mut no_article_not_answered = BTreeMap::new();
         for lang in ["en", "zh"] {
-            let subset: Vec<Option<usize>> = ranks
+            by_lang.insert(lang.to_string(), metrics(&ranked(Some(lang))));
+            let no_article: Vec<bool> = ranks
                 .iter()
-                .filter(|(l, _)| *l == lang)
-                .map(|(_, r)| *r)
+                .filter(|(l, r, _)| *l == lang && r.is_none())
+                .map(|(_, _, answered)| *answered)
                 .collect();
-            by_lang.insert(lang.to_string(), metrics(&subset));
+            let silent = no_article.iter().filter(|a| !**a).count();
+            no_article_not_answered.insert(lang.to_string(), Share::new(silent, no_article.len()));
         }
-        let all: Vec<Option<usize>> = ranks.iter().map(|(_, r)| *r).collect();
         reports.push(MethodReport {
             method,
-            overall: metrics(&all),
+            overall: metrics(&ranked(None)),
             by_lang,
+            no_article_not_answered,
         });
     }
     Ok(reports)
 }
 
-/// The questions the serving method (hybrid + intent) does not rank first: (question, expected,
-/// predicted intent, the articles it returned).
+/// hit@1, hit@3 and MRR per language of the serving method alone (hybrid + intent), for tuning.
+pub fn serving_metrics(
+    kb: &KnowledgeBase,
+    cases: &[Case],
+) -> Result<BTreeMap<String, Metrics>, KbError> {
+    let mut ranks: BTreeMap<String, Vec<Option<usize>>> = BTreeMap::new();
+    for case in cases.iter().filter(|c| c.question.article.is_some()) {
+        let hits = kb.search(&request(case, Mode::Hybrid, true, DEPTH))?;
+        let rank = hits.iter().position(|h| case.question.is_right(&h.article_id));
+        ranks.entry(case.question.lang.clone()).or_default().push(rank);
+    }
+    Ok(ranks.into_iter().map(|(l, r)| (l, metrics(&r))).collect())
+}
+
+/// Each case's best hybrid hit (as the service searches) as answerability training data: its
+/// signals and whether quoting it would be right, wrong, or an answer where none exists.
+pub fn answerability_samples(
+    kb: &KnowledgeBase,
+    cases: &[Case],
+) -> Result<Vec<(String, Signals, Outcome)>, KbError> {
+    let mut samples = Vec::new();
+    for case in cases {
+        let hits = kb.search(&request(case, Mode::Hybrid, true, 3))?;
+        let Some(best) = hits.first() else { continue };
+        let outcome = match &case.question.article {
+            None => Outcome::NoArticle,
+            Some(_) if case.question.is_right(&best.article_id) => Outcome::Right,
+            Some(_) => Outcome::Wrong,
+        };
+        samples.push((case.question.lang.clone(), best.signals, outcome));
+    }
+    Ok(samples)
+}
+
+/// Fits one answerability model per language on `cases` (the dev split).
+pub fn fit_answerability(kb: &KnowledgeBase, cases: &[Case]) -> Result<Answerability, KbError> {
+    let samples = answerability_samples(kb, cases)?;
+    let mut model = Answerability::default();
+    for lang in ["en", "zh"] {
+        let of_lang: Vec<(Signals, Outcome)> = samples
+            .iter()
+            .filter(|(l, _, _)| l == lang)
+            .map(|(_, s, o)| (*s, *o))
+            .collect();
+        if !of_lang.is_empty() {
+            model
+                .languages
+                .insert(lang.to_string(), answerable::fit(&of_lang));
+        }
+    }
+    Ok(model)
+}
+
+/// The questions the serving method (hybrid + intent) gets wrong: the right article not first or
+/// not judged to answer, or a no-article question answered. (question, expected, predicted
+/// intents, the articles returned with their answerability.)
 pub fn misses(kb: &KnowledgeBase, cases: &[Case]) -> Result<Vec<String>, KbError> {
     let mut out = Vec::new();
     for case in cases {
         let hits = kb.search(&request(case, Mode::Hybrid, true, 3))?;
-        if hits
-            .first()
-            .is_some_and(|h| h.article_id == case.question.article)
-        {
+        let best = hits.first();
+        let right = best.is_some_and(|h| case.question.is_right(&h.article_id));
+        let answered = best.is_some_and(|h| h.answerable);
+        if right == answered && (right || case.question.article.is_none()) {
             continue;
         }
         let got: Vec<String> = hits
             .iter()
             .map(|h| {
                 format!(
-                    "{}#{} ({:.3}, bm25 {:.1}, cos {:.2})",
-                    h.article_id, h.anchor, h.score, h.bm25, h.cosine
+                    "{}#{} ({:.3}, bm25 {:.1}, cos {:.2}, answers {:.2} {})",
+                    h.article_id,
+                    h.anchor,
+                    h.score,
+                    h.bm25,
+                    h.cosine,
+                    h.answerability.unwrap_or(1.0),
+                    h.answerable
                 )
             })
             .collect();
         out.push(format!(
             "{:?}\n    expected {} | intent {:?}\n    got {}",
             case.question.question,
-            case.question.article,
+            case.question.article.as_deref().unwrap_or("(none)"),
             case.intents
                 .iter()
                 .map(|i| format!("{} {:.2}", i.name, i.confidence))

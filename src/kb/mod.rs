@@ -1,15 +1,18 @@
 //! The knowledge base: articles from `kb/` (Markdown with front matter, and CSV/JSON FAQ pairs),
 //! split into passages and searched two ways, BM25 over a tantivy index (`bm25`) and cosine over
 //! sentence-encoder vectors (`dense`), fused by reciprocal rank with the predicted intent, the
-//! customer's language and the lead passage as boosts (`fusion`). `live` makes it editable while
-//! serving; `managed` persists the articles edited through the admin API.
+//! customer's language and the lead passage as boosts (`fusion`); `answerable` decides whether
+//! the best hit answers the question at all. `live` makes it editable while serving; `managed`
+//! persists the articles edited through the admin API.
 
 pub mod analyzer;
+pub mod answerable;
 pub mod article;
 pub mod bm25;
 pub mod dense;
 pub mod eval;
 pub mod faq;
+pub mod first_turn;
 pub mod fusion;
 pub mod live;
 pub mod loader;
@@ -27,9 +30,10 @@ pub use dense::VectorCache;
 pub use live::LiveKnowledgeBase;
 pub use loader::{Loaded, load_dir};
 
+use answerable::{Answerability, Signals};
 use bm25::{Bm25Index, IndexedText};
 use dense::Vectors;
-use fusion::{BOOSTS, Boosts, Candidate};
+use fusion::{BOOSTS, Candidate, LanguageBoosts};
 
 #[derive(Debug, thiserror::Error)]
 pub enum KbError {
@@ -93,6 +97,13 @@ pub struct Hit {
     pub bm25: f32,
     /// Cosine similarity to the question (0 when not computed: BM25-only search).
     pub cosine: f32,
+    /// Whether this passage answers the question (`answerable`): false when it is only the best
+    /// of articles that do not cover it. Always true outside hybrid search.
+    pub answerable: bool,
+    /// The probability behind `answerable` (`None`: not judged, no model for the language).
+    pub answerability: Option<f32>,
+    /// What `answerable` was judged on (default outside hybrid search).
+    pub signals: Signals,
 }
 
 /// What to look for: the customer's words, and the signals that rank passages up.
@@ -144,7 +155,8 @@ pub struct KnowledgeBase {
     /// The first passage of each article.
     lead_of: Vec<usize>,
     encoder: Arc<Encoder>,
-    boosts: Boosts,
+    boosts: LanguageBoosts,
+    answerability: Answerability,
 }
 
 /// The text the encoder sees for a passage: its article's title, its heading and its words.
@@ -207,6 +219,7 @@ impl KnowledgeBase {
             lead_of,
             encoder,
             boosts: BOOSTS,
+            answerability: Answerability::builtin().clone(),
         })
     }
 
@@ -227,8 +240,14 @@ impl KnowledgeBase {
     }
 
     /// Replaces the fusion weights (for tuning on a dev split; the service uses [`BOOSTS`]).
-    pub fn set_boosts(&mut self, boosts: Boosts) {
+    pub fn set_boosts(&mut self, boosts: LanguageBoosts) {
         self.boosts = boosts;
+    }
+
+    /// Replaces the answerability model (for fitting and evaluating one; the service uses the
+    /// compiled-in model).
+    pub fn set_answerability(&mut self, answerability: Answerability) {
+        self.answerability = answerability;
     }
 
     pub fn encoder(&self) -> &Arc<Encoder> {
@@ -257,7 +276,20 @@ impl KnowledgeBase {
             None => (Vec::new(), Vec::new()),
         };
         let ranked = self.rank(request, &bm25, &dense, &titles);
-        Ok(self.hits(ranked, request.limit, &bm25, query.as_deref()))
+        // One hit more than asked: the last one's lead over the next is an answerability signal.
+        let mut hits = self.hits(ranked, request.limit + 1, &bm25, query.as_deref());
+        if request.mode == Mode::Hybrid {
+            let firsts = [bm25.first(), dense.first()].map(|f| f.map(|(n, _)| self.article_of(*n)));
+            let intents_of = |id: &str| self.article(id).map(|a| a.intents.as_slice());
+            self.answerability
+                .judge(&mut hits, request.intents, request.lang, firsts, intents_of);
+        }
+        hits.truncate(request.limit);
+        Ok(hits)
+    }
+
+    fn article_of(&self, passage: usize) -> &str {
+        &self.articles[self.passages[passage].article as usize].id
     }
 
     fn rank(
@@ -284,15 +316,15 @@ impl KnowledgeBase {
         dense: &[(usize, f32)],
         titles: &[(usize, f32)],
     ) -> Vec<(usize, f32)> {
-        let weight = self.boosts.dense_weight(request.lang);
-        let fused = fusion::rrf(self.boosts.k, &[(bm25, 1.0), (dense, weight)]);
+        let boosts = self.boosts.of(request.lang);
+        let fused = fusion::rrf(boosts.k, &[(bm25, 1.0), (dense, boosts.dense)]);
         let boost = |n: usize, score: f32| {
             fusion::boosted(
                 score,
                 &self.candidate(n),
                 request.intents,
                 request.lang,
-                &self.boosts,
+                boosts,
             )
         };
         let mut best: HashMap<usize, (usize, f32)> = HashMap::new();
@@ -318,7 +350,7 @@ impl KnowledgeBase {
                 }
             }
         }
-        let by_title = fusion::rrf(self.boosts.k, &[(titles, weight * self.boosts.titles)]);
+        let by_title = fusion::rrf(boosts.k, &[(titles, boosts.dense * boosts.titles)]);
         let mut ranked: Vec<(usize, f32)> = best
             .into_iter()
             .map(|(article, (n, score))| {
@@ -362,6 +394,9 @@ impl KnowledgeBase {
                     self.encoder
                         .comparable_cosine(q, self.vectors.cosine(number, q))
                 }),
+                answerable: true,
+                answerability: None,
+                signals: Signals::default(),
             });
         }
         hits

@@ -8,8 +8,7 @@ use std::time::Instant;
 use serde::Serialize;
 
 use super::dataset::Example;
-use super::features::is_cjk;
-use super::model::OUT_OF_SCOPE;
+use super::model::{OUT_OF_SCOPE, language_of};
 use super::{Classifier, NluError};
 
 #[derive(Debug, Serialize)]
@@ -36,6 +35,8 @@ pub struct LanguageScore {
     pub accuracy: f32,
     pub in_scope_accuracy: f32,
     pub accuracy_without_rejection: f32,
+    /// Share of this language's out-of-scope examples rejected (none: it has no such example).
+    pub out_of_scope_recall: Option<f32>,
 }
 
 #[derive(Debug, Serialize)]
@@ -63,7 +64,7 @@ fn language_score(
     predicted: &[String],
     top: &[String],
 ) -> LanguageScore {
-    let wanted = |e: &Example| (e.text.chars().any(is_cjk)) == (lang == "zh");
+    let wanted = |e: &Example| language_of(&e.text) == lang;
     let rows: Vec<(&Example, &String, &String)> = examples
         .iter()
         .zip(predicted)
@@ -72,6 +73,7 @@ fn language_score(
         .filter(|(e, _, _)| wanted(e))
         .collect();
     let in_scope: Vec<_> = rows.iter().filter(|r| r.0.intent != OUT_OF_SCOPE).collect();
+    let oos: Vec<_> = rows.iter().filter(|r| r.0.intent == OUT_OF_SCOPE).collect();
     LanguageScore {
         lang,
         examples: rows.len(),
@@ -87,6 +89,12 @@ fn language_score(
             rows.iter().filter(|r| r.0.intent == *r.2).count(),
             rows.len(),
         ),
+        out_of_scope_recall: (!oos.is_empty()).then(|| {
+            ratio(
+                oos.iter().filter(|r| r.1.as_str() == OUT_OF_SCOPE).count(),
+                oos.len(),
+            )
+        }),
     }
 }
 

@@ -146,7 +146,7 @@ impl Classifier {
                     dense,
                     sparse: features::sparse_features(text),
                 };
-                let prediction = model.predict(&features);
+                let prediction = model.predict(&features, model::language_of(text));
                 Ok((prediction, features.dense))
             }
         }

@@ -1,6 +1,9 @@
-//! A trained intent model on disk: `model.json` (labels, rejection threshold, validation numbers)
-//! and `weights.bin` (the head's weights), loaded together or not at all.
+//! A trained intent model on disk: `model.json` (labels, temperature and rejection threshold,
+//! overall and per language, validation numbers) and `weights.bin` (the head's weights), loaded
+//! together or not at all. Models written before per-language calibration load with the overall
+//! values for every language.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
@@ -26,6 +29,30 @@ pub struct ModelMeta {
     pub threshold: f32,
     pub examples: usize,
     pub validation: Validation,
+    /// Temperature and threshold per message language (`en`, `zh`: see [`language_of`]), fitted
+    /// on that language's out-of-fold logits: a long or colloquial Chinese message scores lower
+    /// than a short English one, so one threshold for both rejects Chinese questions that are in
+    /// scope. A language missing here uses `temperature` and `threshold`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub languages: BTreeMap<String, LanguageCalibration>,
+}
+
+/// The calibration of one language and what it measured on that language's held-out logits.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct LanguageCalibration {
+    pub temperature: f32,
+    pub threshold: f32,
+    pub validation: Validation,
+}
+
+/// The calibration language of a message: `zh` when it has any CJK character (mixed Chinese and
+/// English is written by Chinese speakers), `en` otherwise.
+pub fn language_of(text: &str) -> &'static str {
+    if text.chars().any(super::features::is_cjk) {
+        "zh"
+    } else {
+        "en"
+    }
 }
 
 /// Numbers measured on the validation split carved from the training data.
@@ -71,17 +98,29 @@ pub struct IntentModel {
 }
 
 impl IntentModel {
-    /// Calibrated class probabilities.
-    pub fn probabilities(&self, features: &Features) -> Vec<f32> {
+    /// The temperature and threshold for a message in `lang`.
+    pub fn calibration(&self, lang: &str) -> (f32, f32) {
+        match self.meta.languages.get(lang) {
+            Some(c) => (c.temperature, c.threshold),
+            None => (self.meta.temperature, self.meta.threshold),
+        }
+    }
+
+    /// Calibrated class probabilities of a message in `lang`.
+    pub fn probabilities(&self, features: &Features, lang: &str) -> Vec<f32> {
+        let (temperature, _) = self.calibration(lang);
         let mut logits = self.head.logits(features);
-        logits.iter_mut().for_each(|l| *l /= self.meta.temperature);
+        logits.iter_mut().for_each(|l| *l /= temperature);
         softmax(&mut logits);
         logits
     }
 
-    pub fn predict(&self, features: &Features) -> Prediction {
-        let (intent, runner_up) = rank(&self.meta.labels, self.probabilities(features));
-        let out_of_scope = intent.name == OUT_OF_SCOPE || intent.confidence < self.meta.threshold;
+    /// The top intents of a message in `lang` (see [`language_of`]), rejected below that
+    /// language's threshold.
+    pub fn predict(&self, features: &Features, lang: &str) -> Prediction {
+        let (_, threshold) = self.calibration(lang);
+        let (intent, runner_up) = rank(&self.meta.labels, self.probabilities(features, lang));
+        let out_of_scope = intent.name == OUT_OF_SCOPE || intent.confidence < threshold;
         Prediction {
             intent,
             runner_up,
@@ -115,7 +154,9 @@ impl IntentModel {
         let text = std::fs::read(&meta_path).map_err(|e| corrupt(e.to_string()))?;
         let meta: ModelMeta =
             serde_json::from_slice(&text).map_err(|e| corrupt(format!("model.json: {e}")))?;
-        let valid_temperature = meta.temperature.is_finite() && meta.temperature > 0.0;
+        let valid = |t: f32| t.is_finite() && t > 0.0;
+        let valid_temperature =
+            valid(meta.temperature) && meta.languages.values().all(|c| valid(c.temperature));
         if meta.format != FORMAT
             || meta.sparse_dim != SPARSE_DIM
             || meta.labels.is_empty()
@@ -133,5 +174,68 @@ impl IntentModel {
         let head = LinearHead::from_bytes(&bytes, meta.labels.len(), dense_dim)
             .ok_or_else(|| corrupt("weights.bin does not match model.json".into()))?;
         Ok(IntentModel { meta, head })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn two_label_meta(threshold: f32) -> ModelMeta {
+        ModelMeta {
+            format: FORMAT.into(),
+            labels: vec!["a".into(), "b".into()],
+            dense_dim: 4,
+            sparse_dim: SPARSE_DIM,
+            temperature: 1.0,
+            threshold,
+            examples: 2,
+            validation: Validation::default(),
+            languages: BTreeMap::new(),
+        }
+    }
+
+    fn features() -> Features {
+        Features {
+            dense: vec![0.5; 4],
+            sparse: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_model_written_before_per_language_calibration_loads_with_its_overall_values() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut meta = serde_json::to_value(two_label_meta(0.4)).expect("json");
+        meta.as_object_mut().expect("object").remove("languages");
+        std::fs::write(dir.path().join("model.json"), meta.to_string()).expect("write");
+        let head = LinearHead::zeros(2, 4);
+        std::fs::write(dir.path().join("weights.bin"), head.to_bytes()).expect("write");
+        let model = IntentModel::load(dir.path(), 4).expect("old model loads");
+        assert_eq!(model.calibration("zh"), (1.0, 0.4));
+        assert_eq!(model.calibration("en"), (1.0, 0.4));
+    }
+
+    #[test]
+    fn a_languages_own_threshold_decides_rejection_for_that_language_only() {
+        // Two labels and a zero head: every message scores 0.5, under the overall threshold.
+        let mut meta = two_label_meta(0.9);
+        let lenient = LanguageCalibration {
+            temperature: 1.0,
+            threshold: 0.3,
+            validation: Validation::default(),
+        };
+        meta.languages.insert("zh".into(), lenient);
+        let model = IntentModel {
+            meta,
+            head: LinearHead::zeros(2, 4),
+        };
+        assert!(!model.predict(&features(), "zh").out_of_scope);
+        assert!(model.predict(&features(), "en").out_of_scope);
+    }
+
+    #[test]
+    fn a_message_with_any_chinese_character_is_calibrated_as_chinese() {
+        assert_eq!(language_of("新买的iPhone怎么装eSIM"), "zh");
+        assert_eq!(language_of("how do I set up eSIM"), "en");
     }
 }

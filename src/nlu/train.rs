@@ -1,21 +1,34 @@
 //! Training: embed the examples, fit heads on cross-validation folds to get every example's
-//! held-out logits, fit the temperature and choose the out-of-scope threshold on those, then fit
-//! the served head on everything. Deterministic end to end.
+//! held-out logits, fit the temperature and choose the out-of-scope threshold on those (overall,
+//! and again per message language), then fit the served head on everything. Deterministic end to
+//! end.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use super::NluError;
 use super::dataset::Example;
 use super::encoder::Encoder;
 use super::features::{SPARSE_DIM, sparse_features};
 use super::head::{Features, LinearHead, TrainOptions, argmax, softmax};
-use super::model::{FORMAT, IntentModel, ModelMeta, OUT_OF_SCOPE, Validation};
+use super::model::{
+    FORMAT, IntentModel, LanguageCalibration, ModelMeta, OUT_OF_SCOPE, Validation, language_of,
+};
 
 const BATCH: usize = 32;
 /// Cross-validation folds for calibration (each example is held out exactly once).
 const FOLDS: usize = 5;
 /// Without out-of-scope examples, the threshold may cost at most this much in-scope accuracy.
 const MAX_ACCURACY_COST: f32 = 0.02;
+/// How much rejecting an out-of-scope message is worth against answering an in-scope one, when
+/// choosing the threshold of a model trained here (its `out_of_scope` label already rejects what
+/// resembles its out-of-scope examples). Out-of-fold, a few out-of-scope examples that look like
+/// in-scope ones would otherwise buy a threshold that rejects many long or colloquial in-scope
+/// questions; in service, an out-of-scope message that gets through still meets the knowledge
+/// base's answerability check, while a rejected in-scope question goes to a person.
+const OUT_OF_SCOPE_WEIGHT: f32 = 0.5;
+/// A language gets its own calibration only with at least this many held-out examples; fewer
+/// would make its threshold noise.
+const MIN_LANGUAGE_EXAMPLES: usize = 50;
 
 /// Embeds and featurises texts, using every encoder session in parallel.
 pub fn featurize(encoder: &Encoder, texts: &[&str]) -> Result<Vec<Features>, NluError> {
@@ -69,7 +82,9 @@ pub fn train(
     let features = featurize(encoder, &texts)?;
     let classes = labels.len();
     let logits = out_of_fold_logits(&features, &gold, classes, options)?;
-    let calibration = calibrate(&labels, &logits, &gold);
+    let calibration = calibrate_weighted(&labels, &logits, &gold, OUT_OF_SCOPE_WEIGHT);
+    let langs: Vec<&str> = texts.iter().map(|t| language_of(t)).collect();
+    let languages = calibrate_languages(&labels, &logits, &gold, &langs);
     Ok(IntentModel {
         meta: ModelMeta {
             format: FORMAT.into(),
@@ -79,6 +94,7 @@ pub fn train(
             threshold: calibration.threshold,
             examples: examples.len(),
             validation: calibration.validation,
+            languages,
             labels,
         },
         head: LinearHead::train(&features, &gold, classes, options),
@@ -205,12 +221,23 @@ pub struct Calibrated {
     pub validation: Validation,
 }
 
-/// Fits the temperature, then picks the rejection threshold. With out-of-scope examples: the one
-/// that maximises in-scope accuracy plus out-of-scope recall. Without: the highest one that costs
-/// at most `MAX_ACCURACY_COST` of in-scope accuracy. Examples without logits (never held out)
-/// are left out. A gold index of `labels.len()` marks an out-of-scope example for a model that
-/// has no out-of-scope label.
+/// [`calibrate_weighted`] with out-of-scope recall and in-scope accuracy weighted alike (for a
+/// model whose only way to reject is the threshold, such as an imported classifier).
 pub fn calibrate(labels: &[String], logits: &[Vec<f32>], gold: &[usize]) -> Calibrated {
+    calibrate_weighted(labels, logits, gold, 1.0)
+}
+
+/// Fits the temperature, then picks the rejection threshold. With out-of-scope examples: the one
+/// that maximises in-scope accuracy plus `oos_weight` times out-of-scope recall. Without: the
+/// highest one that costs at most `MAX_ACCURACY_COST` of in-scope accuracy. Examples without
+/// logits (never held out) are left out. A gold index of `labels.len()` marks an out-of-scope
+/// example for a model that has no out-of-scope label.
+pub fn calibrate_weighted(
+    labels: &[String],
+    logits: &[Vec<f32>],
+    gold: &[usize],
+    oos_weight: f32,
+) -> Calibrated {
     let (logits, ys): (Vec<Vec<f32>>, Vec<usize>) = logits
         .iter()
         .zip(gold)
@@ -233,7 +260,7 @@ pub fn calibrate(labels: &[String], logits: &[Vec<f32>], gold: &[usize]) -> Cali
         })
         .collect();
     let score_at = |t: f32| score(&predictions, &ys, oos, t);
-    let threshold = choose_threshold(&score_at, oos.is_some());
+    let threshold = choose_threshold(&score_at, oos.is_some(), oos_weight);
     Calibrated {
         temperature,
         threshold,
@@ -241,13 +268,49 @@ pub fn calibrate(labels: &[String], logits: &[Vec<f32>], gold: &[usize]) -> Cali
     }
 }
 
-fn choose_threshold(score_at: &dyn Fn(f32) -> Validation, may_have_oos: bool) -> f32 {
+/// [`calibrate_weighted`] again on the examples of each language that has at least
+/// `MIN_LANGUAGE_EXAMPLES` held-out logits: its own temperature and threshold.
+pub fn calibrate_languages(
+    labels: &[String],
+    logits: &[Vec<f32>],
+    gold: &[usize],
+    langs: &[&str],
+) -> BTreeMap<String, LanguageCalibration> {
+    let distinct: BTreeSet<&str> = langs.iter().copied().collect();
+    let mut out = BTreeMap::new();
+    for lang in distinct {
+        let (logits, ys): (Vec<Vec<f32>>, Vec<usize>) = logits
+            .iter()
+            .zip(gold)
+            .zip(langs)
+            .filter(|((l, _), code)| **code == lang && !l.is_empty())
+            .map(|((l, &y), _)| (l.clone(), y))
+            .unzip();
+        if logits.len() < MIN_LANGUAGE_EXAMPLES {
+            continue;
+        }
+        let fitted = calibrate_weighted(labels, &logits, &ys, OUT_OF_SCOPE_WEIGHT);
+        let calibration = LanguageCalibration {
+            temperature: fitted.temperature,
+            threshold: fitted.threshold,
+            validation: fitted.validation,
+        };
+        out.insert(lang.to_string(), calibration);
+    }
+    out
+}
+
+fn choose_threshold(
+    score_at: &dyn Fn(f32) -> Validation,
+    may_have_oos: bool,
+    oos_weight: f32,
+) -> f32 {
     let candidates: Vec<f32> = (0..100).map(|i| i as f32 / 100.0).collect();
     let base = score_at(0.0);
     let best = if may_have_oos && base.out_of_scope_recall.is_some() {
         let value = |t| {
             let v = score_at(t);
-            v.in_scope_accuracy + v.out_of_scope_recall.unwrap_or(0.0)
+            v.in_scope_accuracy + oos_weight * v.out_of_scope_recall.unwrap_or(0.0)
         };
         // Ties go to the lower threshold: reject no more than needed.
         candidates

@@ -5,6 +5,7 @@
 mod common;
 
 mod analytics;
+mod answers;
 mod bad_input;
 mod console;
 mod conversation;

@@ -1,0 +1,149 @@
+//! The headline measure of the knowledge base: the first message of a fresh conversation through
+//! the real decision path (the rules that fire before the classifier, `dialogue::plan`, the
+//! hybrid search the service runs, `dialogue::respond`), and whether the bot then quoted the right
+//! article. Retrieval metrics alone miss what customers see: a question rejected as out of scope
+//! or flagged as angry never reaches the search, and an unrelated article quoted for a question
+//! no article covers looks like a hit@1 miss but misleads.
+
+use std::collections::{BTreeMap, HashSet};
+
+use serde::Serialize;
+
+use super::eval::{Case, Share};
+use super::{KbError, KnowledgeBase, Mode, SearchRequest};
+use crate::config::{DialogueSettings, EscalationSettings};
+use crate::dialogue::{self, Lang, Plan};
+use crate::escalation;
+use crate::tickets::{BotAction, EscalationReason};
+
+/// Passages the service asks the search for (`service::messages`).
+const SOURCES_PER_ANSWER: usize = 3;
+
+/// What happened to one question.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Turn {
+    /// Answered, and the first source is a right article.
+    RightQuoted,
+    /// Answered with an article that does not answer the question.
+    WrongQuoted,
+    /// Not answered: handed to a person (escalated, and why), asked to clarify, or "I don't
+    /// know".
+    NotAnswered(BotAction, Option<EscalationReason>),
+}
+
+/// One language's headline.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Headline {
+    /// Questions an article covers, answered with a right one.
+    pub right_quoted: Share,
+    /// Questions an article covers, answered with a wrong one.
+    pub wrong_quoted: Share,
+    /// Questions an article covers that the bot handed over at once.
+    pub escalated: Share,
+    /// Questions no article covers that the bot did not answer with an article.
+    pub no_article_not_answered: Share,
+}
+
+/// The first turn of a fresh conversation for `case`, as the service would play it.
+pub fn first_turn(
+    kb: &KnowledgeBase,
+    case: &Case,
+    dialogue_settings: &DialogueSettings,
+    escalation_settings: &EscalationSettings,
+) -> Result<Turn, KbError> {
+    let text = &case.question.question;
+    let lang = Lang::detect(text);
+    let forced = escalation::check_before_nlu("", &BTreeMap::new(), text, escalation_settings);
+    let plan = match forced {
+        Some(escalation) => Plan::Escalate(escalation),
+        None => dialogue::plan(&case.prediction, dialogue_settings),
+    };
+    let hits = match &plan {
+        Plan::Lookup { .. } => kb.search(&SearchRequest {
+            text,
+            intents: &case.intents,
+            lang: lang.code(),
+            tenant: None,
+            limit: SOURCES_PER_ANSWER,
+            embedding: Some(&case.embedding),
+            mode: Mode::Hybrid,
+        })?,
+        Plan::Smalltalk { .. } | Plan::Escalate(_) | Plan::Clarify { .. } => Vec::new(),
+    };
+    let outcome = dialogue::respond(plan, hits, lang, 0, dialogue_settings);
+    if outcome.action != BotAction::Answered {
+        let reason = outcome.escalation.map(|e| e.reason);
+        return Ok(Turn::NotAnswered(outcome.action, reason));
+    }
+    let right = outcome
+        .sources
+        .first()
+        .is_some_and(|h| case.question.is_right(&h.article_id));
+    Ok(if right {
+        Turn::RightQuoted
+    } else {
+        Turn::WrongQuoted
+    })
+}
+
+/// The headline per language (`en`, `zh`) over `turns` (one per case, same order).
+pub fn headline(cases: &[Case], turns: &[Turn]) -> BTreeMap<String, Headline> {
+    let langs: HashSet<&str> = cases.iter().map(|c| c.question.lang.as_str()).collect();
+    let mut out = BTreeMap::new();
+    for lang in langs {
+        let rows: Vec<(&Case, Turn)> = cases
+            .iter()
+            .zip(turns.iter().copied())
+            .filter(|(c, _)| c.question.lang == lang)
+            .collect();
+        let covered: Vec<Turn> = rows
+            .iter()
+            .filter(|(c, _)| c.question.article.is_some())
+            .map(|(_, t)| *t)
+            .collect();
+        let uncovered: Vec<Turn> = rows
+            .iter()
+            .filter(|(c, _)| c.question.article.is_none())
+            .map(|(_, t)| *t)
+            .collect();
+        let count = |turns: &[Turn], f: &dyn Fn(Turn) -> bool| {
+            Share::new(turns.iter().filter(|t| f(**t)).count(), turns.len())
+        };
+        let answered = |t: Turn| !matches!(t, Turn::NotAnswered(..));
+        let escalated = |t: Turn| matches!(t, Turn::NotAnswered(BotAction::Escalated, _));
+        out.insert(
+            lang.to_string(),
+            Headline {
+                right_quoted: count(&covered, &|t| t == Turn::RightQuoted),
+                wrong_quoted: count(&covered, &|t| t == Turn::WrongQuoted),
+                escalated: count(&covered, &escalated),
+                no_article_not_answered: count(&uncovered, &|t| !answered(t)),
+            },
+        );
+    }
+    out
+}
+
+/// One line per question the first turn gets wrong: an article covers it but the bot did not quote
+/// it (with what the bot did instead), or none does and the bot quoted one anyway.
+pub fn failures(cases: &[Case], turns: &[Turn]) -> Vec<String> {
+    cases
+        .iter()
+        .zip(turns)
+        .filter(|(case, turn)| match case.question.article {
+            Some(_) => **turn != Turn::RightQuoted,
+            None => !matches!(turn, Turn::NotAnswered(..)),
+        })
+        .map(|(case, turn)| {
+            let intent = &case.prediction.intent;
+            format!(
+                "{:?} -> {turn:?} (expected {}; intent {} {:.2}{})",
+                case.question.question,
+                case.question.article.as_deref().unwrap_or("(none)"),
+                intent.name,
+                intent.confidence,
+                if case.prediction.out_of_scope { ", rejected" } else { "" }
+            )
+        })
+        .collect()
+}

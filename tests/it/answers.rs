@@ -1,0 +1,47 @@
+//! Issue 13 end to end over real HTTP (real model, index and store): a question no article covers
+//! is not answered with an unrelated article, and everyday Chinese (long, colloquial, mixed with
+//! English) reaches the knowledge base instead of being rejected as out of scope.
+
+
+use crate::common::spawn_app;
+
+#[tokio::test]
+async fn a_question_no_article_covers_is_not_answered_with_an_article() {
+    let app = spawn_app().await;
+    let id = app.new_conversation().await;
+    let reply = app
+        .say(
+            &id,
+            "Can I add my Apple Watch to my plan so it shares my phone number when I go running?",
+        )
+        .await;
+    assert_ne!(reply["action"], "answered", "{reply}");
+    assert_eq!(reply["sources"].as_array().map(Vec::len), Some(0), "{reply}");
+}
+
+#[tokio::test]
+async fn a_long_colloquial_chinese_question_is_answered_from_a_chinese_article() {
+    let app = spawn_app().await;
+    let id = app.new_conversation().await;
+    let reply = app
+        .say(
+            &id,
+            "下个月要去日本玩一个礼拜，之前没出过国，手机到那边要怎么弄才能打电话上网啊",
+        )
+        .await;
+    assert_eq!(reply["action"], "answered", "{reply}");
+    let source = reply["sources"][0]["id"].as_str().unwrap_or_default();
+    assert!(
+        source.starts_with("roaming") && source.ends_with("-zh"),
+        "{reply}"
+    );
+}
+
+#[tokio::test]
+async fn chinese_with_english_words_is_not_rejected_as_out_of_scope() {
+    let app = spawn_app().await;
+    let id = app.new_conversation().await;
+    let reply = app.say(&id, "新买的iPhone怎么装esim，扫码没反应").await;
+    assert_eq!(reply["action"], "answered", "{reply}");
+    assert_eq!(reply["intent"]["name"], "esim_setup", "{reply}");
+}
