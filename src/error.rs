@@ -4,7 +4,7 @@
 use crate::agents::AgentError;
 use crate::kb::KbError;
 use crate::nlu::NluError;
-use crate::service::HandlingError;
+use crate::service::{HandlingError, ReviewError};
 use crate::store::StoreError;
 use crate::tenants::TenantError;
 use crate::tickets::Conflict;
@@ -49,6 +49,8 @@ pub enum ServiceError {
     Agents(#[from] AgentError),
     #[error(transparent)]
     Handling(#[from] HandlingError),
+    #[error(transparent)]
+    Review(#[from] ReviewError),
     #[error("a background task failed: {0}")]
     Task(String),
 }

@@ -3,12 +3,13 @@
 
 use super::{Handler, TicketScore};
 
-pub const HEADER: [&str; 19] = [
+pub const HEADER: [&str; 20] = [
     "ticket_id",
     "tenant",
     "channel",
     "created_at_ms",
     "intent",
+    "article",
     "agent",
     "turns",
     "bot_first_response_ms",
@@ -37,7 +38,7 @@ fn number<T: ToString>(value: Option<T>) -> String {
     value.map(|v| v.to_string()).unwrap_or_default()
 }
 
-fn row(score: &TicketScore) -> [String; 19] {
+fn row(score: &TicketScore) -> [String; 20] {
     let reason = score.escalation_reason.and_then(|reason| {
         serde_json::to_value(reason)
             .ok()
@@ -53,6 +54,7 @@ fn row(score: &TicketScore) -> [String; 19] {
         text(Some(&score.channel)),
         score.created_at_ms.to_string(),
         text(score.intent.as_deref()),
+        text(score.article.as_deref()),
         text(score.agent.as_deref()),
         score.turns.to_string(),
         number(score.bot_first_response_ms),

@@ -1,5 +1,5 @@
 //! Scoring: what support managers judge the service by, computed from each ticket's timeline
-//! ([`score`]), summed over a time range and grouped per tenant, intent, agent or channel
+//! ([`score`]), summed over a time range and grouped per tenant, intent, article, agent or channel
 //! ([`report`]), and exported one row per ticket ([`export`]).
 //!
 //! Definitions (the README repeats them): a conversation *starts* at its first customer message
@@ -43,6 +43,8 @@ pub struct TicketScore {
     pub created_at_ms: u64,
     /// The first intent the classifier gave.
     pub intent: Option<String>,
+    /// The article the bot cited first (the best source of its first answer).
+    pub article: Option<String>,
     pub agent: Option<String>,
     /// Customer messages.
     pub turns: u32,
@@ -69,6 +71,7 @@ struct Moments<'e> {
     last_resolved_at: Option<u64>,
     first_bot_latency_ms: Option<f64>,
     first_intent: Option<&'e str>,
+    first_article: Option<&'e str>,
     rating: Option<u8>,
     turns: u32,
 }
@@ -88,6 +91,9 @@ fn moments(events: &[Event]) -> Moments<'_> {
                 }
                 if reply.text.is_some() {
                     m.first_bot_latency_ms.get_or_insert(reply.latency_ms);
+                }
+                if let Some(source) = reply.sources.first() {
+                    m.first_article.get_or_insert(source.id.as_str());
                 }
             }
             EventKind::Escalated { reason, .. } => {
@@ -179,6 +185,7 @@ pub fn score(ticket: &Ticket, events: &[Event], sla: &SlaSettings, now_ms: u64) 
         channel: ticket.channel.clone(),
         created_at_ms: ticket.created_at_ms,
         intent: m.first_intent.map(str::to_string),
+        article: m.first_article.map(str::to_string),
         agent: agent.map(str::to_string),
         turns: m.turns,
         bot_first_response_ms: m.first_bot_latency_ms,

@@ -47,7 +47,7 @@ fn session_token(request: &HttpRequest) -> Option<String> {
     })
 }
 
-async fn agent(state: &State, request: &HttpRequest) -> Result<AgentProfile, ApiError> {
+pub(super) async fn agent(state: &State, request: &HttpRequest) -> Result<AgentProfile, ApiError> {
     let token = session_token(request);
     Ok(state.service.authenticate(token.as_deref()).await?)
 }

@@ -9,7 +9,7 @@ use serde_json::json;
 use crate::agents::AgentError;
 use crate::error::ServiceError;
 use crate::kb::KbError;
-use crate::service::HandlingError;
+use crate::service::{HandlingError, ReviewError};
 use crate::store::StoreError;
 use crate::tenants::TenantError;
 use crate::tickets::Conflict;
@@ -85,6 +85,18 @@ fn service_status_and_code(error: &ServiceError) -> (StatusCode, &'static str) {
         ServiceError::Task(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal_error"),
         ServiceError::Agents(error) => agent_status_and_code(error),
         ServiceError::Handling(error) => handling_status_and_code(error),
+        ServiceError::Review(error) => review_status_and_code(error),
+    }
+}
+
+fn review_status_and_code(error: &ReviewError) -> (StatusCode, &'static str) {
+    match error {
+        ReviewError::AdminOnly => (StatusCode::FORBIDDEN, "admin_only"),
+        ReviewError::DraftNotFound => (StatusCode::NOT_FOUND, "draft_not_found"),
+        ReviewError::NotResolved => (StatusCode::CONFLICT, "not_resolved"),
+        ReviewError::NothingToDraft(_) => (StatusCode::UNPROCESSABLE_ENTITY, "nothing_to_draft"),
+        ReviewError::InvalidDraft(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_draft"),
+        ReviewError::AlreadyPublished => (StatusCode::CONFLICT, "already_published"),
     }
 }
 

@@ -7,6 +7,7 @@ mod body;
 mod console;
 mod conversations;
 pub mod error;
+mod gaps;
 mod kb_admin;
 mod limits;
 mod metrics;
@@ -76,7 +77,8 @@ fn routes(config: &mut web::ServiceConfig) {
         .route("/metrics", web::get().to(metrics::scrape))
         .configure(webhooks::routes)
         .configure(analytics::routes)
-        .configure(kb_admin::routes);
+        .configure(kb_admin::routes)
+        .configure(gaps::admin_routes);
 }
 
 /// The public widget endpoints, callable from any allowed site (CORS).
@@ -118,7 +120,8 @@ fn console_routes(config: &mut web::ServiceConfig) {
         .route(
             "/conversations/{id}/resolve",
             web::post().to(console::resolve),
-        );
+        )
+        .configure(gaps::console_routes);
 }
 
 /// The partner API, the tenant admin API, and the API's own documentation.

@@ -1,16 +1,16 @@
 //! The OpenAPI 3 document (`/openapi.json`), generated with `utoipa` from the handlers'
 //! `#[utoipa::path]` attributes and the request/response types, and the docs page (`/docs`) that
-//! renders it: our own small page, embedded in the binary, no external resources.
+//! renders it (of the console's cookie API, only the improvement loop's endpoints): our own small page, embedded in the binary, no external resources.
 
 use std::sync::OnceLock;
 
 use actix_web::HttpResponse;
 use actix_web::http::header;
 use serde::Serialize;
-use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi, ToSchema};
 
-use super::{analytics, conversations, kb_admin, partner, tenants, webhooks};
+use super::{analytics, conversations, gaps, kb_admin, partner, tenants, webhooks};
 
 /// Every error body: `{"error": {"code": "...", "message": "..."}}`.
 #[derive(Serialize, ToSchema)]
@@ -66,6 +66,15 @@ pub struct ErrorDetail {
         kb_admin::replace,
         kb_admin::delete,
         kb_admin::reindex,
+        gaps::training_examples,
+        gaps::gaps,
+        gaps::create_draft,
+        gaps::list_drafts,
+        gaps::get_draft,
+        gaps::edit_draft,
+        gaps::publish_draft,
+        gaps::discard_draft,
+        gaps::console_training_examples,
     ),
     components(schemas(ErrorBody, ErrorDetail)),
     modifiers(&Security),
@@ -73,6 +82,7 @@ pub struct ErrorDetail {
         (name = "public", description = "The customer's widget: no login; the conversation id is the capability"),
         (name = "partner", description = "A partner's desk: API key, scoped to the key's tenant"),
         (name = "admin", description = "The operator: admin bearer token"),
+        (name = "console", description = "The agent console: the `sb_session` cookie from `POST /v1/console/login`, scoped to the agent's tenant (only the improvement loop's endpoints are listed here)"),
     )
 )]
 struct ApiDoc;
@@ -92,6 +102,10 @@ impl Modify for Security {
         };
         components.add_security_scheme("api_key", bearer("sb_live_..."));
         components.add_security_scheme("admin_token", bearer("admin token"));
+        components.add_security_scheme(
+            "console_session",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new("sb_session"))),
+        );
     }
 }
 

@@ -24,7 +24,7 @@ pub struct AnalyticsQuery {
     pub to: Option<String>,
     /// Only this tenant's tickets.
     pub tenant: Option<String>,
-    /// tenant, intent, agent or channel.
+    /// tenant, intent, article (the first cited by the bot), agent or channel.
     pub group_by: Option<String>,
 }
 
@@ -38,7 +38,7 @@ pub struct PartnerAnalyticsQuery {
     pub from: Option<String>,
     /// Tickets created before (exclusive), in the same forms.
     pub to: Option<String>,
-    /// tenant, intent, agent or channel.
+    /// tenant, intent, article (the first cited by the bot), agent or channel.
     pub group_by: Option<String>,
 }
 
@@ -85,7 +85,7 @@ impl Switchboard {
             None | Some("") => None,
             Some(name) => Some(GroupBy::parse(name).ok_or_else(|| {
                 ServiceError::InvalidParameter(format!(
-                    "`group_by` {name:?} is not one of tenant, intent, agent, channel"
+                    "`group_by` {name:?} is not one of tenant, intent, article, agent, channel"
                 ))
             })?),
         };

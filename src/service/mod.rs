@@ -6,12 +6,15 @@
 //! resolve), `customer` (handoff button, end chat, rating), `people` (agents, sessions),
 //! `streams` (live updates for SSE). Partners and scoring (issue 6): `tenants` (registry and
 //! keys), `partner` and `partner_tickets` (the tenant-scoped partner API), `webhooks`,
-//! `analytics`.
+//! `analytics`. The improvement loop (issue 14): `gaps` (what the bot could not answer, in
+//! topics) and `drafts` (articles and training examples made from resolved conversations).
 
 mod admin;
 mod analytics;
 mod customer;
 mod desk;
+mod drafts;
+pub mod gaps;
 mod handling;
 mod kb_admin;
 mod messages;
@@ -28,6 +31,10 @@ mod webhooks;
 pub use admin::ModelSummary;
 pub use analytics::{AnalyticsQuery, PartnerAnalyticsQuery};
 pub use queue::{QueueItem, QueueStatus, QueueView};
+pub use drafts::{
+    ArticleDraft, Draft, DraftEdit, DraftKind, DraftStatus, ExamplesDraft, NewDraft, Published,
+};
+pub use gaps::{GapExample, GapReport, GapTopic, GapTurn, GapsQuery, IntentCount, ReviewError};
 pub use handling::{CustomerView, HandlingError};
 pub use messages::{MessageReply, Transcript};
 pub use partner::{AgentReply, KbHit, KbQuery, PartnerConversation};

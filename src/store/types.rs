@@ -111,6 +111,9 @@ pub enum Collection {
     Presence,
     /// Small shared values (the knowledge base's revision).
     Meta,
+    /// Key: `tenant/draft id`; value: a KB article or training-example draft made from a
+    /// conversation, kept until it is published or discarded (`service::drafts`).
+    Drafts,
 }
 
 impl Collection {
@@ -125,6 +128,7 @@ impl Collection {
             Collection::KbTombstones => "kb_tombstones",
             Collection::Presence => "presence",
             Collection::Meta => "meta",
+            Collection::Drafts => "drafts",
         }
     }
 }
