@@ -12,6 +12,7 @@ use super::intents::load_classifier;
 use switchboard::config::Settings;
 use switchboard::kb::answerable::Answerability;
 use switchboard::kb::eval as kb_eval;
+use switchboard::escalation::judge::Judge;
 use switchboard::kb::first_turn;
 use switchboard::{kb, startup};
 
@@ -101,9 +102,14 @@ pub fn eval_kb(settings: &Settings, args: KbEvalArgs) -> Result<()> {
         }
     }
     let methods = kb_eval::evaluate(&kb, &cases)?;
+    let judge = Judge::load(
+        &settings.paths.escalation_model_dir,
+        classifier.encoder().dim(),
+        &settings.escalation,
+    );
     let turns = cases
         .iter()
-        .map(|case| first_turn::first_turn(&kb, case, &settings.dialogue, &settings.escalation))
+        .map(|case| first_turn::first_turn(&kb, &judge, case, &settings.dialogue))
         .collect::<Result<Vec<_>, _>>()?;
     let headline = first_turn::headline(&cases, &turns);
     if args.show_misses {

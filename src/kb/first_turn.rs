@@ -11,9 +11,9 @@ use serde::Serialize;
 
 use super::eval::{Case, Share};
 use super::{KbError, KnowledgeBase, Mode, SearchRequest};
-use crate::config::{DialogueSettings, EscalationSettings};
+use crate::config::DialogueSettings;
 use crate::dialogue::{self, Lang, Plan};
-use crate::escalation;
+use crate::escalation::{self, judge::Judge};
 use crate::tickets::{BotAction, EscalationReason};
 
 /// Passages the service asks the search for (`service::messages`).
@@ -44,22 +44,27 @@ pub struct Headline {
     pub no_article_not_answered: Share,
 }
 
-/// The first turn of a fresh conversation for `case`, as the service would play it.
+/// The first turn of a fresh conversation for `case`, as the service would play it
+/// (`service::messages`: the judge, a request for a person, then the dialogue's plan).
 pub fn first_turn(
     kb: &KnowledgeBase,
+    judge: &Judge,
     case: &Case,
-    dialogue_settings: &DialogueSettings,
-    escalation_settings: &EscalationSettings,
+    settings: &DialogueSettings,
 ) -> Result<Turn, KbError> {
     let text = &case.question.question;
     let lang = Lang::detect(text);
-    let forced = escalation::check_before_nlu("", &BTreeMap::new(), text, escalation_settings);
-    let plan = match forced {
+    let request = escalation::check_request(
+        &case.prediction,
+        &settings.handoff_intents,
+        settings.handoff_min_confidence,
+    );
+    let plan = match judge.assess(text, &case.embedding).first(None, request) {
         Some(escalation) => Plan::Escalate(escalation),
-        None => dialogue::plan(&case.prediction, dialogue_settings),
+        None => dialogue::plan(&case.prediction, settings),
     };
-    let hits = match &plan {
-        Plan::Lookup { .. } => kb.search(&SearchRequest {
+    let hits = match dialogue::needs_search(&plan, settings) {
+        true => kb.search(&SearchRequest {
             text,
             intents: &case.intents,
             lang: lang.code(),
@@ -68,9 +73,9 @@ pub fn first_turn(
             embedding: Some(&case.embedding),
             mode: Mode::Hybrid,
         })?,
-        Plan::Smalltalk { .. } | Plan::Escalate(_) | Plan::Clarify { .. } => Vec::new(),
+        false => Vec::new(),
     };
-    let outcome = dialogue::respond(plan, hits, lang, 0, dialogue_settings);
+    let outcome = dialogue::respond(plan, hits, lang, 0, settings);
     if outcome.action != BotAction::Answered {
         let reason = outcome.escalation.map(|e| e.reason);
         return Ok(Turn::NotAnswered(outcome.action, reason));
