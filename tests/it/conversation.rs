@@ -2,7 +2,7 @@
 
 use crate::common;
 
-use common::spawn_app;
+use common::{spawn_app, spawn_app_with};
 
 #[tokio::test]
 async fn a_faq_is_answered_from_the_knowledge_base_with_a_citation() {
@@ -78,7 +78,7 @@ async fn an_out_of_scope_question_is_declined_not_escalated() {
 
 #[tokio::test]
 async fn an_ambiguous_message_gets_a_clarifying_question_naming_both_candidates() {
-    let app = spawn_app().await;
+    let app = spawn_app_with(|s| s.dialogue.clarify_margin = common::AMBIGUOUS_MARGIN).await;
     let id = app.new_conversation().await;
     let reply = app.say(&id, common::AMBIGUOUS).await;
     assert_eq!(reply["action"], "clarify", "{reply}");
@@ -94,7 +94,7 @@ async fn an_ambiguous_message_gets_a_clarifying_question_naming_both_candidates(
 
 #[tokio::test]
 async fn two_failed_turns_in_a_row_escalate() {
-    let app = spawn_app().await;
+    let app = spawn_app_with(|s| s.dialogue.clarify_margin = common::AMBIGUOUS_MARGIN).await;
     let id = app.new_conversation().await;
     let first = app.say(&id, common::AMBIGUOUS).await;
     assert_eq!(first["action"], "clarify", "{first}");

@@ -178,7 +178,11 @@ impl Switchboard {
 
     /// One of the tenant's drafts (another tenant's is not found).
     pub async fn draft(&self, agent: &AgentProfile, id: &str) -> Result<Draft, ServiceError> {
-        let Some(value) = self.store.doc(Collection::Drafts, &key(&agent.tenant, id)).await? else {
+        let Some(value) = self
+            .store
+            .doc(Collection::Drafts, &key(&agent.tenant, id))
+            .await?
+        else {
             return Err(ReviewError::DraftNotFound.into());
         };
         serde_json::from_value(value).map_err(|e| ServiceError::Store(e.into()))

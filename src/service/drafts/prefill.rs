@@ -43,7 +43,10 @@ pub fn article(
             "no agent message in this conversation".into(),
         ));
     }
-    let question = questions(ticket, events).into_iter().next().unwrap_or_default();
+    let question = questions(ticket, events)
+        .into_iter()
+        .next()
+        .unwrap_or_default();
     let title: String = question.chars().take(TITLE_FROM_QUESTION_CHARS).collect();
     Ok(ArticleDraft {
         id: article_id(&title, ticket),
@@ -155,10 +158,14 @@ pub fn checked_article(mut article: ArticleDraft) -> Result<ArticleDraft, Review
         return Err(invalid("`id` must be 1-64 ASCII letters, digits, - or _"));
     }
     if article.title.is_empty() || article.title.chars().count() > MAX_TITLE_CHARS {
-        return Err(invalid(format!("`title` must be 1-{MAX_TITLE_CHARS} characters")));
+        return Err(invalid(format!(
+            "`title` must be 1-{MAX_TITLE_CHARS} characters"
+        )));
     }
     if article.body.is_empty() || article.body.chars().count() > MAX_BODY_CHARS {
-        return Err(invalid(format!("`body` must be 1-{MAX_BODY_CHARS} characters")));
+        return Err(invalid(format!(
+            "`body` must be 1-{MAX_BODY_CHARS} characters"
+        )));
     }
     if Lang::from_code(&article.lang).is_none() {
         return Err(invalid("`lang` must be en or zh"));
@@ -179,7 +186,9 @@ pub fn checked_article(mut article: ArticleDraft) -> Result<ArticleDraft, Review
 pub fn checked_examples(examples: ExamplesDraft) -> Result<ExamplesDraft, ReviewError> {
     let intent = examples.intent.trim().to_string();
     if !valid_label(&intent) {
-        return Err(invalid("`intent` must be 1-64 ASCII letters, digits, - or _"));
+        return Err(invalid(
+            "`intent` must be 1-64 ASCII letters, digits, - or _",
+        ));
     }
     let mut texts: Vec<String> = Vec::new();
     for text in examples.texts {
@@ -194,7 +203,9 @@ pub fn checked_examples(examples: ExamplesDraft) -> Result<ExamplesDraft, Review
         }
     }
     if texts.is_empty() || texts.len() > MAX_EXAMPLES {
-        return Err(invalid(format!("`texts` must hold 1-{MAX_EXAMPLES} examples")));
+        return Err(invalid(format!(
+            "`texts` must hold 1-{MAX_EXAMPLES} examples"
+        )));
     }
     Ok(ExamplesDraft { intent, texts })
 }

@@ -183,7 +183,10 @@ impl Switchboard {
         let mut all = Vec::new();
         let mut after = None;
         loop {
-            let page = self.store.tickets(filter.clone(), after, HEADER_PAGE).await?;
+            let page = self
+                .store
+                .tickets(filter.clone(), after, HEADER_PAGE)
+                .await?;
             let full = page.len() == HEADER_PAGE;
             after = page.last().map(|t| t.id);
             all.extend(page);
@@ -206,12 +209,19 @@ impl Switchboard {
             let job = move || -> Result<Vec<Point>, ServiceError> {
                 let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
                 let dense = classifier.encoder().embed(&refs)?;
-                Ok(texts.iter().zip(dense).map(|(text, dense)| point(text, dense)).collect())
+                Ok(texts
+                    .iter()
+                    .zip(dense)
+                    .map(|(text, dense)| point(text, dense))
+                    .collect())
             };
             points.extend(self.cpu.run(job).await??);
         }
         let groups = self.cpu.run(move || cluster(&points, THRESHOLD)).await?;
-        Ok(groups.iter().map(|members| topic(&turns, members)).collect())
+        Ok(groups
+            .iter()
+            .map(|members| topic(&turns, members))
+            .collect())
     }
 }
 
@@ -229,13 +239,19 @@ fn checked(query: &GapsQuery) -> Result<(u32, usize, bool), ServiceError> {
     let newest_first = match query.sort.as_deref() {
         None | Some("") | Some("biggest") => false,
         Some("newest") => true,
-        Some(other) => return Err(invalid(format!("`sort` {other:?} is not biggest or newest"))),
+        Some(other) => {
+            return Err(invalid(format!(
+                "`sort` {other:?} is not biggest or newest"
+            )));
+        }
     };
     if !(1..=MAX_DAYS).contains(&days) {
         return Err(invalid(format!("`days` must be 1-{MAX_DAYS}")));
     }
     if !(1..=MAX_MAX_TICKETS).contains(&max_tickets) {
-        return Err(invalid(format!("`max_tickets` must be 1-{MAX_MAX_TICKETS}")));
+        return Err(invalid(format!(
+            "`max_tickets` must be 1-{MAX_MAX_TICKETS}"
+        )));
     }
     Ok((days, max_tickets, newest_first))
 }

@@ -231,7 +231,9 @@ impl TestApp {
         (stats.tickets, stats.events)
     }
 }
-/// A message the default model finds ambiguous (sim_activate vs sim_lost, margin 0.09 with the
-/// routed encoder; "porting", used before, had 0.13 with MiniLM fp32 and 0.16 with int8, on the
-/// edge of `dialogue.clarify_margin` = 0.15).
+/// A message the default model splits between two intents (sim_activate vs sim_lost: 0.61 / 0.39
+/// after the judgment and Chinese training data). How close counts as ambiguous is a setting, and
+/// the exact margin moves with every retraining, so tests that need a clarification widen
+/// `dialogue.clarify_margin` to [`AMBIGUOUS_MARGIN`] rather than chase a message on the edge.
 pub const AMBIGUOUS: &str = "sim card";
+pub const AMBIGUOUS_MARGIN: f32 = 0.5;
