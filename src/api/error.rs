@@ -191,7 +191,12 @@ impl ResponseError for ApiError {
 
     fn error_response(&self) -> HttpResponse {
         let (status, code) = self.status_and_code();
-        let message = if status.is_server_error() {
+        let message = if status == StatusCode::SERVICE_UNAVAILABLE {
+            // Load shedding and shutdown are expected and counted in /metrics; logging each one
+            // at error level would flood the log exactly when the server is busiest.
+            tracing::debug!(error = %self, code, "request refused");
+            self.to_string()
+        } else if status.is_server_error() {
             tracing::error!(error = %self, code, "request failed");
             "internal error; the cause is in the server log".to_string()
         } else {

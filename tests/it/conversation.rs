@@ -178,6 +178,13 @@ async fn a_saturated_classifier_answers_503_with_retry_after() {
             .iter()
             .all(|r| r.status() == 200 || r.status() == 503)
     );
+    let refused = responses.into_iter().find(|r| r.status() == 503);
+    let body: serde_json::Value = refused.expect("a 503").json().await.expect("json");
+    assert_eq!(body["error"]["code"], "overloaded", "{body}");
+    assert_eq!(
+        body["error"]["message"], "the server is busy; retry shortly",
+        "a busy server says so instead of hiding behind an internal error: {body}"
+    );
 }
 
 async fn futures_join_all<F: std::future::Future + Send + 'static>(
