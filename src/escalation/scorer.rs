@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 use super::{chinese, cues, sentiment};
 use crate::nlu::NluError;
 use crate::nlu::features::sparse_features;
-use crate::nlu::head::{Features, LinearHead};
+use crate::nlu::head::{Features, HeadDir, LinearHead};
 
 pub const FORMAT: &str = "switchboard-escalation/1";
 
@@ -128,32 +128,15 @@ impl EscalationModel {
     }
 
     pub fn save(&self, dir: &Path) -> Result<(), NluError> {
-        let io = |e: std::io::Error| NluError::Model(format!("{}: {e}", dir.display()));
-        std::fs::create_dir_all(dir).map_err(io)?;
-        let meta =
-            serde_json::to_vec_pretty(&self.meta).map_err(|e| NluError::Model(e.to_string()))?;
-        std::fs::write(dir.join("weights.bin"), self.head.to_bytes()).map_err(io)?;
-        std::fs::write(dir.join("escalation.json"), meta).map_err(io)?;
-        Ok(())
+        head_dir(dir).save(&self.meta, &self.head)
     }
 
     /// Loads and checks a directory written by [`EscalationModel::save`]; `embedding_dim` is what
     /// the encoder produces.
     pub fn load(dir: &Path, embedding_dim: usize) -> Result<EscalationModel, NluError> {
-        let meta_path = dir.join("escalation.json");
-        let weights_path = dir.join("weights.bin");
-        for path in [&meta_path, &weights_path] {
-            if !path.exists() {
-                return Err(NluError::MissingFile {
-                    path: path.clone(),
-                    hint: "run `make model` (switchboard train-escalation --out DIR)",
-                });
-            }
-        }
-        let corrupt = |reason: String| NluError::Model(format!("{}: {reason}", dir.display()));
-        let text = std::fs::read(&meta_path).map_err(|e| corrupt(e.to_string()))?;
-        let meta: ScorerMeta =
-            serde_json::from_slice(&text).map_err(|e| corrupt(format!("escalation.json: {e}")))?;
+        let files = head_dir(dir);
+        let meta: ScorerMeta = files.read_meta()?;
+        let corrupt = |reason: String| files.corrupt(reason);
         let labels_match = meta.labels.iter().map(String::as_str).eq(LABELS);
         if meta.format != FORMAT || !labels_match {
             return Err(corrupt(format!("escalation.json is not a {FORMAT} model")));
@@ -164,10 +147,7 @@ impl EscalationModel {
                 "trained on {found}-d embeddings, the encoder gives {embedding_dim}"
             )));
         }
-        let bytes = std::fs::read(&weights_path).map_err(|e| corrupt(e.to_string()))?;
-        let dense_dim = embedding_dim + EXTRA_DIM;
-        let head = LinearHead::from_bytes(&bytes, LABELS.len(), dense_dim)
-            .ok_or_else(|| corrupt("weights.bin does not match escalation.json".into()))?;
+        let head = files.read_head(LABELS.len(), embedding_dim + EXTRA_DIM)?;
         Ok(EscalationModel { meta, head })
     }
 
@@ -179,6 +159,14 @@ impl EscalationModel {
             _ => &self.meta.held_out.anger[lang],
         };
         quantile_threshold(positives, recall).min(ceiling)
+    }
+}
+
+fn head_dir(dir: &Path) -> HeadDir<'_> {
+    HeadDir {
+        dir,
+        meta_file: "escalation.json",
+        hint: "run `make model` (switchboard train-escalation --out DIR)",
     }
 }
 

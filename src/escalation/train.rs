@@ -165,18 +165,7 @@ fn held_out_scores(
     targets: &[u16],
     chinese: &[bool],
 ) -> Result<HeldOut, NluError> {
-    let folds: Vec<Vec<(usize, [f32; 2])>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..FOLDS)
-            .map(|fold| scope.spawn(move || fold_scores(inputs, targets, fold)))
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| {
-                h.join()
-                    .map_err(|_| NluError::Training("a fold worker panicked".into()))
-            })
-            .collect::<Result<_, _>>()
-    })?;
+    let folds = intent_train::in_parallel(FOLDS, |fold| fold_scores(inputs, targets, fold))?;
     let mut held_out = HeldOut::default();
     let mut negatives = [(0usize, 0usize); 2];
     for (i, scores) in folds.into_iter().flatten() {

@@ -1,6 +1,13 @@
 //! The intent head: a multinomial logistic regression over the sentence embedding and the hashed
-//! n-gram features, trained with AdaGrad in a fixed, seeded order (same data, same weights).
+//! n-gram features, trained with AdaGrad in a fixed, seeded order (same data, same weights), and
+//! its directory on disk (`HeadDir`).
 
+use std::path::Path;
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use super::NluError;
 use super::features::{SPARSE_DIM, Sparse};
 
 /// One example as the head sees it.
@@ -188,6 +195,55 @@ impl LinearHead {
             dense: dense.to_vec(),
             sparse: sparse.to_vec(),
         })
+    }
+}
+
+/// A trained head on disk: `weights.bin` beside a JSON file of metadata (`meta_file`), the layout
+/// of the intent model and of the escalation scorer.
+pub struct HeadDir<'a> {
+    pub dir: &'a Path,
+    pub meta_file: &'static str,
+    /// How to make the files when they are missing (shown in the start-up error).
+    pub hint: &'static str,
+}
+
+impl HeadDir<'_> {
+    pub fn save<M: Serialize>(&self, meta: &M, head: &LinearHead) -> Result<(), NluError> {
+        let io = |e: std::io::Error| NluError::Model(format!("{}: {e}", self.dir.display()));
+        std::fs::create_dir_all(self.dir).map_err(io)?;
+        let meta = serde_json::to_vec_pretty(meta).map_err(|e| NluError::Model(e.to_string()))?;
+        std::fs::write(self.dir.join("weights.bin"), head.to_bytes()).map_err(io)?;
+        std::fs::write(self.dir.join(self.meta_file), meta).map_err(io)?;
+        Ok(())
+    }
+
+    /// The metadata, after checking that both files exist.
+    pub fn read_meta<M: DeserializeOwned>(&self) -> Result<M, NluError> {
+        for name in [self.meta_file, "weights.bin"] {
+            let path = self.dir.join(name);
+            if !path.exists() {
+                return Err(NluError::MissingFile {
+                    path,
+                    hint: self.hint,
+                });
+            }
+        }
+        let text = std::fs::read(self.dir.join(self.meta_file))
+            .map_err(|e| self.corrupt(e.to_string()))?;
+        serde_json::from_slice(&text).map_err(|e| self.corrupt(format!("{}: {e}", self.meta_file)))
+    }
+
+    /// The weights, checked against the shape the metadata promises.
+    pub fn read_head(&self, labels: usize, dense_dim: usize) -> Result<LinearHead, NluError> {
+        let bytes = std::fs::read(self.dir.join("weights.bin"))
+            .map_err(|e| self.corrupt(e.to_string()))?;
+        LinearHead::from_bytes(&bytes, labels, dense_dim).ok_or_else(|| {
+            self.corrupt(format!("weights.bin does not match {}", self.meta_file))
+        })
+    }
+
+    pub fn corrupt(&self, reason: String) -> NluError {
+        NluError::Model(format!("{}: {reason}", self.dir.display()))
     }
 }
 

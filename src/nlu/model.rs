@@ -129,31 +129,14 @@ impl IntentModel {
     }
 
     pub fn save(&self, dir: &Path) -> Result<(), NluError> {
-        let io = |e: std::io::Error| NluError::Model(format!("{}: {e}", dir.display()));
-        std::fs::create_dir_all(dir).map_err(io)?;
-        let meta =
-            serde_json::to_vec_pretty(&self.meta).map_err(|e| NluError::Model(e.to_string()))?;
-        std::fs::write(dir.join("weights.bin"), self.head.to_bytes()).map_err(io)?;
-        std::fs::write(dir.join("model.json"), meta).map_err(io)?;
-        Ok(())
+        head_dir(dir).save(&self.meta, &self.head)
     }
 
     /// Loads and checks a model directory; `dense_dim` is what the encoder produces.
     pub fn load(dir: &Path, dense_dim: usize) -> Result<IntentModel, NluError> {
-        let meta_path = dir.join("model.json");
-        let weights_path = dir.join("weights.bin");
-        for path in [&meta_path, &weights_path] {
-            if !path.exists() {
-                return Err(NluError::MissingFile {
-                    path: path.clone(),
-                    hint: "run `make model` (switchboard train --data models/intents/train.yaml --out DIR)",
-                });
-            }
-        }
-        let corrupt = |reason: String| NluError::Model(format!("{}: {reason}", dir.display()));
-        let text = std::fs::read(&meta_path).map_err(|e| corrupt(e.to_string()))?;
-        let meta: ModelMeta =
-            serde_json::from_slice(&text).map_err(|e| corrupt(format!("model.json: {e}")))?;
+        let files = head_dir(dir);
+        let meta: ModelMeta = files.read_meta()?;
+        let corrupt = |reason: String| files.corrupt(reason);
         let valid = |t: f32| t.is_finite() && t > 0.0;
         let valid_temperature =
             valid(meta.temperature) && meta.languages.values().all(|c| valid(c.temperature));
@@ -170,10 +153,16 @@ impl IntentModel {
                 "trained on {found}-d embeddings, the encoder gives {dense_dim}"
             )));
         }
-        let bytes = std::fs::read(&weights_path).map_err(|e| corrupt(e.to_string()))?;
-        let head = LinearHead::from_bytes(&bytes, meta.labels.len(), dense_dim)
-            .ok_or_else(|| corrupt("weights.bin does not match model.json".into()))?;
+        let head = files.read_head(meta.labels.len(), dense_dim)?;
         Ok(IntentModel { meta, head })
+    }
+}
+
+fn head_dir(dir: &Path) -> HeadDir<'_> {
+    HeadDir {
+        dir,
+        meta_file: "model.json",
+        hint: "run `make model` (switchboard train --data models/intents/train.yaml --out DIR)",
     }
 }
 

@@ -110,19 +110,8 @@ fn out_of_fold_logits(
     classes: usize,
     options: TrainOptions,
 ) -> Result<Vec<Vec<f32>>, NluError> {
-    // Folds are independent, so they train in parallel; each is seeded, so the result does not
-    // depend on scheduling.
-    let folds: Vec<Vec<(usize, Vec<f32>)>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..FOLDS)
-            .map(|fold| scope.spawn(move || fold_logits(features, gold, classes, fold, options)))
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| {
-                h.join()
-                    .map_err(|_| NluError::Training("a fold worker panicked".into()))
-            })
-            .collect::<Result<_, _>>()
+    let folds = in_parallel(FOLDS, |fold| {
+        fold_logits(features, gold, classes, fold, options)
     })?;
     let mut logits = vec![Vec::new(); features.len()];
     for (i, row) in folds.into_iter().flatten() {
@@ -383,4 +372,23 @@ fn score(
         in_scope_accuracy: ratio(in_scope_correct, in_scope),
         out_of_scope_recall: (oos_total > 0).then(|| ratio(oos_rejected, oos_total)),
     }
+}
+
+/// `work(0..count)` on one thread each, results in order. Folds are independent, so they train
+/// in parallel; each is seeded, so the result does not depend on scheduling.
+pub fn in_parallel<T: Send>(
+    count: usize,
+    work: impl Fn(usize) -> T + Sync,
+) -> Result<Vec<T>, NluError> {
+    let work = &work;
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..count).map(|i| scope.spawn(move || work(i))).collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .map_err(|_| NluError::Training("a fold worker panicked".into()))
+            })
+            .collect()
+    })
 }

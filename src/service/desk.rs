@@ -15,6 +15,7 @@ use serde_json::Value;
 
 use super::Switchboard;
 use super::queue::{QueueView, queue_items};
+use super::queue_views::QueueViews;
 use crate::agents::{AgentError, AgentStore};
 use crate::config::{ConsoleSettings, EscalationSettings, QueueSettings, Settings};
 use crate::error::ServiceError;
@@ -37,6 +38,8 @@ pub struct Desk {
     pickups: Mutex<HashMap<String, VecDeque<u64>>>,
     /// Username -> times of recent failed logins.
     failed_logins: Mutex<HashMap<String, VecDeque<u64>>>,
+    /// Each tenant's latest queue view, one scan at a time.
+    views: QueueViews,
     store: SharedStore,
 }
 
@@ -50,6 +53,7 @@ impl Desk {
             console: settings.console.clone(),
             pickups: Mutex::new(HashMap::new()),
             failed_logins: Mutex::new(HashMap::new()),
+            views: QueueViews::default(),
             store: Arc::clone(store),
         }
     }
@@ -155,18 +159,25 @@ impl Desk {
 }
 
 impl Switchboard {
-    /// The tenant's queue now.
+    /// The tenant's queue, with every change committed before this call.
     pub async fn queue(&self, tenant: &str) -> Result<Arc<QueueView>, ServiceError> {
+        self.desk
+            .views
+            .fresh(tenant, || self.scan_queue(tenant))
+            .await
+    }
+
+    async fn scan_queue(&self, tenant: &str) -> Result<QueueView, ServiceError> {
         let queued = self.store.queue(tenant).await?;
         let items = queue_items(&queued, now_ms());
         let online = self.desk.online_agents(tenant).await?.len();
         let open = hours::is_open(&self.desk.escalation.hours, now_ms());
-        Ok(Arc::new(QueueView {
+        Ok(QueueView {
             items,
             agents_online: online,
             wait_per_position_seconds: self.desk.wait_per_position(tenant),
             offline: !open || online == 0,
-        }))
+        })
     }
 
     /// Whether people can take a conversation of `tenant` now.

@@ -22,6 +22,7 @@ mod partner;
 mod partner_tickets;
 mod people;
 mod queue;
+mod queue_views;
 mod replicas;
 mod streams;
 mod tenant_models;
