@@ -344,7 +344,9 @@ async fn engines(args: &Args, dir: &std::path::Path) -> bool {
 }
 
 fn pg_storage(dir: &std::path::Path, url: &str, name: &str) -> Storage {
-    let schema = format!("engines_{name}_{}", uuid::Uuid::new_v4().simple());
+    let id = uuid::Uuid::new_v4().simple().to_string();
+    // storage.schema allows 40 characters.
+    let schema = format!("engines_{name}_{}", &id[..12]);
     Storage {
         data_dir: dir.join(name),
         postgres: Some((url.to_string(), schema)),
