@@ -7,7 +7,7 @@ MODEL_DIR := $(CACHE)/models/intents
 TRAIN     := models/intents/train.yaml
 ESC_DIR   := $(CACHE)/models/escalation
 
-.PHONY: run setup build model deps test test-postgres test-browser soak-ci lint bench bench-intents bench-banking77 bench-clinc150 bench-kb bench-encoder bench-compare bench-escalation soak crash-rounds clean
+.PHONY: run setup build model deps test test-postgres test-browser soak-ci lint bench bench-intents bench-banking77 bench-clinc150 bench-kb bench-encoder bench-compare bench-escalation bench-store soak crash-rounds clean
 
 run: model
 	$(BIN) serve
@@ -57,14 +57,19 @@ test-browser: model
 soak-ci: model
 	cargo run --release --example soak -- soak --clients 256 --seconds 60 --check
 
+# Throughput against concurrency on sled, then sled next to one and two PostgreSQL replicas (BENCHMARKS.md).
+bench-store: model
+	for clients in 16 64 256; do cargo run --release --example soak -- soak --clients $$clients --seconds 60 || exit 1; done
+	url=$$(.ci/postgres) && cargo run --release --example soak -- engines --clients 64 --seconds 60 --postgres $$url
+
 # The same for ten minutes, and the crash runs, for BENCHMARKS.md.
 soak: model
 	cargo run --release --example soak -- soak --clients 256 --seconds 600 --check
 crash-rounds: model
 	cargo run --release --example soak -- kill --rounds 10 --clients 8
-	cargo run --release --example soak -- kill --rounds 10 --clients 8 --postgres $$(.ci/postgres)
+	url=$$(.ci/postgres) && cargo run --release --example soak -- kill --rounds 10 --clients 8 --postgres $$url
 	cargo run --release --example soak -- sigterm --clients 32
-	cargo run --release --example soak -- sigterm --clients 32 --postgres $$(.ci/postgres)
+	url=$$(.ci/postgres) && cargo run --release --example soak -- sigterm --clients 32 --postgres $$url
 
 lint:
 	cargo fmt --check
