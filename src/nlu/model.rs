@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use super::NluError;
 use super::features::SPARSE_DIM;
-use super::head::{Features, LinearHead, softmax};
+use super::head::{Features, HeadDir, LinearHead, softmax};
 
 pub const FORMAT: &str = "switchboard-intents/1";
 /// The label that marks out-of-scope training examples, when a data set has them.
