@@ -71,7 +71,10 @@ fn main() -> anyhow::Result<()> {
         }
     }
     results.sort_by(|a, b| b.1.total_cmp(&a.1).then(b.2.total_cmp(&a.2)));
-    println!("{} dev questions; best settings per language (hit@1, MRR):", cases.len());
+    println!(
+        "{} dev questions; best settings per language (hit@1, MRR):",
+        cases.len()
+    );
     for lang in ["en", "zh"] {
         for (_, hit, mrr, boosts) in results.iter().filter(|r| r.0 == lang).take(10) {
             println!("{lang} {hit:.3} {mrr:.3} {boosts:?}");

@@ -288,7 +288,10 @@ async fn engine_row(args: &Args, storage: &Storage, replicas: usize) -> load::Ou
     let duration = Duration::from_secs(args.seconds);
     let mut runs = tokio::task::JoinSet::new();
     for (n, address) in addresses.into_iter().enumerate() {
-        let (ids, clients) = (ids.clone(), args.clients / replicas + usize::from(n < args.clients % replicas));
+        let (ids, clients) = (
+            ids.clone(),
+            args.clients / replicas + usize::from(n < args.clients % replicas),
+        );
         runs.spawn(async move { load::run(&address, &ids, clients, duration, WINDOW, n).await });
     }
     let mut total = load::Outcome::default();
@@ -310,22 +313,40 @@ async fn engines(args: &Args, dir: &std::path::Path) -> bool {
         eprintln!("engines: give --postgres URL");
         return false;
     };
-    let sled = Storage { data_dir: dir.join("sled"), postgres: None };
-    let rows = [("sled", sled, 1), ("postgres, 1 replica", pg_storage(dir, &url, "one"), 1),
-        ("postgres, 2 replicas", pg_storage(dir, &url, "two"), 2)];
+    let sled = Storage {
+        data_dir: dir.join("sled"),
+        postgres: None,
+    };
+    let rows = [
+        ("sled", sled, 1),
+        ("postgres, 1 replica", pg_storage(dir, &url, "one"), 1),
+        ("postgres, 2 replicas", pg_storage(dir, &url, "two"), 2),
+    ];
     println!("| store | clients | msgs/s | p50 ms | p99 ms | non-200 |");
     println!("|---|---|---|---|---|---|");
     for (name, storage, replicas) in rows {
         let outcome = engine_row(args, &storage, replicas).await;
         let rate = outcome.acknowledged_count() as f64 / args.seconds as f64;
-        let refused: usize = outcome.statuses.iter().filter(|(s, _)| **s != 200).map(|(_, n)| n).sum();
-        println!("| {name} | {} | {rate:.1} | {:.1} | {:.1} | {refused} |", args.clients,
-            outcome.percentile(50.0), outcome.percentile(99.0));
+        let refused: usize = outcome
+            .statuses
+            .iter()
+            .filter(|(s, _)| **s != 200)
+            .map(|(_, n)| n)
+            .sum();
+        println!(
+            "| {name} | {} | {rate:.1} | {:.1} | {:.1} | {refused} |",
+            args.clients,
+            outcome.percentile(50.0),
+            outcome.percentile(99.0)
+        );
     }
     true
 }
 
 fn pg_storage(dir: &std::path::Path, url: &str, name: &str) -> Storage {
     let schema = format!("engines_{name}_{}", uuid::Uuid::new_v4().simple());
-    Storage { data_dir: dir.join(name), postgres: Some((url.to_string(), schema)) }
+    Storage {
+        data_dir: dir.join(name),
+        postgres: Some((url.to_string(), schema)),
+    }
 }

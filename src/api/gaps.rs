@@ -15,10 +15,7 @@ use crate::service::{Draft, DraftEdit, GapReport, GapsQuery, NewDraft, Published
 pub fn console_routes(config: &mut web::ServiceConfig) {
     config
         .route("/gaps", web::get().to(gaps))
-        .route(
-            "/conversations/{id}/drafts",
-            web::post().to(create_draft),
-        )
+        .route("/conversations/{id}/drafts", web::post().to(create_draft))
         .route("/drafts", web::get().to(list_drafts))
         .route("/drafts/{id}", web::get().to(get_draft))
         .route("/drafts/{id}", web::put().to(edit_draft))

@@ -10,9 +10,9 @@ use anyhow::{Result, bail};
 
 use super::intents::load_classifier;
 use switchboard::config::Settings;
+use switchboard::escalation::judge::Judge;
 use switchboard::kb::answerable::Answerability;
 use switchboard::kb::eval as kb_eval;
-use switchboard::escalation::judge::Judge;
 use switchboard::kb::first_turn;
 use switchboard::{kb, startup};
 

@@ -227,8 +227,13 @@ pub fn serving_metrics(
     let mut ranks: BTreeMap<String, Vec<Option<usize>>> = BTreeMap::new();
     for case in cases.iter().filter(|c| c.question.article.is_some()) {
         let hits = kb.search(&request(case, Mode::Hybrid, true, DEPTH))?;
-        let rank = hits.iter().position(|h| case.question.is_right(&h.article_id));
-        ranks.entry(case.question.lang.clone()).or_default().push(rank);
+        let rank = hits
+            .iter()
+            .position(|h| case.question.is_right(&h.article_id));
+        ranks
+            .entry(case.question.lang.clone())
+            .or_default()
+            .push(rank);
     }
     Ok(ranks.into_iter().map(|(l, r)| (l, metrics(&r))).collect())
 }

@@ -147,7 +147,11 @@ pub fn failures(cases: &[Case], turns: &[Turn]) -> Vec<String> {
                 case.question.article.as_deref().unwrap_or("(none)"),
                 intent.name,
                 intent.confidence,
-                if case.prediction.out_of_scope { ", rejected" } else { "" }
+                if case.prediction.out_of_scope {
+                    ", rejected"
+                } else {
+                    ""
+                }
             )
         })
         .collect()

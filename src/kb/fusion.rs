@@ -179,7 +179,8 @@ mod tests {
         };
         let score = 1.0;
         assert!(
-            boosted(score, &lead, &[], "en", &BOOSTS.en) > boosted(score, &side, &[], "en", &BOOSTS.en)
+            boosted(score, &lead, &[], "en", &BOOSTS.en)
+                > boosted(score, &side, &[], "en", &BOOSTS.en)
         );
     }
 }

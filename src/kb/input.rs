@@ -34,7 +34,6 @@ pub struct ArticleFields {
     pub body: String,
 }
 
-
 /// Validates an input into an article and the Markdown to persist for it.
 pub(super) fn prepare(
     input: ArticleInput,

@@ -14,8 +14,8 @@ use std::time::Instant;
 use serde::Serialize;
 
 use super::article::Article;
-pub use super::input::{ArticleFields, ArticleInput};
 use super::input::prepare;
+pub use super::input::{ArticleFields, ArticleInput};
 use super::managed::{self, ManagedArticles};
 use super::{
     Hit, KbError, KnowledgeBase, SearchRequest, VectorCache, embedding_text, loader, title_text,
@@ -304,4 +304,3 @@ fn summary(article: &Article, source: Option<&PathBuf>) -> ArticleSummary {
         source: source.cloned().unwrap_or_default(),
     }
 }
-

@@ -14,9 +14,9 @@ pub mod eval;
 pub mod faq;
 pub mod first_turn;
 pub mod fusion;
+mod input;
 pub mod live;
 pub mod loader;
-mod input;
 pub mod managed;
 
 use std::collections::{HashMap, HashSet};

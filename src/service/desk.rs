@@ -13,14 +13,13 @@ use std::sync::{Arc, Mutex};
 
 use serde_json::Value;
 
-
 use super::Switchboard;
+use super::queue::{QueueView, queue_items};
 use crate::agents::{AgentError, AgentStore};
 use crate::config::{ConsoleSettings, EscalationSettings, QueueSettings, Settings};
 use crate::error::ServiceError;
 use crate::escalation::hours;
 use crate::live::{Hub, LiveMessage};
-use super::queue::{QueueView, queue_items};
 use crate::store::{Collection, DocWrite, SharedStore, StoreError};
 use crate::tickets::{Conflict, TicketStatus, now_ms};
 
@@ -250,4 +249,3 @@ impl Switchboard {
         Ok(())
     }
 }
-

@@ -30,7 +30,6 @@ mod webhooks;
 
 pub use admin::ModelSummary;
 pub use analytics::{AnalyticsQuery, PartnerAnalyticsQuery};
-pub use queue::{QueueItem, QueueStatus, QueueView};
 pub use drafts::{
     ArticleDraft, Draft, DraftEdit, DraftKind, DraftStatus, ExamplesDraft, NewDraft, Published,
 };
@@ -39,6 +38,7 @@ pub use handling::{CustomerView, HandlingError};
 pub use messages::{MessageReply, Transcript};
 pub use partner::{AgentReply, KbHit, KbQuery, PartnerConversation};
 pub use partner_tickets::{CloseTicket, TicketPage, TicketQuery, TicketUpdate};
+pub use queue::{QueueItem, QueueStatus, QueueView};
 pub use streams::Frame;
 pub use tenants::{CreatedTenant, NewKey, RotatedKey};
 

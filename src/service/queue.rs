@@ -131,7 +131,6 @@ pub(super) fn last_customer_text(events: &[Event]) -> Option<String> {
     })
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;

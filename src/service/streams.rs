@@ -13,8 +13,8 @@ use tokio::sync::broadcast::error::RecvError;
 use tokio::sync::{broadcast, mpsc};
 use uuid::Uuid;
 
-use super::queue::{QueueStatus, QueueView};
 use super::handling::customer_visible;
+use super::queue::{QueueStatus, QueueView};
 use super::{Switchboard, parse_id};
 use crate::agents::AgentProfile;
 use crate::error::ServiceError;

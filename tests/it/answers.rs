@@ -2,7 +2,6 @@
 //! is not answered with an unrelated article, and everyday Chinese (long, colloquial, mixed with
 //! English) reaches the knowledge base instead of being rejected as out of scope.
 
-
 use crate::common::spawn_app;
 
 #[tokio::test]
@@ -16,7 +15,11 @@ async fn a_question_no_article_covers_is_not_answered_with_an_article() {
         )
         .await;
     assert_ne!(reply["action"], "answered", "{reply}");
-    assert_eq!(reply["sources"].as_array().map(Vec::len), Some(0), "{reply}");
+    assert_eq!(
+        reply["sources"].as_array().map(Vec::len),
+        Some(0),
+        "{reply}"
+    );
 }
 
 #[tokio::test]

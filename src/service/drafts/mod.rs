@@ -127,13 +127,7 @@ impl Switchboard {
             return Err(ReviewError::NotResolved.into());
         }
         let events = self.store.events_after(ticket.id, None).await?;
-        let uninformative: Vec<String> = self
-            .dialogue
-            .smalltalk_intents
-            .iter()
-            .chain(&self.dialogue.handoff_intents)
-            .cloned()
-            .collect();
+        let uninformative = self.uninformative_intents();
         let context = prefill::PrefillContext {
             lang: conversation_lang(&ticket, &events),
             uninformative_intents: &uninformative,
@@ -178,7 +172,11 @@ impl Switchboard {
 
     /// One of the tenant's drafts (another tenant's is not found).
     pub async fn draft(&self, agent: &AgentProfile, id: &str) -> Result<Draft, ServiceError> {
-        let Some(value) = self.store.doc(Collection::Drafts, &key(&agent.tenant, id)).await? else {
+        let Some(value) = self
+            .store
+            .doc(Collection::Drafts, &key(&agent.tenant, id))
+            .await?
+        else {
             return Err(ReviewError::DraftNotFound.into());
         };
         serde_json::from_value(value).map_err(|e| ServiceError::Store(e.into()))

@@ -5,7 +5,7 @@ use super::{ArticleDraft, ExamplesDraft};
 use crate::dialogue::Lang;
 use crate::nlu::model::OUT_OF_SCOPE;
 use crate::service::ReviewError;
-use crate::service::gaps::gap_turns;
+use crate::service::gaps::{gap_turns, is_uninformative};
 use crate::tickets::{Event, EventKind, Ticket};
 
 const MAX_TITLE_CHARS: usize = 200;
@@ -43,7 +43,10 @@ pub fn article(
             "no agent message in this conversation".into(),
         ));
     }
-    let question = questions(ticket, events).into_iter().next().unwrap_or_default();
+    let question = questions(ticket, events, context)
+        .into_iter()
+        .next()
+        .unwrap_or_default();
     let title: String = question.chars().take(TITLE_FROM_QUESTION_CHARS).collect();
     Ok(ArticleDraft {
         id: article_id(&title, ticket),
@@ -62,7 +65,7 @@ pub fn examples(
     events: &[Event],
     context: &PrefillContext,
 ) -> Result<ExamplesDraft, ReviewError> {
-    let texts = questions(ticket, events);
+    let texts = questions(ticket, events, context);
     if texts.is_empty() {
         return Err(ReviewError::NothingToDraft(
             "no customer message in this conversation".into(),
@@ -74,11 +77,12 @@ pub fn examples(
     })
 }
 
-/// The customer's messages the bot did not answer, oldest first, distinct; all the customer's
-/// messages when the bot answered every one.
-fn questions(ticket: &Ticket, events: &[Event]) -> Vec<String> {
+/// The customer's messages the bot did not answer (requests for a person and small talk left
+/// out), oldest first, distinct; all the customer's messages when there are none.
+fn questions(ticket: &Ticket, events: &[Event], context: &PrefillContext) -> Vec<String> {
     let mut texts: Vec<String> = gap_turns(ticket.id, events)
         .into_iter()
+        .filter(|turn| !is_uninformative(turn, context.uninformative_intents))
         .map(|turn| turn.text)
         .collect();
     if texts.is_empty() {
@@ -155,10 +159,14 @@ pub fn checked_article(mut article: ArticleDraft) -> Result<ArticleDraft, Review
         return Err(invalid("`id` must be 1-64 ASCII letters, digits, - or _"));
     }
     if article.title.is_empty() || article.title.chars().count() > MAX_TITLE_CHARS {
-        return Err(invalid(format!("`title` must be 1-{MAX_TITLE_CHARS} characters")));
+        return Err(invalid(format!(
+            "`title` must be 1-{MAX_TITLE_CHARS} characters"
+        )));
     }
     if article.body.is_empty() || article.body.chars().count() > MAX_BODY_CHARS {
-        return Err(invalid(format!("`body` must be 1-{MAX_BODY_CHARS} characters")));
+        return Err(invalid(format!(
+            "`body` must be 1-{MAX_BODY_CHARS} characters"
+        )));
     }
     if Lang::from_code(&article.lang).is_none() {
         return Err(invalid("`lang` must be en or zh"));
@@ -179,7 +187,9 @@ pub fn checked_article(mut article: ArticleDraft) -> Result<ArticleDraft, Review
 pub fn checked_examples(examples: ExamplesDraft) -> Result<ExamplesDraft, ReviewError> {
     let intent = examples.intent.trim().to_string();
     if !valid_label(&intent) {
-        return Err(invalid("`intent` must be 1-64 ASCII letters, digits, - or _"));
+        return Err(invalid(
+            "`intent` must be 1-64 ASCII letters, digits, - or _",
+        ));
     }
     let mut texts: Vec<String> = Vec::new();
     for text in examples.texts {
@@ -194,7 +204,9 @@ pub fn checked_examples(examples: ExamplesDraft) -> Result<ExamplesDraft, Review
         }
     }
     if texts.is_empty() || texts.len() > MAX_EXAMPLES {
-        return Err(invalid(format!("`texts` must hold 1-{MAX_EXAMPLES} examples")));
+        return Err(invalid(format!(
+            "`texts` must hold 1-{MAX_EXAMPLES} examples"
+        )));
     }
     Ok(ExamplesDraft { intent, texts })
 }

@@ -142,10 +142,15 @@ impl Switchboard {
         let (in_window, tickets) = self
             .newest_tickets(&agent.tenant, (from_ms, to_ms), max_tickets)
             .await?;
+        let uninformative = self.uninformative_intents();
         let mut turns = Vec::new();
         for ticket in &tickets {
             let events = self.store.events_after(ticket.id, None).await?;
-            turns.extend(gap_turns(ticket.id, &events));
+            turns.extend(
+                gap_turns(ticket.id, &events)
+                    .into_iter()
+                    .filter(|turn| !is_uninformative(turn, &uninformative)),
+            );
         }
         turns.sort_by(|a, b| b.at_ms.cmp(&a.at_ms));
         let found = turns.len();
@@ -183,7 +188,10 @@ impl Switchboard {
         let mut all = Vec::new();
         let mut after = None;
         loop {
-            let page = self.store.tickets(filter.clone(), after, HEADER_PAGE).await?;
+            let page = self
+                .store
+                .tickets(filter.clone(), after, HEADER_PAGE)
+                .await?;
             let full = page.len() == HEADER_PAGE;
             after = page.last().map(|t| t.id);
             all.extend(page);
@@ -206,13 +214,40 @@ impl Switchboard {
             let job = move || -> Result<Vec<Point>, ServiceError> {
                 let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
                 let dense = classifier.encoder().embed(&refs)?;
-                Ok(texts.iter().zip(dense).map(|(text, dense)| point(text, dense)).collect())
+                Ok(texts
+                    .iter()
+                    .zip(dense)
+                    .map(|(text, dense)| point(text, dense))
+                    .collect())
             };
             points.extend(self.cpu.run(job).await??);
         }
         let groups = self.cpu.run(move || cluster(&points, THRESHOLD)).await?;
-        Ok(groups.iter().map(|members| topic(&turns, members)).collect())
+        Ok(groups
+            .iter()
+            .map(|members| topic(&turns, members))
+            .collect())
     }
+}
+
+impl Switchboard {
+    /// Small talk and requests for a person: intents that name no topic. Turns predicted as one
+    /// are not gaps (the bot did what was asked), and never label an article or examples.
+    pub(super) fn uninformative_intents(&self) -> Vec<String> {
+        self.dialogue
+            .smalltalk_intents
+            .iter()
+            .chain(&self.dialogue.handoff_intents)
+            .cloned()
+            .collect()
+    }
+}
+
+/// "I want to talk to a person", "hello?": the bot had nothing to answer, so no topic to fill.
+pub fn is_uninformative(turn: &GapTurn, uninformative: &[String]) -> bool {
+    turn.intent
+        .as_ref()
+        .is_some_and(|intent| uninformative.contains(intent))
 }
 
 pub(super) fn require_admin(agent: &AgentProfile) -> Result<(), ServiceError> {
@@ -229,13 +264,19 @@ fn checked(query: &GapsQuery) -> Result<(u32, usize, bool), ServiceError> {
     let newest_first = match query.sort.as_deref() {
         None | Some("") | Some("biggest") => false,
         Some("newest") => true,
-        Some(other) => return Err(invalid(format!("`sort` {other:?} is not biggest or newest"))),
+        Some(other) => {
+            return Err(invalid(format!(
+                "`sort` {other:?} is not biggest or newest"
+            )));
+        }
     };
     if !(1..=MAX_DAYS).contains(&days) {
         return Err(invalid(format!("`days` must be 1-{MAX_DAYS}")));
     }
     if !(1..=MAX_MAX_TICKETS).contains(&max_tickets) {
-        return Err(invalid(format!("`max_tickets` must be 1-{MAX_MAX_TICKETS}")));
+        return Err(invalid(format!(
+            "`max_tickets` must be 1-{MAX_MAX_TICKETS}"
+        )));
     }
     Ok((days, max_tickets, newest_first))
 }

@@ -66,7 +66,12 @@ impl Centroid {
 
     /// Cosine of the point (unit length) with the centroid, blended per language.
     fn similarity(&self, point: &Point) -> f32 {
-        let dense_dot: f32 = self.dense.iter().zip(&point.dense).map(|(a, b)| a * b).sum();
+        let dense_dot: f32 = self
+            .dense
+            .iter()
+            .zip(&point.dense)
+            .map(|(a, b)| a * b)
+            .sum();
         let dense_norm = self.dense.iter().map(|v| v * v).sum::<f32>().sqrt();
         let sparse_dot: f32 = point
             .sparse
