@@ -166,7 +166,7 @@ impl Switchboard {
             .map(|(_, value)| serde_json::from_value::<Draft>(value))
             .collect::<Result<Vec<Draft>, _>>()
             .map_err(|e| ServiceError::Store(e.into()))?;
-        drafts.sort_by(|a, b| b.created_at_ms.cmp(&a.created_at_ms));
+        drafts.sort_by_key(|draft| std::cmp::Reverse(draft.created_at_ms));
         Ok(drafts)
     }
 

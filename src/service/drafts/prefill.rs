@@ -33,9 +33,11 @@ pub fn article(
 ) -> Result<ArticleDraft, ReviewError> {
     let answers: Vec<&str> = events
         .iter()
-        .filter_map(|e| match &e.kind {
-            EventKind::AgentMessage { text, .. } => Some(text.as_str()),
-            _ => None,
+        .filter_map(|e| {
+            let EventKind::AgentMessage { text, .. } = &e.kind else {
+                return None;
+            };
+            Some(text.as_str())
         })
         .collect();
     if answers.is_empty() {
@@ -88,9 +90,11 @@ fn questions(ticket: &Ticket, events: &[Event], context: &PrefillContext) -> Vec
     if texts.is_empty() {
         texts = events
             .iter()
-            .filter_map(|e| match &e.kind {
-                EventKind::CustomerMessage { text } => Some(text.clone()),
-                _ => None,
+            .filter_map(|e| {
+                let EventKind::CustomerMessage { text } = &e.kind else {
+                    return None;
+                };
+                Some(text.clone())
             })
             .collect();
     }
@@ -106,13 +110,15 @@ fn questions(ticket: &Ticket, events: &[Event], context: &PrefillContext) -> Vec
 /// The intent of the bot's last prediction that is about a topic (not small talk, not a request
 /// for a person, not out of scope).
 fn last_intent(events: &[Event], context: &PrefillContext) -> Option<String> {
-    events.iter().rev().find_map(|e| match &e.kind {
-        EventKind::BotReply(reply) => reply
+    events.iter().rev().find_map(|e| {
+        let EventKind::BotReply(reply) = &e.kind else {
+            return None;
+        };
+        reply
             .intent
             .as_ref()
             .map(|i| i.name.clone())
-            .filter(|name| name != OUT_OF_SCOPE && !context.uninformative_intents.contains(name)),
-        _ => None,
+            .filter(|name| name != OUT_OF_SCOPE && !context.uninformative_intents.contains(name))
     })
 }
 

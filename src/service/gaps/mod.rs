@@ -152,7 +152,7 @@ impl Switchboard {
                     .filter(|turn| !is_uninformative(turn, &uninformative)),
             );
         }
-        turns.sort_by(|a, b| b.at_ms.cmp(&a.at_ms));
+        turns.sort_by_key(|turn| std::cmp::Reverse(turn.at_ms));
         let found = turns.len();
         turns.truncate(MAX_TURNS);
         let mut topics = self.topics(turns).await?;
