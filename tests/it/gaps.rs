@@ -192,10 +192,13 @@ async fn an_agents_answer_published_as_an_article_answers_the_next_customer() {
 }
 
 #[tokio::test]
-async fn published_training_examples_are_exported_as_training_yaml() {
+async fn published_training_examples_are_exported_as_training_yaml_for_their_tenant_only() {
     let app = spawn_desk(|_| {}).await;
+    app.add_tenant("acme").await;
     app.add_agent("demo", "ada", "admin").await;
+    app.add_agent("acme", "bea", "admin").await;
     let ada = app.login("ada").await;
+    let bea = app.login("bea").await;
     let alice = app.agent("demo", "alice").await;
     let id = answered_by_agent(&app, &alice, "demo", QUESTION, true).await;
     let path = format!("/v1/console/conversations/{id}/drafts");
@@ -210,10 +213,25 @@ async fn published_training_examples_are_exported_as_training_yaml() {
     let (status, body) = ada.send(Method::PUT, &draft_path, Some(examples)).await;
     assert_eq!(status, 200, "{body}");
 
-    let export = || async {
+    let (status, body) = bea.get(&draft_path).await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (404, Some("draft_not_found"))
+    );
+    let (status, body) = bea.post(&format!("{draft_path}/publish"), json!({})).await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (404, Some("draft_not_found"))
+    );
+
+    let app = &app;
+    let export_of = |tenant: &'static str| async move {
         let response = app
             .client
-            .get(format!("{}/v1/admin/training-examples", app.address))
+            .get(format!(
+                "{}/v1/admin/training-examples{tenant}",
+                app.address
+            ))
             .bearer_auth(ADMIN_TOKEN)
             .send()
             .await
@@ -223,6 +241,7 @@ async fn published_training_examples_are_exported_as_training_yaml() {
         assert!(kind.starts_with("application/yaml"), "{kind}");
         response.text().await.expect("text")
     };
+    let export = || export_of("");
     assert!(
         !export().await.contains("esim_at_sea"),
         "unpublished examples are not exported"
@@ -233,6 +252,8 @@ async fn published_training_examples_are_exported_as_training_yaml() {
     let parsed: std::collections::BTreeMap<String, Vec<String>> =
         serde_norway::from_str(&yaml).expect("training YAML");
     assert_eq!(parsed["esim_at_sea"], [QUESTION, REWORDED], "{yaml}");
+    assert!(!export_of("?tenant=acme").await.contains("esim_at_sea"));
+    assert!(export_of("?tenant=demo").await.contains("esim_at_sea"));
 
     let (status, _) = ada.send(Method::DELETE, &draft_path, None).await;
     assert_eq!(status, 204);

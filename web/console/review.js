@@ -57,9 +57,16 @@ window.SwitchboardReview = (function () {
     }
   }
 
-  function openFromReview(id) {
-    show('desk');
-    ctx.openConversation(id).catch(report('conv-error'));
+  /** Opens a conversation in the desk view; if it cannot be opened, says so where we are. */
+  async function openFromReview(id, errorTarget) {
+    $(errorTarget).textContent = '';
+    try {
+      await ctx.openConversation(id);
+      show('desk');
+      $('conv-heading').focus();
+    } catch (error) {
+      report(errorTarget)(error);
+    }
   }
 
   // ---- gaps ----
@@ -104,7 +111,8 @@ window.SwitchboardReview = (function () {
     const examples = el('ul', 'examples');
     for (const example of topic.examples || []) {
       const item = el('li', 'example');
-      const open = button('Open conversation', 'small', () => openFromReview(example.conversation_id));
+      const open = button('Open conversation', 'small',
+        () => openFromReview(example.conversation_id, 'gaps-error'));
       open.setAttribute('aria-label', 'Open the conversation: ' + example.text);
       item.append(el('q', 'example-text', example.text), open);
       examples.append(item);
@@ -290,7 +298,7 @@ window.SwitchboardReview = (function () {
     $('draft-discard').addEventListener('click', onDiscard);
     $('draft-close').addEventListener('click', closeDraft);
     $('draft-open').addEventListener('click', () => {
-      if (drafts.current) openFromReview(drafts.current.conversation_id);
+      if (drafts.current) openFromReview(drafts.current.conversation_id, 'draft-error');
     });
     $('draft-article').addEventListener('click', () => makeDraft('article'));
     $('draft-examples').addEventListener('click', () => makeDraft('training_examples'));
