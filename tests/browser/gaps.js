@@ -139,6 +139,21 @@ async function main() {
     const bot = (await widgetMessages(customer)).filter((m) => m.kind.includes('bot'));
     check(bot.some((m) => m.text.includes('maritime network')), `the bot said ${JSON.stringify(bot)}`);
     await customer.screenshot({ path: path.join(ARTIFACTS, 'widget-gaps-answer.png') });
+  });
+
+  await step('the dashboard shows containment and CSAT by article next to by intent', async () => {
+    const board = await customer.context().newPage();
+    watch(board, 'dashboard', problems);
+    await board.goto(`${SB}/dashboard`);
+    await board.locator('#token').fill(ADMIN_TOKEN);
+    await board.locator('#login button[type=submit]').click();
+    const row = board.locator('#by-article tbody tr').filter({ hasText: ARTICLE_ID });
+    await row.waitFor({ timeout: STEP_TIMEOUT_MS });
+    const cells = await row.locator('td').allTextContents();
+    check(cells[1] === '1', `tickets citing the new article: ${JSON.stringify(cells)}`);
+    const intents = await board.locator('#by-intent tbody tr').allTextContents();
+    check(intents.some((text) => text.startsWith('esim_setup')), `by intent: ${JSON.stringify(intents)}`);
+    await board.screenshot({ path: path.join(ARTIFACTS, 'dashboard-by-article.png'), fullPage: true });
     check(problems.length === 0, problems.join('; '));
   });
 }
