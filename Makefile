@@ -48,10 +48,12 @@ test-postgres:
 	url=$$(.ci/postgres) && test -n "$$url" && SWITCHBOARD_TEST_POSTGRES=$$url cargo test --release --tests
 
 # The widget and the console end to end in headless Chromium (Debian's `chromium`, driven by
-# playwright-core from tests/browser). Screenshots go to tests/artifacts/.
+# playwright-core from tests/browser), then the improvement loop (gaps view -> article -> the bot
+# answers). Screenshots go to tests/artifacts/.
 test-browser: model
 	@test -d tests/browser/node_modules || (cd tests/browser && npm ci --no-audit --no-fund)
 	node tests/browser/e2e.js
+	node tests/browser/gaps.js
 
 # The store under load (issue 11): 60 s at 256 clients must hold steady (see examples/soak).
 soak-ci: model

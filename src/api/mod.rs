@@ -71,6 +71,10 @@ fn routes(config: &mut web::ServiceConfig) {
         .route("/widget.js", web::get().to(pages::widget_js))
         .route("/console", web::get().to(pages::console_html))
         .route("/console/app.js", web::get().to(pages::console_js))
+        .route(
+            "/console/review.js",
+            web::get().to(pages::console_review_js),
+        )
         .route("/console/app.css", web::get().to(pages::console_css))
         .route("/demo", web::get().to(pages::demo_html))
         .configure(partner_routes)

@@ -8,6 +8,7 @@ use actix_web::http::header;
 const WIDGET_JS: &str = include_str!("../../web/widget/widget.js");
 const CONSOLE_HTML: &str = include_str!("../../web/console/index.html");
 const CONSOLE_JS: &str = include_str!("../../web/console/app.js");
+const CONSOLE_REVIEW_JS: &str = include_str!("../../web/console/review.js");
 const CONSOLE_CSS: &str = include_str!("../../web/console/app.css");
 const DEMO_HTML: &str = include_str!("../../web/demo/index.html");
 
@@ -35,6 +36,10 @@ pub async fn console_html() -> HttpResponse {
 
 pub async fn console_js() -> HttpResponse {
     asset("application/javascript; charset=utf-8", CONSOLE_JS)
+}
+
+pub async fn console_review_js() -> HttpResponse {
+    asset("application/javascript; charset=utf-8", CONSOLE_REVIEW_JS)
 }
 
 pub async fn console_css() -> HttpResponse {

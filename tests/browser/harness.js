@@ -12,7 +12,10 @@ const ROOT = path.resolve(__dirname, '..', '..');
 const BINARY = process.env.SWITCHBOARD_BIN || path.join(ROOT, 'target', 'release', 'switchboard');
 const ARTIFACTS = path.join(ROOT, 'tests', 'artifacts');
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
-const TOTAL_BUDGET_MS = 110_000;
+// A cold start embeds every knowledge-base passage (57-71 s measured on a shared, busy 2-core
+// machine); the budget covers it.
+const STARTUP_MS = 120_000;
+const TOTAL_BUDGET_MS = 170_000;
 const STEP_TIMEOUT_MS = 15_000;
 
 // ---------- tiny harness ----------
@@ -73,7 +76,7 @@ function startServer(dataDir, adminToken) {
   cleanups.push(() => stopProcess(child));
   return new Promise((resolve, reject) => {
     let buffered = '';
-    const timer = setTimeout(() => reject(new Error('server printed no address within 60 s')), 60_000);
+    const timer = setTimeout(() => reject(new Error(`server printed no address within ${STARTUP_MS / 1000} s`)), STARTUP_MS);
     child.on('exit', (code) => reject(new Error(`server exited early (code ${code}); see tests/artifacts/server.log`)));
     child.stdout.on('data', (chunk) => {
       buffered += chunk;

@@ -10,6 +10,7 @@ mod bad_input;
 mod console;
 mod conversation;
 mod escalation;
+mod gaps;
 mod hf_import;
 mod intent_engine;
 mod judgment;

@@ -89,6 +89,14 @@
     $('me').textContent = agent.display_name + ' (' + agent.username + ', ' + agent.role +
       ', tenant ' + agent.tenant + ')';
     setOnline(true);
+    if (window.SwitchboardReview) {
+      window.SwitchboardReview.init({
+        api,
+        agent,
+        openConversation: (id) => openConversation(id, true),
+        currentConversation: () => state.current,
+      });
+    }
     openStream();
     await Promise.all([loadQueue(), loadCanned()]);
   }
@@ -285,6 +293,7 @@
     $('reply-form').hidden = c.status === 'resolved';
     $('send-reply').disabled = !mine;
     $('send-reply').title = mine ? '' : 'Claim the conversation to reply';
+    if (window.SwitchboardReview) window.SwitchboardReview.conversationShown(c);
   }
 
   function queuedLanguage(id) {

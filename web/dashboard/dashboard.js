@@ -135,15 +135,38 @@ const COLUMNS = [
   ["SLA breaches", (g) => g.sla_breaches.bot_first_response + "/" + g.sla_breaches.human_first_response + "/" + g.sla_breaches.resolution],
 ];
 
-function renderTable(groups) {
-  const head = $("groups").tHead.rows[0];
-  head.replaceChildren(...COLUMNS.map(([title]) => element("th", title)));
-  const body = $("groups").tBodies[0];
+// The side-by-side tables of intents and articles: what matters to spot a weak answer.
+const WEAK_COLUMNS = [
+  ["Tickets", (g) => String(g.tickets)],
+  ["Contained", (g) => percent(g.containment_rate)],
+  ["CSAT bot", (g) => fixed(g.csat.bot.mean, 2)],
+  ["CSAT human", (g) => fixed(g.csat.human.mean, 2)],
+];
+
+function renderTable(id, groups, columns) {
+  const head = $(id).tHead.rows[0];
+  head.replaceChildren(...columns.map(([title]) => element("th", title)));
+  const body = $(id).tBodies[0];
   body.replaceChildren(...groups.map((g) => {
     const row = element("tr");
-    row.append(...COLUMNS.map(([, cell]) => element("td", cell(g))));
+    row.append(...columns.map(([, cell]) => element("td", cell(g))));
     return row;
   }));
+}
+
+async function loadWeak() {
+  const params = new URLSearchParams(query(false));
+  const reports = await Promise.all(["intent", "article"].map(async (groupBy) => {
+    params.set("group_by", groupBy);
+    return (await call("/v1/admin/analytics?" + params.toString())).json();
+  }));
+  reports.forEach((report, index) => {
+    const groups = report.groups.slice().sort((a, b) =>
+      (a.containment_rate ?? 2) - (b.containment_rate ?? 2) || b.tickets - a.tickets);
+    const title = index === 0 ? "Intent" : "Article";
+    renderTable(index === 0 ? "by-intent" : "by-article", groups,
+      [[title, (g) => g.key]].concat(WEAK_COLUMNS));
+  });
 }
 
 async function load() {
@@ -152,7 +175,8 @@ async function load() {
     const report = await (await call("/v1/admin/analytics?" + query(true))).json();
     renderCards(report.total);
     renderCharts(report);
-    renderTable(report.groups);
+    renderTable("groups", report.groups, COLUMNS);
+    await loadWeak();
     setStatus(report.total.tickets + " tickets");
   } catch (error) {
     setStatus(error.message, true);

@@ -127,13 +127,7 @@ impl Switchboard {
             return Err(ReviewError::NotResolved.into());
         }
         let events = self.store.events_after(ticket.id, None).await?;
-        let uninformative: Vec<String> = self
-            .dialogue
-            .smalltalk_intents
-            .iter()
-            .chain(&self.dialogue.handoff_intents)
-            .cloned()
-            .collect();
+        let uninformative = self.uninformative_intents();
         let context = prefill::PrefillContext {
             lang: conversation_lang(&ticket, &events),
             uninformative_intents: &uninformative,
@@ -172,7 +166,7 @@ impl Switchboard {
             .map(|(_, value)| serde_json::from_value::<Draft>(value))
             .collect::<Result<Vec<Draft>, _>>()
             .map_err(|e| ServiceError::Store(e.into()))?;
-        drafts.sort_by(|a, b| b.created_at_ms.cmp(&a.created_at_ms));
+        drafts.sort_by_key(|draft| std::cmp::Reverse(draft.created_at_ms));
         Ok(drafts)
     }
 

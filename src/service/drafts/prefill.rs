@@ -5,7 +5,7 @@ use super::{ArticleDraft, ExamplesDraft};
 use crate::dialogue::Lang;
 use crate::nlu::model::OUT_OF_SCOPE;
 use crate::service::ReviewError;
-use crate::service::gaps::gap_turns;
+use crate::service::gaps::{gap_turns, is_uninformative};
 use crate::tickets::{Event, EventKind, Ticket};
 
 const MAX_TITLE_CHARS: usize = 200;
@@ -33,9 +33,11 @@ pub fn article(
 ) -> Result<ArticleDraft, ReviewError> {
     let answers: Vec<&str> = events
         .iter()
-        .filter_map(|e| match &e.kind {
-            EventKind::AgentMessage { text, .. } => Some(text.as_str()),
-            _ => None,
+        .filter_map(|e| {
+            let EventKind::AgentMessage { text, .. } = &e.kind else {
+                return None;
+            };
+            Some(text.as_str())
         })
         .collect();
     if answers.is_empty() {
@@ -43,7 +45,7 @@ pub fn article(
             "no agent message in this conversation".into(),
         ));
     }
-    let question = questions(ticket, events)
+    let question = questions(ticket, events, context)
         .into_iter()
         .next()
         .unwrap_or_default();
@@ -65,7 +67,7 @@ pub fn examples(
     events: &[Event],
     context: &PrefillContext,
 ) -> Result<ExamplesDraft, ReviewError> {
-    let texts = questions(ticket, events);
+    let texts = questions(ticket, events, context);
     if texts.is_empty() {
         return Err(ReviewError::NothingToDraft(
             "no customer message in this conversation".into(),
@@ -77,19 +79,22 @@ pub fn examples(
     })
 }
 
-/// The customer's messages the bot did not answer, oldest first, distinct; all the customer's
-/// messages when the bot answered every one.
-fn questions(ticket: &Ticket, events: &[Event]) -> Vec<String> {
+/// The customer's messages the bot did not answer (requests for a person and small talk left
+/// out), oldest first, distinct; all the customer's messages when there are none.
+fn questions(ticket: &Ticket, events: &[Event], context: &PrefillContext) -> Vec<String> {
     let mut texts: Vec<String> = gap_turns(ticket.id, events)
         .into_iter()
+        .filter(|turn| !is_uninformative(turn, context.uninformative_intents))
         .map(|turn| turn.text)
         .collect();
     if texts.is_empty() {
         texts = events
             .iter()
-            .filter_map(|e| match &e.kind {
-                EventKind::CustomerMessage { text } => Some(text.clone()),
-                _ => None,
+            .filter_map(|e| {
+                let EventKind::CustomerMessage { text } = &e.kind else {
+                    return None;
+                };
+                Some(text.clone())
             })
             .collect();
     }
@@ -105,13 +110,15 @@ fn questions(ticket: &Ticket, events: &[Event]) -> Vec<String> {
 /// The intent of the bot's last prediction that is about a topic (not small talk, not a request
 /// for a person, not out of scope).
 fn last_intent(events: &[Event], context: &PrefillContext) -> Option<String> {
-    events.iter().rev().find_map(|e| match &e.kind {
-        EventKind::BotReply(reply) => reply
+    events.iter().rev().find_map(|e| {
+        let EventKind::BotReply(reply) = &e.kind else {
+            return None;
+        };
+        reply
             .intent
             .as_ref()
             .map(|i| i.name.clone())
-            .filter(|name| name != OUT_OF_SCOPE && !context.uninformative_intents.contains(name)),
-        _ => None,
+            .filter(|name| name != OUT_OF_SCOPE && !context.uninformative_intents.contains(name))
     })
 }
 

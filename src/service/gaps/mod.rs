@@ -142,12 +142,17 @@ impl Switchboard {
         let (in_window, tickets) = self
             .newest_tickets(&agent.tenant, (from_ms, to_ms), max_tickets)
             .await?;
+        let uninformative = self.uninformative_intents();
         let mut turns = Vec::new();
         for ticket in &tickets {
             let events = self.store.events_after(ticket.id, None).await?;
-            turns.extend(gap_turns(ticket.id, &events));
+            turns.extend(
+                gap_turns(ticket.id, &events)
+                    .into_iter()
+                    .filter(|turn| !is_uninformative(turn, &uninformative)),
+            );
         }
-        turns.sort_by(|a, b| b.at_ms.cmp(&a.at_ms));
+        turns.sort_by_key(|turn| std::cmp::Reverse(turn.at_ms));
         let found = turns.len();
         turns.truncate(MAX_TURNS);
         let mut topics = self.topics(turns).await?;
@@ -223,6 +228,26 @@ impl Switchboard {
             .map(|members| topic(&turns, members))
             .collect())
     }
+}
+
+impl Switchboard {
+    /// Small talk and requests for a person: intents that name no topic. Turns predicted as one
+    /// are not gaps (the bot did what was asked), and never label an article or examples.
+    pub(super) fn uninformative_intents(&self) -> Vec<String> {
+        self.dialogue
+            .smalltalk_intents
+            .iter()
+            .chain(&self.dialogue.handoff_intents)
+            .cloned()
+            .collect()
+    }
+}
+
+/// "I want to talk to a person", "hello?": the bot had nothing to answer, so no topic to fill.
+pub fn is_uninformative(turn: &GapTurn, uninformative: &[String]) -> bool {
+    turn.intent
+        .as_ref()
+        .is_some_and(|intent| uninformative.contains(intent))
 }
 
 pub(super) fn require_admin(agent: &AgentProfile) -> Result<(), ServiceError> {

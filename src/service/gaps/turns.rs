@@ -245,10 +245,10 @@ mod tests {
 
     #[test]
     fn answers_with_a_source_and_small_talk_are_not_gaps() {
-        assert!(!is_gap(match &reply(BotAction::Answered, 1) {
-            EventKind::BotReply(r) => r,
-            _ => unreachable!(),
-        }));
+        let EventKind::BotReply(answered) = reply(BotAction::Answered, 1) else {
+            unreachable!("reply() makes a bot reply")
+        };
+        assert!(!is_gap(&answered));
         let events = timeline(
             vec![
                 customer("hi"),

@@ -266,3 +266,27 @@ fn parse_block(block: &str) -> Option<SseEvent> {
         data: data?,
     })
 }
+
+impl Agent<'_> {
+    /// Any request with the session cookie: (status, JSON body or Null).
+    pub async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> (u16, Value) {
+        let mut request = self
+            .app
+            .client
+            .request(method, format!("{}{path}", self.app.address))
+            .header("Cookie", &self.cookie);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.expect("request");
+        (
+            response.status().as_u16(),
+            response.json().await.unwrap_or(Value::Null),
+        )
+    }
+}
