@@ -49,7 +49,7 @@ pub enum NluError {
 /// What serves intents: a head trained by `switchboard train` over the shared encoder, or a
 /// fine-tuned Hugging Face classifier brought by the user.
 pub enum IntentBackend {
-    Head(IntentModel),
+    Head(Box<IntentModel>),
     Transformer(Box<TransformerModel>),
 }
 
@@ -93,7 +93,7 @@ pub struct Classifier {
 
 impl Classifier {
     pub fn new(encoder: Arc<Encoder>, model: IntentModel) -> Classifier {
-        Classifier::with_backend(encoder, IntentBackend::Head(model))
+        Classifier::with_backend(encoder, IntentBackend::Head(Box::new(model)))
     }
 
     fn with_backend(encoder: Arc<Encoder>, backend: IntentBackend) -> Classifier {
@@ -158,5 +158,8 @@ fn load_backend(encoder: &Encoder, dir: &Path) -> Result<IntentBackend, NluError
         let model = TransformerModel::load(dir, encoder.library(), encoder.session_count())?;
         return Ok(IntentBackend::Transformer(Box::new(model)));
     }
-    Ok(IntentBackend::Head(IntentModel::load(dir, encoder.dim())?))
+    Ok(IntentBackend::Head(Box::new(IntentModel::load(
+        dir,
+        encoder.dim(),
+    )?)))
 }

@@ -42,15 +42,22 @@ fn runtime(library: &Path) -> Result<&'static ort::environment::Environment, Nlu
 /// come from each thread's heap arena and stay resident once freed. Fixing the threshold keeps
 /// blocks over 128 kB in their own mappings, returned to the system on free (measured with
 /// MiniLM int8, 2 sessions: 535 MB resident after start-up, 153 MB with the fixed threshold).
+///
+/// The number of arenas is capped too: glibc gives threads up to 8 per core, each growing in
+/// 64 MB heaps, and the blocking pool runs many threads (store reads, CPU jobs). After ten
+/// minutes at 256 clients the server held 1.7 GB in such arenas, mostly freed blocks of long
+/// queue scans (BENCHMARKS.md, the store soak).
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 fn keep_large_blocks_unmapped() {
     const M_MMAP_THRESHOLD: i32 = -3;
+    const M_ARENA_MAX: i32 = -8;
     unsafe extern "C" {
         fn mallopt(param: i32, value: i32) -> i32;
     }
     // SAFETY: mallopt only changes a malloc tuning parameter; any value is valid to pass.
     unsafe {
         mallopt(M_MMAP_THRESHOLD, 128 * 1024);
+        mallopt(M_ARENA_MAX, 2);
     }
 }
 
