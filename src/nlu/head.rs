@@ -235,11 +235,10 @@ impl HeadDir<'_> {
 
     /// The weights, checked against the shape the metadata promises.
     pub fn read_head(&self, labels: usize, dense_dim: usize) -> Result<LinearHead, NluError> {
-        let bytes = std::fs::read(self.dir.join("weights.bin"))
-            .map_err(|e| self.corrupt(e.to_string()))?;
-        LinearHead::from_bytes(&bytes, labels, dense_dim).ok_or_else(|| {
-            self.corrupt(format!("weights.bin does not match {}", self.meta_file))
-        })
+        let bytes =
+            std::fs::read(self.dir.join("weights.bin")).map_err(|e| self.corrupt(e.to_string()))?;
+        LinearHead::from_bytes(&bytes, labels, dense_dim)
+            .ok_or_else(|| self.corrupt(format!("weights.bin does not match {}", self.meta_file)))
     }
 
     pub fn corrupt(&self, reason: String) -> NluError {

@@ -27,7 +27,11 @@ struct TenantView {
 impl QueueViews {
     /// A view of `tenant`'s queue that reflects every change committed before this call: the
     /// cached one if a scan started after this request, else a new scan by `compute`.
-    pub(super) async fn fresh<E, F, Fut>(&self, tenant: &str, compute: F) -> Result<Arc<QueueView>, E>
+    pub(super) async fn fresh<E, F, Fut>(
+        &self,
+        tenant: &str,
+        compute: F,
+    ) -> Result<Arc<QueueView>, E>
     where
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<QueueView, E>>,
@@ -48,7 +52,10 @@ impl QueueViews {
     }
 
     fn of(&self, tenant: &str) -> Arc<TenantView> {
-        let mut tenants = self.tenants.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut tenants = self
+            .tenants
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         Arc::clone(tenants.entry(tenant.to_string()).or_default())
     }
 }
@@ -91,7 +98,10 @@ mod tests {
             assert!(request.await.expect("task").is_ok());
         }
         let during_burst = scans.load(Ordering::SeqCst);
-        assert!((1..=2).contains(&during_burst), "{during_burst} scans for 16 requests");
+        assert!(
+            (1..=2).contains(&during_burst),
+            "{during_burst} scans for 16 requests"
+        );
         let scans_after = Arc::clone(&scans);
         let later = views
             .fresh("t", || async move {
