@@ -16,12 +16,12 @@ const {
   watch, widget, openWidget, widgetMessages, sendFromWidget, run,
 } = require('./harness');
 
-const QUESTION = 'Does my eSIM work on a cruise ship?';
-const REWORDED = 'Can I use my eSIM on a cruise ship at sea?';
+const QUESTION = 'Can I use my phone on a plane while flying?';
+const REWORDED = 'Will my phone work on a plane in the air?';
 const ASK_FOR_PERSON = 'I want to talk to a real person please';
-const ANSWER = "Yes. At sea your eSIM connects to the ship's own maritime network, which is billed " +
-  "as roaming outside the EU: turn on roaming before you board, and use the ship's Wi-Fi for calls.";
-const ARTICLE_ID = 'esim-on-a-cruise-ship';
+const ANSWER = "Yes, on airlines with in-flight mobile service: your phone joins the plane's onboard " +
+  "network, billed as roaming outside the Travel Zone. Turn on roaming before you board, or use the plane's Wi-Fi.";
+const ARTICLE_ID = 'phone-on-a-plane';
 const ADMIN_TOKEN = crypto.randomBytes(16).toString('hex');
 const PASSWORD = 'correct horse battery staple';
 
@@ -114,7 +114,7 @@ async function main() {
     check(await admin.locator('#draft-title').inputValue() === QUESTION, 'the title is not the question');
     check(await admin.locator('#draft-body').inputValue() === ANSWER, "the body is not the agent's answer");
     await admin.locator('#draft-id').fill(ARTICLE_ID);
-    await admin.locator('#draft-title').fill('Your eSIM on a cruise ship');
+    await admin.locator('#draft-title').fill('Use your phone on a plane');
   });
 
   await step('the admin publishes it; the console says the bot answers with it now', async () => {
@@ -123,7 +123,7 @@ async function main() {
     const error = (await admin.locator('#draft-error').textContent()).trim();
     check(error === '', `publishing failed: ${error}`);
     const listed = admin.locator('#drafts-list .draft-item.status-published');
-    await listed.filter({ hasText: 'Your eSIM on a cruise ship' }).waitFor({ timeout: STEP_TIMEOUT_MS });
+    await listed.filter({ hasText: 'Use your phone on a plane' }).waitFor({ timeout: STEP_TIMEOUT_MS });
     await admin.screenshot({ path: path.join(ARTIFACTS, 'console-draft-published.png'), fullPage: true });
   });
 
@@ -135,7 +135,7 @@ async function main() {
     const answer = widget(customer, '.msg.bot').filter({ has: customer.locator('.sources') }).first();
     await answer.waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
     const source = (await answer.locator('.sources li').first().textContent()).trim();
-    check(source.includes('Your eSIM on a cruise ship'), `the bot cited "${source}"`);
+    check(source.includes('Use your phone on a plane'), `the bot cited "${source}"`);
     const bot = (await widgetMessages(customer)).filter((m) => m.kind.includes('bot'));
     check(bot.some((m) => m.text.includes('maritime network')), `the bot said ${JSON.stringify(bot)}`);
     await customer.screenshot({ path: path.join(ARTIFACTS, 'widget-gaps-answer.png') });
@@ -152,7 +152,7 @@ async function main() {
     const cells = await row.locator('td').allTextContents();
     check(cells[1] === '1', `tickets citing the new article: ${JSON.stringify(cells)}`);
     const intents = await board.locator('#by-intent tbody tr').allTextContents();
-    check(intents.some((text) => text.startsWith('esim_setup')), `by intent: ${JSON.stringify(intents)}`);
+    check(intents.some((text) => text.startsWith('roaming_activate')), `by intent: ${JSON.stringify(intents)}`);
     await board.screenshot({ path: path.join(ARTIFACTS, 'dashboard-by-article.png'), fullPage: true });
     check(problems.length === 0, problems.join('; '));
   });

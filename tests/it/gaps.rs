@@ -11,14 +11,14 @@ use serde_json::{Value, json};
 use common::TestApp;
 use common::desk::{ADMIN_TOKEN, Agent, spawn_desk};
 
-/// A question the classifier understands (esim_setup) but no article answers, and the same
-/// question reworded.
-const QUESTION: &str = "Does my eSIM work on a cruise ship?";
-const REWORDED: &str = "Can I use my eSIM on a cruise ship at sea?";
+/// A question the classifier reads with confidence (roaming_activate) but no article answers
+/// (the answerability model rejects the best hit), and the same question reworded.
+const QUESTION: &str = "Can I use my phone on a plane while flying?";
+const REWORDED: &str = "Will my phone work on a plane in the air?";
 const ASK_FOR_PERSON: &str = "I want to talk to a real person please";
-const ANSWER: &str = "Yes. At sea your eSIM connects to the ship's own maritime network, \
-    which is billed as roaming outside the EU: turn on roaming before you board, and switch to \
-    the ship's Wi-Fi for calls to save money. In port, your usual roaming rates apply.";
+const ANSWER: &str = "Yes, on airlines with in-flight mobile service: your phone joins the plane's \
+    onboard network, billed as roaming outside the Travel Zone. Turn on roaming before you board, \
+    or use the plane's Wi-Fi with Wi-Fi Calling.";
 
 /// A conversation of `tenant` where the customer asks `question`, the bot cannot answer, the
 /// customer asks for a person and `agent` answers; resolved if `resolve`.
@@ -152,17 +152,17 @@ async fn an_agents_answer_published_as_an_article_answers_the_next_customer() {
     assert_eq!(article["title"], QUESTION, "{draft}");
     assert_eq!(article["body"], ANSWER, "{draft}");
     assert_eq!(article["lang"], "en");
-    assert_eq!(article["intents"], json!(["esim_setup"]), "{draft}");
+    assert_eq!(article["intents"], json!(["roaming_activate"]), "{draft}");
     let draft_id = draft["id"].as_str().expect("id");
     let draft_path = format!("/v1/console/drafts/{draft_id}");
 
     let mut edited = article.clone();
-    edited["id"] = json!("esim-on-a-cruise-ship");
-    edited["title"] = json!("Your eSIM on a cruise ship");
+    edited["id"] = json!("phone-on-a-plane");
+    edited["title"] = json!("Use your phone on a plane");
     let edit = json!({ "article": edited });
     let (status, body) = alice.send(Method::PUT, &draft_path, Some(edit)).await;
     assert_eq!(status, 200, "{body}");
-    assert_eq!(body["article"]["id"], "esim-on-a-cruise-ship");
+    assert_eq!(body["article"]["id"], "phone-on-a-plane");
     let (_, listed) = ada.get("/v1/console/drafts").await;
     assert_eq!(listed["drafts"][0]["id"], draft_id, "{listed}");
 
@@ -185,10 +185,7 @@ async fn an_agents_answer_published_as_an_article_answers_the_next_customer() {
     let next = ticket["id"].as_str().expect("id");
     let reply = app.say(next, QUESTION).await;
     assert_eq!(reply["action"], "answered", "{reply}");
-    assert_eq!(
-        reply["sources"][0]["id"], "esim-on-a-cruise-ship",
-        "{reply}"
-    );
+    assert_eq!(reply["sources"][0]["id"], "phone-on-a-plane", "{reply}");
 }
 
 #[tokio::test]
@@ -209,7 +206,7 @@ async fn published_training_examples_are_exported_as_training_yaml_for_their_ten
     assert_eq!(draft["examples"]["texts"][0], QUESTION, "{draft}");
     let draft_path = format!("/v1/console/drafts/{}", draft["id"].as_str().expect("id"));
     let examples =
-        json!({ "examples": { "intent": "esim_at_sea", "texts": [QUESTION, REWORDED] } });
+        json!({ "examples": { "intent": "phone_on_plane", "texts": [QUESTION, REWORDED] } });
     let (status, body) = ada.send(Method::PUT, &draft_path, Some(examples)).await;
     assert_eq!(status, 200, "{body}");
 
@@ -243,7 +240,7 @@ async fn published_training_examples_are_exported_as_training_yaml_for_their_ten
     };
     let export = || export_of("");
     assert!(
-        !export().await.contains("esim_at_sea"),
+        !export().await.contains("phone_on_plane"),
         "unpublished examples are not exported"
     );
     let (status, body) = ada.post(&format!("{draft_path}/publish"), json!({})).await;
@@ -251,14 +248,14 @@ async fn published_training_examples_are_exported_as_training_yaml_for_their_ten
     let yaml = export().await;
     let parsed: std::collections::BTreeMap<String, Vec<String>> =
         serde_norway::from_str(&yaml).expect("training YAML");
-    assert_eq!(parsed["esim_at_sea"], [QUESTION, REWORDED], "{yaml}");
-    assert!(!export_of("?tenant=acme").await.contains("esim_at_sea"));
-    assert!(export_of("?tenant=demo").await.contains("esim_at_sea"));
+    assert_eq!(parsed["phone_on_plane"], [QUESTION, REWORDED], "{yaml}");
+    assert!(!export_of("?tenant=acme").await.contains("phone_on_plane"));
+    assert!(export_of("?tenant=demo").await.contains("phone_on_plane"));
 
     let (status, _) = ada.send(Method::DELETE, &draft_path, None).await;
     assert_eq!(status, 204);
     assert!(
-        !export().await.contains("esim_at_sea"),
+        !export().await.contains("phone_on_plane"),
         "a discarded draft leaves the export"
     );
 }
@@ -318,7 +315,7 @@ async fn bad_draft_requests_get_a_4xx_with_a_code() {
         (422, Some("invalid_draft"))
     );
 
-    let labelled = json!({ "examples": { "intent": "esim_at_sea", "texts": [REWORDED] } });
+    let labelled = json!({ "examples": { "intent": "phone_on_plane", "texts": [REWORDED] } });
     assert_eq!(
         ada.send(Method::PUT, &draft_path, Some(labelled)).await.0,
         200
