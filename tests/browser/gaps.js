@@ -137,7 +137,7 @@ async function main() {
     const source = (await answer.locator('.sources li').first().textContent()).trim();
     check(source.includes('Use your phone on a plane'), `the bot cited "${source}"`);
     const bot = (await widgetMessages(customer)).filter((m) => m.kind.includes('bot'));
-    check(bot.some((m) => m.text.includes('maritime network')), `the bot said ${JSON.stringify(bot)}`);
+    check(bot.some((m) => m.text.includes('onboard network')), `the bot said ${JSON.stringify(bot)}`);
     await customer.screenshot({ path: path.join(ARTIFACTS, 'widget-gaps-answer.png') });
   });
 
