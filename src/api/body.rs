@@ -1,4 +1,4 @@
-//! Reading JSON request bodies ourselves, so that every way a body can be wrong (type, size,
+//! Reading JSON request bodies (and query strings) ourselves, so that every way a body can be wrong (type, size,
 //! encoding, syntax, shape) gets its own clear error from the one table in `api::error`.
 
 use actix_web::HttpRequest;
@@ -59,4 +59,11 @@ pub async fn require_json<T: DeserializeOwned>(
     read_json(request, payload, limit)
         .await?
         .ok_or_else(|| ApiError::InvalidJson("the body is empty".into()))
+}
+
+/// Query parameters, with the same error table as bodies.
+pub fn query<T: DeserializeOwned>(request: &HttpRequest) -> Result<T, ApiError> {
+    web::Query::<T>::from_query(request.query_string())
+        .map(web::Query::into_inner)
+        .map_err(|e| ApiError::InvalidRequest(e.to_string()))
 }

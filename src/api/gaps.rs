@@ -47,12 +47,6 @@ pub(super) struct DraftList {
     drafts: Vec<Draft>,
 }
 
-fn query<T: serde::de::DeserializeOwned>(request: &HttpRequest) -> Result<T, ApiError> {
-    web::Query::<T>::from_query(request.query_string())
-        .map(web::Query::into_inner)
-        .map_err(|e| ApiError::InvalidRequest(e.to_string()))
-}
-
 fn yaml(text: String) -> HttpResponse {
     HttpResponse::Ok()
         .content_type("application/yaml; charset=utf-8")
@@ -68,7 +62,7 @@ fn yaml(text: String) -> HttpResponse {
     security(("console_session" = [])))]
 pub async fn gaps(state: web::Data<State>, request: HttpRequest) -> Result<HttpResponse, ApiError> {
     let agent = agent(&state, &request).await?;
-    let query: GapsQuery = query(&request)?;
+    let query: GapsQuery = body::query(&request)?;
     let report = state.service.gaps(&agent, &query).await?;
     Ok(HttpResponse::Ok().json(report))
 }
@@ -205,7 +199,7 @@ pub async fn training_examples(
     request: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     state.service.authorize_admin(bearer_token(&request))?;
-    let scope: TenantScope = query(&request)?;
+    let scope: TenantScope = body::query(&request)?;
     let tenant = scope.tenant.filter(|t| !t.is_empty());
     let text = state
         .service

@@ -4,7 +4,6 @@
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
-use serde::de::DeserializeOwned;
 
 use super::error::ApiError;
 use super::{State, body};
@@ -33,13 +32,6 @@ fn api_key(request: &HttpRequest) -> Option<&str> {
 
 async fn tenant(state: &State, request: &HttpRequest) -> Result<Tenant, ApiError> {
     Ok(state.service.authenticate_partner(api_key(request)).await?)
-}
-
-/// Query parameters, with the same error table as bodies.
-fn query<T: DeserializeOwned>(request: &HttpRequest) -> Result<T, ApiError> {
-    web::Query::<T>::from_query(request.query_string())
-        .map(web::Query::into_inner)
-        .map_err(|e| ApiError::InvalidRequest(e.to_string()))
 }
 
 #[utoipa::path(post, path = "/v1/partner/conversations", tag = "partner",
@@ -129,7 +121,7 @@ pub async fn list_tickets(
     request: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     let tenant = tenant(&state, &request).await?;
-    let filters: TicketQuery = query(&request)?;
+    let filters: TicketQuery = body::query(&request)?;
     let page = state.service.partner_tickets(&tenant, filters).await?;
     Ok(HttpResponse::Ok().json(page))
 }
@@ -201,7 +193,7 @@ pub async fn search_kb(
     request: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     let tenant = tenant(&state, &request).await?;
-    let search: KbQuery = query(&request)?;
+    let search: KbQuery = body::query(&request)?;
     let hits = state.service.partner_search(&tenant, search).await?;
     Ok(HttpResponse::Ok().json(hits))
 }
@@ -216,7 +208,7 @@ pub async fn analytics(
     request: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     let tenant = tenant(&state, &request).await?;
-    let filters: PartnerAnalyticsQuery = query(&request)?;
+    let filters: PartnerAnalyticsQuery = body::query(&request)?;
     let report = state
         .service
         .analytics(&filters.for_tenant(&tenant.id))
@@ -234,7 +226,7 @@ pub async fn tickets_csv(
     request: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     let tenant = tenant(&state, &request).await?;
-    let filters: PartnerAnalyticsQuery = query(&request)?;
+    let filters: PartnerAnalyticsQuery = body::query(&request)?;
     let csv = state
         .service
         .tickets_csv(&filters.for_tenant(&tenant.id))
