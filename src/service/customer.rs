@@ -108,8 +108,13 @@ impl Switchboard {
 /// The language of the customer's last message; before the first one, the interface language
 /// the conversation was opened with; English if neither is known.
 pub(super) fn conversation_lang(ticket: &Ticket, events: &[Event]) -> Lang {
-    if let Some(text) = super::queue::last_customer_text(events) {
-        return Lang::detect(&text);
+    lang_of(ticket, super::queue::last_customer_text(events).as_deref())
+}
+
+/// The language of the customer's last message, else the one the conversation was opened with.
+pub(super) fn lang_of(ticket: &Ticket, last_customer_text: Option<&str>) -> Lang {
+    if let Some(text) = last_customer_text {
+        return Lang::detect(text);
     }
     ticket
         .metadata

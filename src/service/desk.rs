@@ -22,7 +22,7 @@ use crate::error::ServiceError;
 use crate::escalation::hours;
 use crate::live::{Hub, LiveMessage};
 use crate::store::{Collection, DocWrite, SharedStore, StoreError};
-use crate::tickets::{Conflict, TicketStatus, now_ms};
+use crate::tickets::{Conflict, Latest, TicketStatus, now_ms};
 
 /// Usernames with failed logins remembered before old entries are dropped.
 const MAX_TRACKED_LOGINS: usize = 10_000;
@@ -168,7 +168,14 @@ impl Switchboard {
     }
 
     async fn scan_queue(&self, tenant: &str) -> Result<QueueView, ServiceError> {
-        let queued = self.store.queue(tenant).await?;
+        let mut queued = self.store.queue(tenant).await?;
+        for ticket in &mut queued {
+            if ticket.latest.is_none() {
+                // Stored before headers kept `latest`: its timeline has the facts.
+                let events = self.store.events_after(ticket.id, None).await?;
+                ticket.latest = Some(Latest::of(&events));
+            }
+        }
         let items = queue_items(&queued, now_ms());
         let online = self.desk.online_agents(tenant).await?.len();
         let open = hours::is_open(&self.desk.escalation.hours, now_ms());

@@ -254,6 +254,7 @@ mod tests {
             rating: None,
             customer_id: None,
             metadata: Default::default(),
+            latest: None,
         }
     }
 

@@ -77,10 +77,10 @@ impl QueueView {
 }
 
 /// The queue items of the tenant's queued tickets, highest priority first, then longest wait.
-pub(super) fn queue_items(queued: &[(Ticket, Vec<Event>)], now: u64) -> Vec<QueueItem> {
+pub(super) fn queue_items(queued: &[Ticket], now: u64) -> Vec<QueueItem> {
     let mut items: Vec<QueueItem> = queued
         .iter()
-        .map(|(ticket, events)| queue_item(ticket, events, now))
+        .map(|ticket| queue_item(ticket, now))
         .collect();
     items.sort_by(|a, b| {
         b.priority
@@ -90,33 +90,24 @@ pub(super) fn queue_items(queued: &[(Ticket, Vec<Event>)], now: u64) -> Vec<Queu
     items
 }
 
-fn queue_item(ticket: &Ticket, events: &[Event], now: u64) -> QueueItem {
-    let escalated = events.iter().rev().find_map(|e| {
-        let EventKind::Escalated { reason, evidence } = &e.kind else {
-            return None;
-        };
-        Some((e.at_ms, *reason, evidence.clone()))
-    });
-    let last_customer_message = last_customer_text(events);
-    let intent = events.iter().rev().find_map(|e| {
-        let EventKind::BotReply(reply) = &e.kind else {
-            return None;
-        };
-        reply.intent.as_ref().map(|i| i.name.clone())
-    });
-    let escalated_at_ms = escalated.as_ref().map_or(ticket.updated_at_ms, |e| e.0);
-    let language = super::customer::conversation_lang(ticket, events).code();
+fn queue_item(ticket: &Ticket, now: u64) -> QueueItem {
+    let latest = ticket.latest.clone().unwrap_or_default();
+    let escalated_at_ms = latest
+        .escalation
+        .as_ref()
+        .map_or(ticket.updated_at_ms, |e| e.at_ms);
+    let last_text = latest.customer_message.as_deref();
     QueueItem {
         id: ticket.id,
         status: ticket.status,
         priority: ticket.priority,
         wait_seconds: now.saturating_sub(escalated_at_ms) / 1000,
-        intent,
-        escalation_reason: escalated.as_ref().map(|e| e.1),
-        evidence: escalated.map(|e| e.2),
-        last_customer_message,
+        language: super::customer::lang_of(ticket, last_text).code(),
+        intent: latest.intent,
+        escalation_reason: latest.escalation.as_ref().map(|e| e.reason),
+        evidence: latest.escalation.map(|e| e.evidence),
+        last_customer_message: latest.customer_message,
         assignee: ticket.assignee.clone(),
-        language,
         escalated_at_ms,
     }
 }
@@ -176,28 +167,26 @@ mod tests {
     }
 
     #[test]
-    fn the_queue_item_takes_reason_message_and_intent_from_the_timeline() {
-        let ticket_events = vec![
-            Event {
-                seq: 1,
-                at_ms: 1_000,
-                kind: EventKind::CustomerMessage {
-                    text: "我要人工".into(),
-                },
+    fn the_queue_item_takes_reason_message_and_intent_from_the_header_kept_by_appends() {
+        let mut ticket = crate::tickets::new_ticket("demo", "web", None, BTreeMap::new(), 1_000);
+        let events = vec![
+            EventKind::CustomerMessage {
+                text: "我要人工".into(),
             },
-            Event {
-                seq: 2,
-                at_ms: 1_000,
-                kind: EventKind::Escalated {
-                    reason: EscalationReason::ExplicitRequest,
-                    evidence: "intent human_agent".into(),
-                },
+            EventKind::Escalated {
+                reason: EscalationReason::ExplicitRequest,
+                evidence: "intent human_agent".into(),
             },
         ];
-        let ticket = crate::tickets::new_ticket("demo", "web", None, BTreeMap::new(), 1_000);
-        let item = queue_item(&ticket, &ticket_events, 31_000);
+        let appended = crate::tickets::apply_append(&mut ticket, events, 1_000, |_| Ok(()));
+        assert!(appended.is_ok());
+        let item = queue_item(&ticket, 31_000);
         assert_eq!(item.wait_seconds, 30);
         assert_eq!(item.language, "zh");
+        assert_eq!(
+            item.escalation_reason,
+            Some(EscalationReason::ExplicitRequest)
+        );
         assert_eq!(item.evidence.as_deref(), Some("intent human_agent"));
         assert_eq!(item.last_customer_message.as_deref(), Some("我要人工"));
     }

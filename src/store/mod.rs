@@ -93,8 +93,9 @@ pub trait Store: Send + Sync {
         limit: usize,
     ) -> Result<Vec<Ticket>, StoreError>;
 
-    /// The tenant's escalated and assigned tickets with their timelines (the desk's queue).
-    async fn queue(&self, tenant: &str) -> Result<Vec<(Ticket, Vec<Event>)>, StoreError>;
+    /// The headers of the tenant's escalated and assigned tickets (the desk's queue), without
+    /// their timelines: a header's `latest` holds what the queue shows.
+    async fn queue(&self, tenant: &str) -> Result<Vec<Ticket>, StoreError>;
 
     async fn stats(&self) -> Result<StoreStats, StoreError>;
 

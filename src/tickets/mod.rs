@@ -13,8 +13,8 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use uuid::Uuid;
 
 pub use model::{
-    BotAction, BotReply, EscalationReason, Event, EventKind, ScoredIntent, Source, Ticket,
-    TicketStatus,
+    BotAction, BotReply, EscalationReason, Event, EventKind, Latest, LatestEscalation,
+    ScoredIntent, Source, Ticket, TicketStatus,
 };
 
 /// A change refused because of the ticket's state when it was about to be written. Decided
@@ -68,6 +68,7 @@ pub fn new_ticket(
         rating: None,
         customer_id,
         metadata,
+        latest: Some(Latest::default()),
     }
 }
 
@@ -90,11 +91,15 @@ pub fn apply_append(
     change(&mut changed)?;
     let mut events = Vec::with_capacity(kinds.len());
     for kind in kinds {
-        events.push(Event {
+        let event = Event {
             seq: changed.event_count,
             at_ms,
             kind,
-        });
+        };
+        if let Some(latest) = &mut changed.latest {
+            latest.observe(&event);
+        }
+        events.push(event);
         changed.event_count += 1;
     }
     changed.updated_at_ms = at_ms;
@@ -134,5 +139,30 @@ mod tests {
         });
         assert_eq!(refused, Err(Conflict::AlreadyClaimed));
         assert_eq!(ticket, before);
+    }
+
+    #[test]
+    fn appends_keep_the_same_latest_facts_as_reading_the_whole_timeline() {
+        let mut ticket = new_ticket("demo", "web", None, BTreeMap::new(), 5);
+        let said = |text: &str| EventKind::CustomerMessage { text: text.into() };
+        let mut timeline = Vec::new();
+        for (at_ms, kind) in [
+            (6, said("roaming?")),
+            (7, said("I asked three times already")),
+            (
+                8,
+                EventKind::Escalated {
+                    reason: EscalationReason::NegativeSentiment,
+                    evidence: "repetition".into(),
+                },
+            ),
+            (9, said("hello?")),
+        ] {
+            timeline.extend(apply_append(&mut ticket, vec![kind], at_ms, |_| Ok(())).unwrap());
+        }
+        let latest = ticket.latest.clone().unwrap();
+        assert_eq!(latest, Latest::of(&timeline));
+        assert_eq!(latest.customer_message.as_deref(), Some("hello?"));
+        assert_eq!(latest.escalation.map(|e| e.at_ms), Some(8));
     }
 }

@@ -134,7 +134,7 @@ impl Store for PgStore {
         tickets::tickets(&self.pool, &filter, after, limit).await
     }
 
-    async fn queue(&self, tenant: &str) -> Result<Vec<(Ticket, Vec<Event>)>, StoreError> {
+    async fn queue(&self, tenant: &str) -> Result<Vec<Ticket>, StoreError> {
         tickets::queue(&self.pool, tenant).await
     }
 

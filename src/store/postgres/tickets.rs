@@ -2,8 +2,6 @@
 //! inserts the events and their webhook deliveries, updates the header and notifies the other
 //! replicas; it commits (durably: `synchronous_commit` is on by default) before it returns.
 
-use std::collections::HashMap;
-
 use sqlx::postgres::PgRow;
 use sqlx::{PgPool, Postgres, Row, Transaction};
 use uuid::Uuid;
@@ -207,36 +205,14 @@ pub async fn tickets(
     rows.iter().map(header).collect()
 }
 
-pub async fn queue(pool: &PgPool, tenant: &str) -> Result<Vec<(Ticket, Vec<Event>)>, StoreError> {
+pub async fn queue(pool: &PgPool, tenant: &str) -> Result<Vec<Ticket>, StoreError> {
     let rows = sqlx::query(
         "SELECT header FROM tickets WHERE tenant = $1 AND status IN ('escalated', 'assigned')",
     )
     .bind(tenant)
     .fetch_all(pool)
     .await?;
-    let tickets: Vec<Ticket> = rows.iter().map(header).collect::<Result<_, _>>()?;
-    let ids: Vec<Uuid> = tickets.iter().map(|t| t.id).collect();
-    let rows = sqlx::query(
-        "SELECT ticket_id, event FROM events WHERE ticket_id = ANY($1) ORDER BY ticket_id, seq",
-    )
-    .bind(&ids)
-    .fetch_all(pool)
-    .await?;
-    let mut timelines: HashMap<Uuid, Vec<Event>> = HashMap::new();
-    for row in rows {
-        let event: Event = serde_json::from_value(row.try_get("event")?)?;
-        timelines
-            .entry(row.try_get("ticket_id")?)
-            .or_default()
-            .push(event);
-    }
-    Ok(tickets
-        .into_iter()
-        .map(|ticket| {
-            let events = timelines.remove(&ticket.id).unwrap_or_default();
-            (ticket, events)
-        })
-        .collect())
+    rows.iter().map(header).collect()
 }
 
 pub async fn stats(pool: &PgPool) -> Result<StoreStats, StoreError> {

@@ -90,7 +90,7 @@ impl Store for SledStore {
             .await
     }
 
-    async fn queue(&self, tenant: &str) -> Result<Vec<(Ticket, Vec<Event>)>, StoreError> {
+    async fn queue(&self, tenant: &str) -> Result<Vec<Ticket>, StoreError> {
         let tenant = tenant.to_string();
         self.read(move |tree| tickets::queue(tree, &tenant)).await
     }

@@ -126,7 +126,7 @@ pub fn tickets(
     Ok(found)
 }
 
-pub fn queue(tree: &sled::Tree, tenant: &str) -> Result<Vec<(Ticket, Vec<Event>)>, StoreError> {
+pub fn queue(tree: &sled::Tree, tenant: &str) -> Result<Vec<Ticket>, StoreError> {
     let ids: Vec<Uuid> = tree
         .scan_prefix(keys::queue_index_of(tenant))
         .keys()
@@ -134,14 +134,12 @@ pub fn queue(tree: &sled::Tree, tenant: &str) -> Result<Vec<(Ticket, Vec<Event>)
         .collect();
     let mut queued = Vec::with_capacity(ids.len());
     for id in ids {
-        let ticket = match ticket(tree, id) {
-            Ok(ticket) => ticket,
+        match ticket(tree, id) {
+            Ok(ticket) => queued.push(ticket),
             // Indexed by a group that is not applied yet: the next read sees both.
             Err(StoreError::TicketNotFound(_)) => continue,
             Err(other) => return Err(other),
-        };
-        let events = events_after(tree, id, None)?;
-        queued.push((ticket, events));
+        }
     }
     Ok(queued)
 }
