@@ -88,6 +88,10 @@ pub async fn run(
     // One client (one connection pool) for every loop: building a client loads the TLS roots.
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(clients)
+        // Below the server's 5-second keep-alive: a connection idle that long may be closed by
+        // the server just as the pool hands it out again (hyper's IncompleteMessage), a race of
+        // this client's, not a server failure.
+        .pool_idle_timeout(Duration::from_secs(3))
         .build()
         .expect("HTTP client");
     let started = Instant::now();
