@@ -111,6 +111,7 @@ pub async fn open(settings: &Settings) -> Result<Arc<Switchboard>, StartupError>
     let service = Switchboard::new(classifier, kb, store, settings).await?;
     let service = Arc::new(service);
     service.start(settings, revision).await?;
+    crate::nlu::onnx::reuse_activation_buffers();
     Ok(service)
 }
 

@@ -1,6 +1,7 @@
 //! The server under test: the release binary started on port 0 with its own data directory (or
 //! PostgreSQL schema), stopped with SIGKILL or SIGTERM, and its resident memory read from /proc.
 
+use std::hash::{Hash, Hasher};
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -21,6 +22,9 @@ pub struct Server {
 impl Server {
     /// Starts `binary serve` and waits for its "listening on" line.
     pub fn start(binary: &Path, storage: &Storage, model_dir: &Path) -> Server {
+        let vectors = storage.data_dir.join("kb").join("vectors.bin");
+        let shared = shared_vectors();
+        copy_if_missing(&shared, &vectors);
         let mut command = Command::new(binary);
         command
             .arg("serve")
@@ -48,6 +52,7 @@ impl Server {
             .strip_prefix("listening on ")
             .unwrap_or_else(|| panic!("no listening line, got {line:?}"))
             .to_string();
+        copy_if_missing(&vectors, &shared);
         Server { child, address }
     }
 
@@ -76,6 +81,30 @@ impl Server {
         let _ = self.child.wait();
         None
     }
+}
+
+/// The knowledge base's passage vectors for these encoders, kept between runs: a fresh data
+/// directory would otherwise spend its first minute (on 2 cores) embedding the KB before it
+/// listens. The integration tests seed theirs the same way.
+fn shared_vectors() -> PathBuf {
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    for stamp in [".cache/encoder/STAMP", ".cache/encoder-e5/STAMP"] {
+        std::fs::read_to_string(stamp)
+            .unwrap_or_default()
+            .hash(&mut hasher);
+    }
+    PathBuf::from(format!(".cache/soak/kb-vectors-{:016x}.bin", hasher.finish()))
+}
+
+fn copy_if_missing(from: &Path, to: &Path) {
+    if to.exists() || !from.exists() {
+        return;
+    }
+    if let Some(parent) = to.parent() {
+        let _ = std::fs::create_dir_all(parent);
+    }
+    // Only a speed-up: without the copy the server embeds the KB itself.
+    let _ = std::fs::copy(from, to);
 }
 
 /// Resident set size of `pid` in MB (from /proc), if readable.
