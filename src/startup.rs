@@ -111,7 +111,6 @@ pub async fn open(settings: &Settings) -> Result<Arc<Switchboard>, StartupError>
     let service = Switchboard::new(classifier, kb, store, settings).await?;
     let service = Arc::new(service);
     service.start(settings, revision).await?;
-    crate::nlu::onnx::reuse_activation_buffers();
     Ok(service)
 }
 

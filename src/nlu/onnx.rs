@@ -40,10 +40,8 @@ fn runtime(library: &Path) -> Result<&'static ort::environment::Environment, Nlu
 /// glibc's malloc raises its mmap threshold (up to 32 MB) each time a large mapped block is
 /// freed; after that, ONNX Runtime's activation buffers (tens of MB for a batch of passages)
 /// come from each thread's heap arena and stay resident once freed. Fixing the threshold keeps
-/// blocks over 128 kB in their own mappings, returned to the system on free, while the
-/// knowledge base is embedded at start-up (measured with MiniLM int8, 2 sessions: 535 MB
-/// resident after start-up, 153 MB with the fixed threshold); [`reuse_activation_buffers`]
-/// raises it for serving.
+/// blocks over 128 kB in their own mappings, returned to the system on free (measured with
+/// MiniLM int8, 2 sessions: 535 MB resident after start-up, 153 MB with the fixed threshold).
 ///
 /// The number of arenas is capped too: glibc gives threads up to 8 per core, each growing in
 /// 64 MB heaps, and the blocking pool runs many threads (store reads, CPU jobs). After ten
@@ -306,25 +304,3 @@ impl TextModel {
         })
     }
 }
-
-/// Called once the knowledge base is embedded, before serving. From then on ONNX Runtime's
-/// activation buffers (a few MB for a batch of messages) are reused from the heap instead of
-/// being mapped and unmapped on every run: those page faults and `munmap` calls took a fifth
-/// of the encoder threads' time. Blocks over 16 MB (a reindex's big batches) are still mapped
-/// and returned, and at most two arenas keep what is freed (BENCHMARKS.md, issue 12 levers).
-#[cfg(all(target_os = "linux", target_env = "gnu"))]
-pub fn reuse_activation_buffers() {
-    const M_TRIM_THRESHOLD: i32 = -1;
-    const M_MMAP_THRESHOLD: i32 = -3;
-    unsafe extern "C" {
-        fn mallopt(param: i32, value: i32) -> i32;
-    }
-    // SAFETY: mallopt only changes a malloc tuning parameter; any value is valid to pass.
-    unsafe {
-        mallopt(M_MMAP_THRESHOLD, 16 * 1024 * 1024);
-        mallopt(M_TRIM_THRESHOLD, 64 * 1024 * 1024);
-    }
-}
-
-#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
-pub fn reuse_activation_buffers() {}
