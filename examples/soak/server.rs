@@ -93,7 +93,10 @@ fn shared_vectors() -> PathBuf {
             .unwrap_or_default()
             .hash(&mut hasher);
     }
-    PathBuf::from(format!(".cache/soak/kb-vectors-{:016x}.bin", hasher.finish()))
+    PathBuf::from(format!(
+        ".cache/soak/kb-vectors-{:016x}.bin",
+        hasher.finish()
+    ))
 }
 
 fn copy_if_missing(from: &Path, to: &Path) {

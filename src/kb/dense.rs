@@ -89,7 +89,10 @@ fn dot(a: &[f32], b: &[f32]) -> f32 {
 /// The index range from the first to the last non-zero component (empty for a zero vector).
 fn nonzero_span(vector: &[f32]) -> std::ops::Range<usize> {
     let first = vector.iter().position(|v| *v != 0.0).unwrap_or(0);
-    let last = vector.iter().rposition(|v| *v != 0.0).map_or(first, |i| i + 1);
+    let last = vector
+        .iter()
+        .rposition(|v| *v != 0.0)
+        .map_or(first, |i| i + 1);
     first..last
 }
 
@@ -256,7 +259,9 @@ mod tests {
     #[test]
     fn the_lane_sum_matches_a_plain_sum_and_a_half_zero_query_ranks_as_the_whole() {
         let row = |seed: usize| -> Vec<f32> {
-            (0..771).map(|i| (((i * 7 + seed * 13) % 17) as f32 - 8.0) / 10.0).collect()
+            (0..771)
+                .map(|i| (((i * 7 + seed * 13) % 17) as f32 - 8.0) / 10.0)
+                .collect()
         };
         let (a, b) = (row(1), row(2));
         let plain: f32 = a.iter().zip(&b).map(|(x, y)| x * y).sum();
@@ -269,7 +274,11 @@ mod tests {
         assert_eq!(nonzero_span(&query), 0..400);
         let full: Vec<(usize, f32)> = (0..5).map(|n| (n, v.cosine(n, &query))).collect();
         for (n, score) in v.search(&query, 5, |_| true) {
-            assert!((score - full[n].1).abs() < 1e-3, "row {n}: {score} vs {}", full[n].1);
+            assert!(
+                (score - full[n].1).abs() < 1e-3,
+                "row {n}: {score} vs {}",
+                full[n].1
+            );
         }
     }
 
