@@ -281,10 +281,13 @@ impl Lane {
         })
     }
 
+    /// A single text joins the next micro-batch; several texts are a batch already and run
+    /// alone, so their padding (and so their vectors, to the last bit) never depends on what
+    /// other callers sent meanwhile: training twice gives the same model.
     fn embed(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>, NluError> {
         match &self.batcher {
-            Some(batcher) => batcher.embed(texts),
-            None => run_pooled(&self.model, usize::MAX, self.prefix, texts),
+            Some(batcher) if texts.len() == 1 => batcher.embed(texts),
+            Some(_) | None => run_pooled(&self.model, usize::MAX, self.prefix, texts),
         }
     }
 }
