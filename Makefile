@@ -44,8 +44,9 @@ test: deps setup model
 	$(MAKE) test-browser
 	$(MAKE) soak-ci
 
+# The integration suite again on PostgreSQL (the unit tests do not depend on the engine).
 test-postgres:
-	url=$$(.ci/postgres) && test -n "$$url" && SWITCHBOARD_TEST_POSTGRES=$$url cargo test --release --tests
+	url=$$(.ci/postgres) && test -n "$$url" && SWITCHBOARD_TEST_POSTGRES=$$url cargo test --release --test it
 
 # The widget and the console end to end in headless Chromium (Debian's `chromium`, driven by
 # playwright-core from tests/browser), then the improvement loop (gaps view -> article -> the bot

@@ -87,6 +87,7 @@ pub struct NluSettings {
     pub embedding_cache: usize,
     pub embedding_cache_max_bytes: usize,
     pub max_in_flight: usize,
+    pub max_queued: usize,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -105,7 +105,7 @@ impl Switchboard {
             kb,
             kb_edits: tokio::sync::Mutex::new(()),
             dialogue: Arc::new(settings.dialogue.clone()),
-            cpu: CpuGate::new(settings.nlu.max_in_flight),
+            cpu: CpuGate::new(settings.nlu.max_in_flight, settings.nlu.max_queued),
             desk: desk::Desk::new(&store, settings),
             store,
             tenants,

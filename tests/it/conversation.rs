@@ -150,7 +150,11 @@ async fn the_transcript_holds_every_turn_with_intent_confidence_and_sources() {
 
 #[tokio::test]
 async fn a_saturated_classifier_answers_503_with_retry_after() {
-    let app = common::spawn_app_with(|s| s.nlu.max_in_flight = 1).await;
+    let app = common::spawn_app_with(|s| {
+        s.nlu.max_in_flight = 1;
+        s.nlu.max_queued = 0;
+    })
+    .await;
     let mut urls = Vec::new();
     for _ in 0..24 {
         urls.push(format!(

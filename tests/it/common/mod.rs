@@ -1,10 +1,11 @@
-//! Shared test harness: the real encoder, an intent model trained from the default data (once per
-//! test binary), the real knowledge base, and a real server on port 0 with its own store: sled in
+//! Shared test harness: the real encoder, an intent model trained from the default data (once,
+//! kept between runs by [`cache`]), the real knowledge base, and a real server on port 0 with its own store: sled in
 //! a fresh directory, or — when `SWITCHBOARD_TEST_POSTGRES` holds a URL — a fresh schema in that
 //! PostgreSQL database, so the same suite runs on both engines.
 
 #![allow(dead_code)]
 
+pub mod cache;
 pub mod escalation;
 pub mod tenants;
 
@@ -15,7 +16,7 @@ use switchboard::config::Settings;
 use switchboard::kb::LiveKnowledgeBase;
 use switchboard::kb::managed::ManagedArticles;
 use switchboard::nlu::head::TrainOptions;
-use switchboard::nlu::{Classifier, Encoder, dataset, train};
+use switchboard::nlu::{Classifier, Encoder, IntentModel, dataset, train};
 use switchboard::service::Switchboard;
 use switchboard::startup;
 use switchboard::store::SharedStore;
@@ -27,7 +28,7 @@ pub const DEFAULT_TRAINING_DATA: &str = "models/intents/train.yaml";
 struct Shared {
     classifier: Arc<Classifier>,
     kb: Arc<LiveKnowledgeBase>,
-    model_dir: tempfile::TempDir,
+    model_dir: PathBuf,
     /// The shared knowledge base's data dir: its passage-vector cache seeds the others.
     kb_data_dir: tempfile::TempDir,
 }
@@ -46,12 +47,24 @@ fn shared() -> &'static Shared {
     SHARED.get_or_init(|| {
         let settings = Settings::defaults();
         let encoder = encoder();
-        let examples =
-            dataset::load(Path::new(DEFAULT_TRAINING_DATA)).expect("default training data");
-        let model = train::train(&encoder, &examples, TrainOptions::default()).expect("training");
-        let model_dir = tempfile::tempdir().expect("temp dir");
-        model.save(model_dir.path()).expect("save model");
+        let model_dir = cache::directory(
+            "test-intent-model",
+            cache::key(&[DEFAULT_TRAINING_DATA]),
+            |dir| {
+                let examples =
+                    dataset::load(Path::new(DEFAULT_TRAINING_DATA)).expect("default training data");
+                let model =
+                    train::train(&encoder, &examples, TrainOptions::default()).expect("training");
+                model.save(dir).expect("save model");
+            },
+        );
+        let model = IntentModel::load(&model_dir, encoder.dim()).expect("cached intent model");
         let kb_data_dir = tempfile::tempdir().expect("temp dir");
+        let vectors = kb_data_dir.path().join("kb").join("vectors.bin");
+        let cached_vectors = cache::key(&["kb"]);
+        let cached_vectors =
+            PathBuf::from(format!("target/test-kb-vectors-{cached_vectors:016x}.bin"));
+        copy_if_present(&cached_vectors, &vectors);
         let mut kb_settings = settings.clone();
         kb_settings.paths.data_dir = kb_data_dir.path().to_path_buf();
         let kb = startup::load_kb(
@@ -60,6 +73,9 @@ fn shared() -> &'static Shared {
             &ManagedArticles::default(),
         )
         .expect("knowledge base");
+        if !cached_vectors.exists() {
+            copy_if_present(&vectors, &cached_vectors);
+        }
         Shared {
             classifier: Arc::new(Classifier::new(encoder, model)),
             kb: Arc::new(kb),
@@ -69,6 +85,19 @@ fn shared() -> &'static Shared {
     })
 }
 
+/// Copies `from` to `to` when `from` exists (a cache: without it the work is just done again).
+fn copy_if_present(from: &Path, to: &Path) {
+    if !from.exists() {
+        return;
+    }
+    if let Some(parent) = to.parent() {
+        std::fs::create_dir_all(parent).expect("cache dir");
+    }
+    let staging = to.with_extension(format!("tmp{}", std::process::id()));
+    std::fs::copy(from, &staging).expect("copy cache");
+    std::fs::rename(&staging, to).expect("move cache");
+}
+
 /// The knowledge base most tests share (the default `kb/`, its own data dir).
 pub fn shared_kb() -> Arc<LiveKnowledgeBase> {
     Arc::clone(&shared().kb)
@@ -76,7 +105,7 @@ pub fn shared_kb() -> Arc<LiveKnowledgeBase> {
 
 /// A directory holding the default intent model, trained from `models/intents/train.yaml`.
 pub fn trained_model_dir() -> PathBuf {
-    shared().model_dir.path().to_path_buf()
+    shared().model_dir.clone()
 }
 
 pub struct TestApp {
