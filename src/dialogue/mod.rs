@@ -43,16 +43,10 @@ pub struct Outcome {
     pub failed: bool,
 }
 
-/// The plan for a message no earlier rule escalated: a request for a person, a message outside
-/// the bot's domain (declined, not escalated: nobody needs to read "what's the capital of
+/// The plan for a message no escalation rule took (the explicit request among them, see
+/// `escalation::check_request`): a message outside the bot's domain (declined, not escalated: nobody needs to read "what's the capital of
 /// Australia"), small talk, a clarifying question, or a knowledge-base lookup.
 pub fn plan(prediction: &Prediction, settings: &DialogueSettings) -> Plan {
-    let handoff = &settings.handoff_intents;
-    if let Some(escalation) =
-        escalation::check_request(prediction, handoff, settings.handoff_min_confidence)
-    {
-        return Plan::Escalate(escalation);
-    }
     if prediction.out_of_scope {
         return Plan::Decline;
     }

@@ -181,7 +181,7 @@ pub fn find(text: &str) -> Found {
 }
 
 /// `phrase` in `text` with no letter right before or after it ("sue" is not in "issue").
-fn has_phrase(text: &str, phrase: &str) -> bool {
+pub(crate) fn has_phrase(text: &str, phrase: &str) -> bool {
     let bounded = |c: Option<char>| c.is_none_or(|c| !c.is_ascii_alphanumeric());
     text.match_indices(phrase).any(|(at, _)| {
         let before = text[..at].chars().next_back();

@@ -140,6 +140,7 @@ impl Bot<'_> {
         let scores = self.judge.scores(text, &embedding);
         let request = escalation::check_request(
             &prediction,
+            text,
             &self.settings.handoff_intents,
             self.settings.handoff_min_confidence,
         );

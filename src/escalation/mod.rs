@@ -14,6 +14,7 @@ pub mod cues;
 pub mod eval;
 pub mod hours;
 pub mod judge;
+pub mod request;
 pub mod scorer;
 pub mod sentiment;
 pub mod train;
@@ -72,22 +73,28 @@ pub fn handoff_button() -> Escalation {
     }
 }
 
-/// An explicit request for a person: the handoff intent on top. A request the classifier
-/// rejected still counts from `min_confidence` up: when the likeliest reading of a message is
-/// "get me a person", declining it would be the worst answer.
+/// An explicit request for a person: the handoff intent on top, or one of [`request`]'s phrases
+/// in `text`. A request the classifier rejected still counts from `min_confidence` up: when the
+/// likeliest reading of a message is "get me a person", declining it would be the worst answer.
 pub fn check_request(
     prediction: &Prediction,
+    text: &str,
     handoff_intents: &[String],
     min_confidence: f32,
 ) -> Option<Escalation> {
     let intent = &prediction.intent;
     let confident = !prediction.out_of_scope || intent.confidence >= min_confidence;
-    (confident && handoff_intents.contains(&intent.name)).then(|| Escalation {
-        reason: EscalationReason::ExplicitRequest,
-        evidence: format!(
+    let evidence = if confident && handoff_intents.contains(&intent.name) {
+        format!(
             "intent {} at confidence {:.2}",
             intent.name, intent.confidence
-        ),
+        )
+    } else {
+        format!("asked for a person: '{}'", request::asks_for_person(text)?)
+    };
+    Some(Escalation {
+        reason: EscalationReason::ExplicitRequest,
+        evidence,
         priority: 0,
     })
 }
@@ -120,13 +127,26 @@ mod tests {
     #[test]
     fn an_explicit_request_escalates_and_an_unlikely_one_does_not() {
         let handoff = vec!["human_agent".to_string()];
-        let asked = check_request(&prediction("human_agent", 0.9, false), &handoff, 0.3).unwrap();
+        let check = |name, confidence, rejected| {
+            let text = "could you help me with this";
+            check_request(&prediction(name, confidence, rejected), text, &handoff, 0.3)
+        };
+        let asked = check("human_agent", 0.9, false).unwrap();
         assert_eq!(asked.reason, EscalationReason::ExplicitRequest);
-        let unsure = check_request(&prediction("human_agent", 0.35, true), &handoff, 0.3);
+        let unsure = check("human_agent", 0.35, true);
         assert_eq!(unsure.unwrap().reason, EscalationReason::ExplicitRequest);
-        assert!(check_request(&prediction("bill_explain", 0.2, true), &handoff, 0.3).is_none());
-        assert!(check_request(&prediction("human_agent", 0.2, true), &handoff, 0.3).is_none());
-        assert!(check_request(&prediction("bill_explain", 0.9, false), &handoff, 0.3).is_none());
+        assert!(check("bill_explain", 0.2, true).is_none());
+        assert!(check("human_agent", 0.2, true).is_none());
+        assert!(check("bill_explain", 0.9, false).is_none());
+    }
+
+    #[test]
+    fn a_request_in_words_the_classifier_missed_still_escalates_with_its_phrase() {
+        let handoff = vec!["human_agent".to_string()];
+        let missed = prediction("bill_explain", 0.8, false);
+        let asked = check_request(&missed, "麻烦转一下人工，账单的事", &handoff, 0.3).unwrap();
+        assert_eq!(asked.reason, EscalationReason::ExplicitRequest);
+        assert!(asked.evidence.contains("人工"), "{}", asked.evidence);
     }
 
     #[test]

@@ -56,6 +56,7 @@ pub fn first_turn(
     let lang = Lang::detect(text);
     let request = escalation::check_request(
         &case.prediction,
+        text,
         &settings.handoff_intents,
         settings.handoff_min_confidence,
     );

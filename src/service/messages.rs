@@ -229,6 +229,7 @@ impl Switchboard {
             metrics.observe_stage(Stage::Classify, classify_started.elapsed().as_secs_f64());
             let request = escalation::check_request(
                 &prediction,
+                &text,
                 &settings.handoff_intents,
                 settings.handoff_min_confidence,
             );

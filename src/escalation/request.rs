@@ -1,0 +1,100 @@
+//! Asking for a person in words the intent classifier may not have seen: "put me through to
+//! someone", "is anyone real reading this?", "转人工", "有真人吗". Checking whether a human is on
+//! the other end counts as asking for one; asking what the bot is ("are you a bot?") does not,
+//! and is answered by the `bot_identity` intent. The phrases are narrow on purpose (no bare
+//! "person", "call me" or "客服"), because a false hand-over costs an agent's time on a question
+//! the knowledge base answers.
+
+use super::{chinese, cues};
+
+#[rustfmt::skip]
+const ENGLISH: &[&str] = &[
+    "human", "humans", "real person", "actual person", "live person", "real people",
+    "actual people", "to a person", "with a person", "me a person", "need a person",
+    "needs a person", "want a person", "an agent", "live agent", "real agent", "agent please",
+    "representative", "customer service rep", "a rep", "your manager", "a manager",
+    "the manager", "supervisor", "transfer me", "put me through", "connect me to",
+    "connect me with", "talk to someone", "speak to someone", "speak with someone",
+    "chat with someone", "talk to somebody", "speak to somebody", "chat with somebody",
+    "someone on the phone", "somebody on the phone", "someone call me", "somebody call me",
+    "call me back", "give me a call", "ring me back", "phone me back", "from your team",
+    "of your team", "member of staff", "to staff", "your staff", "anyone there",
+    "anybody there", "anyone alive", "anybody alive", "anyone real", "anybody real",
+    "not a bot", "to a bot", "with a bot", "not an article", "no more articles",
+];
+
+/// Whole messages that are a request on their own (elsewhere these words mean other things:
+/// "operator" is also the network, "agent" a travel agent).
+const ENGLISH_ALONE: &[&str] = &["agent", "operator", "person", "rep", "staff", "someone"];
+
+#[rustfmt::skip]
+const CHINESE: &[&str] = &[
+    "人工", "真人", "活人", "工作人员", "客服人员", "经理", "主管", "有人吗", "有人在吗",
+    "有没有人", "找个人", "我要找人", "回个电话", "打电话给我", "给我打电话", "给我回电",
+    "不想跟机器人", "别发文章",
+];
+
+/// Whole messages that are a request on their own ("rgkf" is 人工客服 typed as pinyin initials).
+const CHINESE_ALONE: &[&str] = &["客服", "rg", "rgkf", "zrg"];
+
+/// Words that contain a request phrase without being one (人工智能 is "AI", 人工费 a labour
+/// fee); 人工 alone (转人工, 人工客服, 转一下人工) is the everyday word for a person at the desk.
+const CHINESE_NOT: &[&str] = &["人工智能", "人工费"];
+
+/// The phrase by which `text` asks for a person, if it does.
+pub fn asks_for_person(text: &str) -> Option<&'static str> {
+    let lower = text.to_lowercase().replace(['’', '‘'], "'");
+    let bare = lower.trim_matches(|c: char| !c.is_alphanumeric());
+    if let Some(word) = ENGLISH_ALONE
+        .iter()
+        .chain(CHINESE_ALONE)
+        .find(|w| **w == bare)
+    {
+        return Some(word);
+    }
+    if let Some(phrase) = ENGLISH.iter().find(|p| cues::has_phrase(&lower, p)) {
+        return Some(phrase);
+    }
+    let mut simplified = chinese::simplified(&lower);
+    for word in CHINESE_NOT {
+        simplified = simplified.replace(word, " ");
+    }
+    CHINESE.iter().find(|p| simplified.contains(**p)).copied()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::asks_for_person;
+
+    #[test]
+    fn requests_in_other_words_are_found_in_both_languages() {
+        for text in [
+            "put me through to someone",
+            "hello? is there a human there?",
+            "is anyone real reading this?",
+            "Operator!",
+            "麻烦转一下人工，账单的事",
+            "有真人吗",
+            "唔該轉人工",
+            "rgkf",
+        ] {
+            assert!(asks_for_person(text).is_some(), "{text}");
+        }
+    }
+
+    #[test]
+    fn questions_about_the_bot_and_everyday_questions_are_not_requests() {
+        for text in [
+            "are you a bot?",
+            "这是人工智能在回复吗",
+            "你是智能客服吧",
+            "can I pay my bill in person at a store?",
+            "how much per person on the family plan?",
+            "which network operator covers rural areas best?",
+            "维修的人工费怎么算",
+            "客服电话是多少",
+        ] {
+            assert_eq!(asks_for_person(text), None, "{text}");
+        }
+    }
+}
