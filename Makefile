@@ -51,7 +51,7 @@ test-postgres:
 # The widget and the console end to end in headless Chromium (Debian's `chromium`, driven by
 # playwright-core from tests/browser), then the improvement loop (gaps view -> article -> the bot
 # answers). Screenshots go to tests/artifacts/.
-test-browser: model
+test-browser: deps model
 	@test -d tests/browser/node_modules || (cd tests/browser && npm ci --no-audit --no-fund)
 	node tests/browser/e2e.js
 	node tests/browser/gaps.js
