@@ -44,8 +44,9 @@ pub struct Outcome {
 }
 
 /// The plan for a message no escalation rule took (the explicit request among them, see
-/// `escalation::check_request`): a message outside the bot's domain (declined, not escalated: nobody needs to read "what's the capital of
-/// Australia"), small talk, a clarifying question, or a knowledge-base lookup.
+/// `escalation::check_request`): a message outside the bot's domain (declined, not escalated:
+/// nobody needs to read "what's the capital of Australia"), small talk, a clarifying question, or
+/// a knowledge-base lookup.
 pub fn plan(prediction: &Prediction, settings: &DialogueSettings) -> Plan {
     if prediction.out_of_scope {
         return Plan::Decline;

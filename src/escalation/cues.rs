@@ -164,7 +164,7 @@ impl Found {
 /// Looks every lexicon entry up in `text`: English phrases on word boundaries of the
 /// lower-cased text, Chinese ones as substrings of its simplified form.
 pub fn find(text: &str) -> Found {
-    let lower = text.to_lowercase().replace(['’', '‘'], "'");
+    let lower = lowered(text);
     let simplified = chinese::simplified(&lower);
     let mut found = Found::default();
     for kind in 0..KINDS.len() {
@@ -178,6 +178,11 @@ pub fn find(text: &str) -> Found {
         }
     }
     found
+}
+
+/// `text` lower-cased with typographic apostrophes made plain, as the English phrases are written.
+pub(crate) fn lowered(text: &str) -> String {
+    text.to_lowercase().replace(['’', '‘'], "'")
 }
 
 /// `phrase` in `text` with no letter right before or after it ("sue" is not in "issue").

@@ -43,7 +43,7 @@ const CHINESE_NOT: &[&str] = &["人工智能", "人工费"];
 
 /// The phrase by which `text` asks for a person, if it does.
 pub fn asks_for_person(text: &str) -> Option<&'static str> {
-    let lower = text.to_lowercase().replace(['’', '‘'], "'");
+    let lower = cues::lowered(text);
     let bare = lower.trim_matches(|c: char| !c.is_alphanumeric());
     if let Some(word) = ENGLISH_ALONE
         .iter()

@@ -1,5 +1,5 @@
 //! What the suite builds once and keeps under `target/` between test runs: the default intent
-//! model and the default KB's passage vectors. Each is keyed by a hash of everything it is made
+//! model, the escalation scorer and the default KB's passage vectors. Each is keyed by a hash of everything it is made
 //! from (the encoders' STAMPs, the defaults, the training data or the KB), so a change rebuilds
 //! it and the second run of the suite (PostgreSQL after sled) skips a minute and a half of
 //! training and embedding on 2 cores.
@@ -14,13 +14,13 @@ const ENCODER_INPUTS: [&str; 3] = [
 ];
 
 /// FNV-1a over `bytes`, continuing from `hash` (stable across Rust versions, unlike `DefaultHasher`).
-pub fn fnv(hash: u64, bytes: &[u8]) -> u64 {
+fn fnv(hash: u64, bytes: &[u8]) -> u64 {
     bytes.iter().fold(hash, |hash, byte| {
         (hash ^ u64::from(*byte)).wrapping_mul(0x0100_0000_01b3)
     })
 }
 
-pub const FNV_START: u64 = 0xcbf2_9ce4_8422_2325;
+const FNV_START: u64 = 0xcbf2_9ce4_8422_2325;
 
 /// A hash of the encoder inputs and the files under `inputs` (directories walked in order).
 pub fn key(inputs: &[&str]) -> u64 {

@@ -59,23 +59,14 @@ fn shared() -> &'static Shared {
             },
         );
         let model = IntentModel::load(&model_dir, encoder.dim()).expect("cached intent model");
+        // Indexing the default KB into the cache directory embeds every passage once and
+        // leaves the vectors there for this and later runs.
+        let vectors_dir = cache::directory("test-kb-vectors", cache::key(&["kb"]), |dir| {
+            default_kb(&settings, dir);
+        });
         let kb_data_dir = tempfile::tempdir().expect("temp dir");
-        let vectors = kb_data_dir.path().join("kb").join("vectors.bin");
-        let cached_vectors = cache::key(&["kb"]);
-        let cached_vectors =
-            PathBuf::from(format!("target/test-kb-vectors-{cached_vectors:016x}.bin"));
-        copy_if_present(&cached_vectors, &vectors);
-        let mut kb_settings = settings.clone();
-        kb_settings.paths.data_dir = kb_data_dir.path().to_path_buf();
-        let kb = startup::load_kb(
-            &kb_settings,
-            Arc::clone(&encoder),
-            &ManagedArticles::default(),
-        )
-        .expect("knowledge base");
-        if !cached_vectors.exists() {
-            copy_if_present(&vectors, &cached_vectors);
-        }
+        seed_vectors(&vectors_dir, kb_data_dir.path());
+        let kb = default_kb(&settings, kb_data_dir.path());
         Shared {
             classifier: Arc::new(Classifier::new(encoder, model)),
             kb: Arc::new(kb),
@@ -85,17 +76,25 @@ fn shared() -> &'static Shared {
     })
 }
 
-/// Copies `from` to `to` when `from` exists (a cache: without it the work is just done again).
-fn copy_if_present(from: &Path, to: &Path) {
-    if !from.exists() {
-        return;
+/// The default `kb/` indexed with its data (index, vector cache) in `data_dir`.
+fn default_kb(settings: &Settings, data_dir: &Path) -> LiveKnowledgeBase {
+    let mut settings = settings.clone();
+    settings.paths.data_dir = data_dir.to_path_buf();
+    startup::load_kb(&settings, encoder(), &ManagedArticles::default()).expect("knowledge base")
+}
+
+/// Copies the passage-vector cache of the data dir `from` into the data dir `to`, unless `to`
+/// has one (same encoder, same passages: nothing to embed again).
+fn seed_vectors(from: &Path, to: &Path) {
+    let target = to.join("kb");
+    std::fs::create_dir_all(&target).expect("kb data dir");
+    if !target.join("vectors.bin").exists() {
+        std::fs::copy(
+            from.join("kb").join("vectors.bin"),
+            target.join("vectors.bin"),
+        )
+        .expect("seed vector cache");
     }
-    if let Some(parent) = to.parent() {
-        std::fs::create_dir_all(parent).expect("cache dir");
-    }
-    let staging = to.with_extension(format!("tmp{}", std::process::id()));
-    std::fs::copy(from, &staging).expect("copy cache");
-    std::fs::rename(&staging, to).expect("move cache");
 }
 
 /// The knowledge base most tests share (the default `kb/`, its own data dir).
@@ -208,13 +207,7 @@ async fn spawn(
 /// A knowledge base for `settings`, its vector cache seeded from the shared one (same encoder,
 /// same passages: nothing to embed again).
 fn own_kb(settings: &Settings, managed: &ManagedArticles) -> LiveKnowledgeBase {
-    let shared = shared();
-    let cache = shared.kb_data_dir.path().join("kb").join("vectors.bin");
-    let target = settings.paths.data_dir.join("kb");
-    std::fs::create_dir_all(&target).expect("kb data dir");
-    if !target.join("vectors.bin").exists() {
-        std::fs::copy(cache, target.join("vectors.bin")).expect("seed vector cache");
-    }
+    seed_vectors(shared().kb_data_dir.path(), &settings.paths.data_dir);
     startup::load_kb(settings, encoder(), managed).expect("knowledge base")
 }
 
