@@ -117,6 +117,9 @@ pub struct EscalationSettings {
     pub anger_recall: f32,
     /// No scorer threshold is set above this.
     pub max_threshold: f32,
+    /// Anger scored less than this above its threshold (the lexicon silent) is mild: the bot
+    /// still answers it once in a row (0 = all anger hands over at once).
+    pub mild_anger_margin: f32,
     pub priority_sensitive: u8,
     pub priority_explicit_request: u8,
     pub priority_out_of_scope: u8,

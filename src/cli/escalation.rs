@@ -89,7 +89,7 @@ pub fn eval_judgment(settings: &Settings, options: &EvalOptions) -> Result<()> {
             .collect();
         let turns = rows
             .iter()
-            .map(|r| bot.turn(&r.text, 0))
+            .map(|r| bot.turn(&r.text, 0, false))
             .collect::<Result<Vec<_>, _>>()?;
         let conversations = talks
             .iter()
@@ -147,7 +147,13 @@ fn print_misses(rows: &[Row], turns: &[eval::Turn], talks: &[Dialogue], done: &[
         if got != talk.handover_at {
             let actions: Vec<String> = turns
                 .iter()
-                .map(|t| format!("{:?}/{}/{:?}", t.action, t.intent, t.reason))
+                .map(|t| {
+                    let [sensitive, anger] = t.scores;
+                    format!(
+                        "{:?}/{}/{:?} s{sensitive:.2} a{anger:.2}",
+                        t.action, t.intent, t.reason
+                    )
+                })
                 .collect();
             println!(
                 "TURN want {:?} got {got:?} [{} {}] {:?} | {}",

@@ -5,6 +5,7 @@
 pub mod replies;
 
 use crate::config::DialogueSettings;
+use crate::escalation::judge::{Judge, Verdict};
 use crate::escalation::{self, Escalation};
 use crate::kb::Hit;
 use crate::nlu::Prediction;
@@ -83,6 +84,60 @@ pub fn needs_search(plan: &Plan, settings: &DialogueSettings) -> bool {
 /// Turns a plan (and, for a lookup, the passages found) into the reply. `failed_before` is the
 /// number of failed turns in a row before this message: a clarification, an unanswered lookup
 /// and a decline each fail, and the failure that reaches `max_failed_turns` escalates.
+/// The plan for a message once every rule has had its say: `forced` (the tenant's rule), a
+/// request for a person, the judge (a sensitive situation, anger), then the bot's own plan. Mild
+/// anger is held back (returned beside the bot's plan) unless the customer was already annoyed on
+/// the turn before ([`Verdict::Tentative`]). The service, `escalation-eval` and `kb-eval` all
+/// decide here.
+pub fn decide(
+    judge: &Judge,
+    text: &str,
+    prediction: &Prediction,
+    embedding: &[f32],
+    forced: Option<Escalation>,
+    annoyed_before: bool,
+    settings: &DialogueSettings,
+) -> (Plan, Option<Escalation>) {
+    let request = escalation::check_request(
+        prediction,
+        text,
+        &settings.handoff_intents,
+        settings.handoff_min_confidence,
+    );
+    let verdict = judge
+        .assess(text, embedding)
+        .verdict(forced, request, annoyed_before);
+    match verdict {
+        Verdict::Escalate(escalation) => (Plan::Escalate(escalation), None),
+        Verdict::Tentative(held_back) => (plan(prediction, settings), Some(held_back)),
+        Verdict::Keep => (plan(prediction, settings), None),
+    }
+}
+
+/// [`respond`], unless mild anger was held back: then the bot's own answer, decline or
+/// small-talk reply when it has one, the held-back hand-over otherwise.
+pub fn respond_holding(
+    plan: Plan,
+    hits: Vec<Hit>,
+    held_back: Option<Escalation>,
+    lang: Lang,
+    failed_before: u32,
+    settings: &DialogueSettings,
+) -> Outcome {
+    let outcome = respond(plan, hits, lang, failed_before, settings);
+    let Some(held_back) = held_back else {
+        return outcome;
+    };
+    let helped = matches!(
+        outcome.action,
+        BotAction::Answered | BotAction::Declined | BotAction::Smalltalk
+    );
+    if helped && outcome.escalation.is_none() {
+        return outcome;
+    }
+    escalate(held_back, lang)
+}
+
 pub fn respond(
     plan: Plan,
     hits: Vec<Hit>,
@@ -244,6 +299,34 @@ mod tests {
         assert_eq!(
             second.escalation.unwrap().reason,
             EscalationReason::RepeatedFailure
+        );
+    }
+
+    #[test]
+    fn held_back_anger_lets_an_answer_through_and_hands_over_when_the_bot_has_none() {
+        let settings = Settings::defaults().dialogue;
+        let anger = Escalation {
+            reason: EscalationReason::NegativeSentiment,
+            evidence: "anger score 0.45".into(),
+            priority: 0,
+        };
+        let lookup = Plan::Lookup {
+            intent: "bill_explain".into(),
+        };
+        let held = Some(anger.clone());
+        let answered =
+            respond_holding(lookup.clone(), vec![hit(5.0)], held, Lang::En, 0, &settings);
+        assert_eq!(answered.action, BotAction::Answered);
+        let held = Some(anger);
+        let nothing = respond_holding(lookup, vec![hit(0.1)], held, Lang::En, 0, &settings);
+        assert_eq!(
+            nothing.action,
+            BotAction::Escalated,
+            "no clarifying question to an angry customer"
+        );
+        assert_eq!(
+            nothing.escalation.unwrap().reason,
+            EscalationReason::NegativeSentiment
         );
     }
 

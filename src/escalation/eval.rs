@@ -15,8 +15,7 @@ use serde::Deserialize;
 
 use super::judge::Judge;
 use crate::config::DialogueSettings;
-use crate::dialogue::{self, Lang, Plan};
-use crate::escalation;
+use crate::dialogue::{self, Lang};
 use crate::kb::{KbError, KnowledgeBase, Mode, SearchRequest};
 use crate::nlu::{Classifier, NluError, Scored};
 use crate::tickets::{BotAction, EscalationReason};
@@ -102,6 +101,8 @@ pub struct Turn {
     pub reason: Option<EscalationReason>,
     pub intent: String,
     pub failed: bool,
+    /// Mild anger was held back this turn (the next angry turn goes to a person).
+    pub annoyed: bool,
     pub evidence: Option<String>,
     /// The judge's scores [sensitive, anger].
     pub scores: [f32; 2],
@@ -132,22 +133,27 @@ pub struct Bot<'a> {
 const SOURCES_PER_ANSWER: usize = 3;
 
 impl Bot<'_> {
-    /// One customer message after `failed_before` failed turns in a row: the same steps as
-    /// `Switchboard::post_message` (no tenant rule: the eval has no ticket metadata).
-    pub fn turn(&self, text: &str, failed_before: u32) -> Result<Turn, EvalError> {
+    /// One customer message after `failed_before` failed turns in a row, `annoyed_before` if
+    /// the previous one was mildly angry: the same steps as `Switchboard::post_message` (no
+    /// tenant rule: the eval has no ticket metadata).
+    pub fn turn(
+        &self,
+        text: &str,
+        failed_before: u32,
+        annoyed_before: bool,
+    ) -> Result<Turn, EvalError> {
         let lang = Lang::detect(text);
         let (prediction, embedding) = self.classifier.classify_embedded(text)?;
         let scores = self.judge.scores(text, &embedding);
-        let request = escalation::check_request(
-            &prediction,
+        let (plan, held_back) = dialogue::decide(
+            self.judge,
             text,
-            &self.settings.handoff_intents,
-            self.settings.handoff_min_confidence,
+            &prediction,
+            &embedding,
+            None,
+            annoyed_before,
+            self.settings,
         );
-        let plan = match self.judge.assess(text, &embedding).first(None, request) {
-            Some(escalation) => Plan::Escalate(escalation),
-            None => dialogue::plan(&prediction, self.settings),
-        };
         let hits = if dialogue::needs_search(&plan, self.settings) {
             let intents: Vec<Scored> = std::iter::once(prediction.intent.clone())
                 .chain(prediction.runner_up.clone())
@@ -164,8 +170,11 @@ impl Bot<'_> {
         } else {
             Vec::new()
         };
-        let outcome = dialogue::respond(plan, hits, lang, failed_before, self.settings);
+        let annoyed = held_back.is_some();
+        let outcome =
+            dialogue::respond_holding(plan, hits, held_back, lang, failed_before, self.settings);
         Ok(Turn {
+            annoyed: annoyed && outcome.action != BotAction::Escalated,
             action: outcome.action,
             reason: outcome.escalation.as_ref().map(|e| e.reason),
             evidence: outcome.escalation.map(|e| e.evidence),
@@ -178,10 +187,12 @@ impl Bot<'_> {
     /// A conversation turn by turn until the bot hands it over (later turns would reach a person).
     pub fn converse(&self, turns: &[String]) -> Result<Vec<Turn>, EvalError> {
         let mut failed = 0;
+        let mut annoyed = false;
         let mut done = Vec::new();
         for text in turns {
-            let turn = self.turn(text, failed)?;
+            let turn = self.turn(text, failed, annoyed)?;
             failed = if turn.failed { failed + 1 } else { 0 };
+            annoyed = turn.annoyed;
             let handed_over = turn.action == BotAction::Escalated;
             done.push(turn);
             if handed_over {

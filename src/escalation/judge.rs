@@ -22,6 +22,21 @@ pub struct Assessment {
     pub anger: Option<Escalation>,
     /// The queue priority anger gets (`priority_negative_sentiment`).
     pub anger_priority: u8,
+    /// The anger is mild: the scorer alone, less than `mild_anger_margin` above its threshold,
+    /// the lexicon silent ("this is getting old"). See [`Assessment::verdict`].
+    pub anger_mild: bool,
+}
+
+/// What the judgment asks of this turn.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Verdict {
+    /// Hand over now.
+    Escalate(Escalation),
+    /// Mild anger, the first time in a row: the bot still answers, declines or chats when it
+    /// can, and hands over with this when it cannot.
+    Tentative(Escalation),
+    /// No reason to hand over.
+    Keep,
 }
 
 impl Assessment {
@@ -42,6 +57,26 @@ impl Assessment {
         });
         self.sensitive.or(tenant_rule).or(request).or(self.anger)
     }
+
+    /// As [`Assessment::first`], but mild anger alone is tentative unless the customer was
+    /// already annoyed on their previous turn: one exasperated remark in a conversation the bot
+    /// can still help with is normal; two in a row, or anger the bot cannot answer, is a trend a
+    /// person should see.
+    pub fn verdict(
+        self,
+        tenant_rule: Option<Escalation>,
+        request: Option<Escalation>,
+        annoyed_before: bool,
+    ) -> Verdict {
+        let mild = self.anger_mild && !annoyed_before;
+        match self.first(tenant_rule, request) {
+            Some(e) if mild && e.reason == EscalationReason::NegativeSentiment => {
+                Verdict::Tentative(e)
+            }
+            Some(escalation) => Verdict::Escalate(escalation),
+            None => Verdict::Keep,
+        }
+    }
 }
 
 pub struct Judge {
@@ -50,6 +85,7 @@ pub struct Judge {
     thresholds: [[f32; 2]; 2],
     lexicon_threshold: f32,
     anger_priority: u8,
+    mild_margin: f32,
 }
 
 impl Judge {
@@ -69,6 +105,7 @@ impl Judge {
             thresholds,
             lexicon_threshold: settings.negative_sentiment_threshold,
             anger_priority: settings.priority_negative_sentiment,
+            mild_margin: settings.mild_anger_margin,
         }
     }
 
@@ -117,6 +154,10 @@ impl Judge {
             priority: 0,
         });
         let angry_words = feeling.score <= self.lexicon_threshold;
+        let anger_mild = !angry_words
+            && scores
+                .as_ref()
+                .is_some_and(|s| s.0[ANGER] < self.thresholds[ANGER][lang] + self.mild_margin);
         let anger = match fired(ANGER) {
             Some(scores) => {
                 let mut evidence = self.evidence(scores, ANGER, lang, &found);
@@ -142,6 +183,7 @@ impl Judge {
                 priority: 0,
             }),
             anger_priority: self.anger_priority,
+            anger_mild,
         }
     }
 
@@ -193,6 +235,49 @@ mod tests {
     }
 
     #[test]
+    fn mild_anger_is_tentative_once_and_escalates_when_the_customer_was_already_annoyed() {
+        let anger = Escalation {
+            reason: EscalationReason::NegativeSentiment,
+            evidence: String::new(),
+            priority: 0,
+        };
+        let mild = Assessment {
+            sensitive: None,
+            anger: Some(anger.clone()),
+            anger_priority: 2,
+            anger_mild: true,
+        };
+        assert_eq!(
+            mild.clone().verdict(None, None, false),
+            Verdict::Tentative(anger.clone())
+        );
+        assert_eq!(
+            mild.clone().verdict(None, None, true),
+            Verdict::Escalate(anger.clone())
+        );
+        let request = Escalation {
+            reason: EscalationReason::ExplicitRequest,
+            ..anger.clone()
+        };
+        let asked = mild.verdict(None, Some(request), false);
+        assert!(
+            matches!(asked, Verdict::Escalate(e) if e.reason == EscalationReason::ExplicitRequest),
+            "a request for a person is never held back"
+        );
+        let furious = Assessment {
+            sensitive: None,
+            anger: Some(anger.clone()),
+            anger_priority: 2,
+            anger_mild: false,
+        };
+        assert_eq!(furious.verdict(None, None, false), Verdict::Escalate(anger));
+        assert_eq!(
+            Assessment::default().verdict(None, None, true),
+            Verdict::Keep
+        );
+    }
+
+    #[test]
     fn a_sensitive_situation_outranks_the_tenant_rule_then_a_request_then_anger() {
         let escalation = |reason| Escalation {
             reason,
@@ -203,6 +288,7 @@ mod tests {
             sensitive: Some(escalation(EscalationReason::Sensitive)),
             anger: Some(escalation(EscalationReason::NegativeSentiment)),
             anger_priority: 2,
+            anger_mild: false,
         };
         let tenant = Some(escalation(EscalationReason::TenantRule));
         let request = Some(escalation(EscalationReason::ExplicitRequest));

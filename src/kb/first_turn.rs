@@ -12,8 +12,8 @@ use serde::Serialize;
 use super::eval::{Case, Share};
 use super::{KbError, KnowledgeBase, Mode, SearchRequest};
 use crate::config::DialogueSettings;
-use crate::dialogue::{self, Lang, Plan};
-use crate::escalation::{self, judge::Judge};
+use crate::dialogue::{self, Lang};
+use crate::escalation::judge::Judge;
 use crate::tickets::{BotAction, EscalationReason};
 
 /// Passages the service asks the search for (`service::messages`).
@@ -54,16 +54,15 @@ pub fn first_turn(
 ) -> Result<Turn, KbError> {
     let text = &case.question.question;
     let lang = Lang::detect(text);
-    let request = escalation::check_request(
-        &case.prediction,
+    let (plan, held_back) = dialogue::decide(
+        judge,
         text,
-        &settings.handoff_intents,
-        settings.handoff_min_confidence,
+        &case.prediction,
+        &case.embedding,
+        None,
+        false,
+        settings,
     );
-    let plan = match judge.assess(text, &case.embedding).first(None, request) {
-        Some(escalation) => Plan::Escalate(escalation),
-        None => dialogue::plan(&case.prediction, settings),
-    };
     let hits = match dialogue::needs_search(&plan, settings) {
         true => kb.search(&SearchRequest {
             text,
@@ -76,7 +75,7 @@ pub fn first_turn(
         })?,
         false => Vec::new(),
     };
-    let outcome = dialogue::respond(plan, hits, lang, 0, settings);
+    let outcome = dialogue::respond_holding(plan, hits, held_back, lang, 0, settings);
     if outcome.action != BotAction::Answered {
         let reason = outcome.escalation.map(|e| e.reason);
         return Ok(Turn::NotAnswered(outcome.action, reason));

@@ -54,6 +54,18 @@ struct Understanding {
     prediction: Prediction,
     plan: Plan,
     hits: Vec<Hit>,
+    /// Mild anger the bot answers first
+    /// ([`Verdict::Tentative`](crate::escalation::judge::Verdict::Tentative)).
+    held_back: Option<Escalation>,
+}
+
+/// What the bot's own turn changes on the ticket besides its events.
+struct BotTurn<'a> {
+    outcome: &'a Outcome,
+    /// The bot closes the conversation (a goodbye after an answer).
+    closes: bool,
+    /// The turn held mild anger back ([`Ticket::annoyed`]).
+    annoyed: bool,
 }
 
 impl Switchboard {
@@ -107,12 +119,12 @@ impl Switchboard {
         events.push(customer);
         let lang = Lang::detect(&text);
         let forced = self.rules_before_nlu(&ticket);
-        let understanding = self
-            .understand(text, lang, ticket.tenant.clone(), forced)
-            .await?;
-        let outcome = dialogue::respond(
+        let understanding = self.understand(text, lang, &ticket, forced).await?;
+        let annoyed = understanding.held_back.is_some();
+        let outcome = dialogue::respond_holding(
             understanding.plan,
             understanding.hits,
+            understanding.held_back,
             lang,
             ticket.failed_turns,
             &self.dialogue,
@@ -123,8 +135,13 @@ impl Switchboard {
                 .bot_closes(&ticket, &outcome, &understanding.prediction)
                 .await?;
             events.push(EventKind::BotReply(reply.clone()));
+            let turn = BotTurn {
+                outcome: &outcome,
+                closes,
+                annoyed,
+            };
             return self
-                .commit_bot_turn(&ticket, events, &outcome, closes, reply, started)
+                .commit_bot_turn(&ticket, events, turn, reply, started)
                 .await;
         };
         let offline = !self.available(&ticket.tenant).await?;
@@ -212,9 +229,11 @@ impl Switchboard {
         &self,
         text: String,
         lang: Lang,
-        tenant: String,
+        ticket: &Ticket,
         forced: Option<Escalation>,
     ) -> Result<Understanding, ServiceError> {
+        let tenant = ticket.tenant.clone();
+        let annoyed_before = ticket.annoyed;
         let shared = Arc::clone(&self.classifier);
         let models = Arc::clone(&self.tenant_models);
         let model_dir = self.tenants.get(&tenant).await?.intent_model_dir;
@@ -227,16 +246,15 @@ impl Switchboard {
             let classifier = models.classifier_for(&shared, model_dir.as_deref())?;
             let (prediction, embedding) = classifier.classify_embedded(&text)?;
             metrics.observe_stage(Stage::Classify, classify_started.elapsed().as_secs_f64());
-            let request = escalation::check_request(
-                &prediction,
+            let (plan, held_back) = dialogue::decide(
+                &judge,
                 &text,
-                &settings.handoff_intents,
-                settings.handoff_min_confidence,
+                &prediction,
+                &embedding,
+                forced,
+                annoyed_before,
+                &settings,
             );
-            let plan = match judge.assess(&text, &embedding).first(forced, request) {
-                Some(escalation) => Plan::Escalate(escalation),
-                None => dialogue::plan(&prediction, &settings),
-            };
             let hits = if dialogue::needs_search(&plan, &settings) {
                 let intents: Vec<Scored> = std::iter::once(prediction.intent.clone())
                     .chain(prediction.runner_up.clone())
@@ -261,6 +279,7 @@ impl Switchboard {
                 prediction,
                 plan,
                 hits,
+                held_back,
             })
         };
         self.cpu.run(job).await?
@@ -272,11 +291,15 @@ impl Switchboard {
         &self,
         ticket: &Ticket,
         mut events: Vec<EventKind>,
-        outcome: &Outcome,
-        closes: bool,
+        turn: BotTurn<'_>,
         reply: BotReply,
         started: Instant,
     ) -> Result<MessageReply, ServiceError> {
+        let BotTurn {
+            outcome,
+            closes,
+            annoyed,
+        } = turn;
         if closes {
             events.push(EventKind::Resolved {
                 by: "bot".into(),
@@ -287,6 +310,7 @@ impl Switchboard {
         let store_started = Instant::now();
         let turn = Append::events(ticket.id, now_ms(), events).with_change(move |t| {
             t.failed_turns = if failed { t.failed_turns + 1 } else { 0 };
+            t.annoyed = annoyed;
             // A person may have claimed it meanwhile: leave their status alone.
             if matches!(t.status, TicketStatus::Open | TicketStatus::Resolved) {
                 t.status = if closes {
@@ -327,6 +351,7 @@ impl Switchboard {
         let store_started = Instant::now();
         let turn = Append::events(id, now_ms(), events).with_change(move |t| {
             t.failed_turns = 0;
+            t.annoyed = false;
             // A person may have claimed it meanwhile: never push it back into the queue.
             if matches!(t.status, TicketStatus::Open | TicketStatus::Resolved) {
                 t.status = TicketStatus::Escalated;

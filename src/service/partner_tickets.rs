@@ -192,6 +192,7 @@ impl Switchboard {
             t.tags = tags;
             if reopened {
                 t.failed_turns = 0;
+                t.annoyed = false;
             }
             Ok(())
         });
@@ -246,6 +247,7 @@ mod tests {
             created_at_ms: 0,
             updated_at_ms: 0,
             failed_turns: 0,
+            annoyed: false,
             escalation_reason: None,
             event_count: 1,
             assignee: None,

@@ -60,6 +60,7 @@ pub fn new_ticket(
         created_at_ms: at_ms,
         updated_at_ms: at_ms,
         failed_turns: 0,
+        annoyed: false,
         escalation_reason: None,
         event_count: 0,
         assignee: None,

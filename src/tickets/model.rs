@@ -141,6 +141,10 @@ pub struct Ticket {
     pub updated_at_ms: u64,
     /// Failed bot turns in a row (clarifications, no answer found); reset by an answer.
     pub failed_turns: u32,
+    /// The customer's last message was mildly angry and the bot answered it anyway: the next
+    /// angry one goes to a person (`escalation::judge::Verdict`).
+    #[serde(default)]
+    pub annoyed: bool,
     pub escalation_reason: Option<EscalationReason>,
     pub event_count: u64,
     /// The person handling the conversation, once claimed or assigned.
