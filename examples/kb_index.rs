@@ -140,6 +140,7 @@ fn generate(sample: &[Article], count: usize) -> Vec<Article> {
                 lang: "en".into(),
                 tags: base.tags.clone(),
                 intents: base.intents.clone(),
+                questions: Vec::new(),
                 updated: None,
                 tenant: None,
                 passages,

@@ -22,7 +22,7 @@ fn grid() -> Vec<Boosts> {
         for dense in [0.5, 1.0, 1.5, 2.5, 3.5, 5.0] {
             for intent in [0.6, 1.2, 1.8, 2.5] {
                 for lead in [0.0, 0.12] {
-                    for titles in [0.5, 1.0, 2.0] {
+                    for titles in [0.5, 1.0, 2.0, 3.0, 4.5] {
                         out.push(Boosts {
                             k,
                             dense,

@@ -14,6 +14,8 @@ pub struct Article {
     pub lang: String,
     pub tags: Vec<String>,
     pub intents: Vec<String>,
+    /// Customers' own phrasings of what the article answers (see [`FrontMatter::questions`]).
+    pub questions: Vec<String>,
     pub updated: Option<String>,
     /// The tenant that owns the article; `None` = shared by every tenant.
     pub tenant: Option<String>,
@@ -40,6 +42,10 @@ pub struct FrontMatter {
     pub tags: Vec<String>,
     #[serde(default)]
     pub intents: Vec<String>,
+    /// How customers ask for this article in their own words (short queries, stories, slang,
+    /// typos): matched against a question as a whole, like the title.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub questions: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -108,6 +114,7 @@ pub fn assemble(
         lang: front.lang,
         tags: front.tags,
         intents: front.intents,
+        questions: front.questions,
         updated: front.updated,
         tenant: front.tenant,
         passages,
@@ -157,8 +164,33 @@ fn check_front_matter(
             format!("tenant {tenant:?} must be 1-128 ASCII letters, digits, - or _"),
         ));
     }
+    if front.questions.len() > MAX_QUESTIONS {
+        return Err(bad(
+            path,
+            key_line("questions"),
+            format!(
+                "{} questions (at most {MAX_QUESTIONS})",
+                front.questions.len()
+            ),
+        ));
+    }
+    if let Some(question) = front.questions.iter().find(|q| {
+        let length = q.trim().chars().count();
+        length == 0 || length > MAX_QUESTION_CHARS
+    }) {
+        return Err(bad(
+            path,
+            key_line("questions"),
+            format!("question {question:?} must be 1-{MAX_QUESTION_CHARS} characters"),
+        ));
+    }
     Ok(())
 }
+
+/// Each question is one more vector to embed and search per article: enough for the ways
+/// customers ask, not a place for a second article.
+const MAX_QUESTIONS: usize = 40;
+const MAX_QUESTION_CHARS: usize = 300;
 
 fn split_passages(title: &str, body: &[&str]) -> Vec<Passage> {
     let mut passages = Vec::new();
@@ -280,6 +312,7 @@ mod tests {
             lang: article.lang.clone(),
             tags: article.tags.clone(),
             intents: article.intents.clone(),
+            questions: vec!["how do i roam".into()],
             updated: article.updated.clone(),
             tenant: Some("acme".into()),
         };

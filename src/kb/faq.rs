@@ -75,6 +75,7 @@ fn to_article(
         lang,
         tags: pair.tags,
         intents: pair.intents,
+        questions: Vec::new(),
         updated: None,
         tenant: pair.tenant.filter(|t| !t.is_empty()),
     };

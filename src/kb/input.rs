@@ -28,6 +28,9 @@ pub struct ArticleFields {
     pub tags: Vec<String>,
     #[serde(default)]
     pub intents: Vec<String>,
+    /// How customers ask for this article in their own words.
+    #[serde(default)]
+    pub questions: Vec<String>,
     pub updated: Option<String>,
     pub tenant: Option<String>,
     /// Markdown; `##` headings split it into passages.
@@ -102,6 +105,7 @@ fn fields_front(
         lang: fields.lang,
         tags: fields.tags,
         intents: fields.intents,
+        questions: fields.questions,
         updated: fields.updated,
         tenant: fields.tenant,
     };
@@ -115,6 +119,7 @@ fn front_of(article: &Article) -> FrontMatter {
         lang: article.lang.clone(),
         tags: article.tags.clone(),
         intents: article.intents.clone(),
+        questions: article.questions.clone(),
         updated: article.updated.clone(),
         tenant: article.tenant.clone(),
     }

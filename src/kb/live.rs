@@ -18,7 +18,7 @@ use super::input::prepare;
 pub use super::input::{ArticleFields, ArticleInput};
 use super::managed::{self, ManagedArticles};
 use super::{
-    Hit, KbError, KnowledgeBase, SearchRequest, VectorCache, embedding_text, loader, title_text,
+    Hit, KbError, KnowledgeBase, SearchRequest, VectorCache, article_texts, embedding_text, loader,
 };
 use crate::nlu::Encoder;
 
@@ -270,7 +270,7 @@ fn passage_texts(articles: &[Article]) -> Vec<String> {
         .iter()
         .flat_map(|a| {
             let passages = a.passages.iter().map(move |p| embedding_text(a, p));
-            passages.chain(std::iter::once(title_text(a)))
+            passages.chain(article_texts(a))
         })
         .collect()
 }

@@ -150,8 +150,11 @@ pub struct KnowledgeBase {
     passages: Vec<PassageRef>,
     bm25: Bm25Index,
     vectors: Vectors,
-    /// One vector per article: its title and tags.
+    /// Vectors of articles as a whole: each article's title and tags, then each of its
+    /// questions (see [`article_texts`]).
     titles: Vectors,
+    /// The article of each row of `titles`.
+    title_rows: Vec<u32>,
     /// The first passage of each article.
     lead_of: Vec<usize>,
     encoder: Arc<Encoder>,
@@ -168,9 +171,11 @@ pub fn embedding_text(article: &Article, passage: &Passage) -> String {
     }
 }
 
-/// The text the encoder sees for an article as a whole: its title and tags.
-pub fn title_text(article: &Article) -> String {
-    format!("{}. {}", article.title, article.tags.join(", "))
+/// The texts the encoder sees for an article as a whole: its title and tags, then each of the
+/// questions customers ask it with. A question is matched against the best of them.
+pub fn article_texts(article: &Article) -> impl Iterator<Item = String> + '_ {
+    let title = format!("{}. {}", article.title, article.tags.join(", "));
+    std::iter::once(title).chain(article.questions.iter().map(|q| q.trim().to_string()))
 }
 
 impl KnowledgeBase {
@@ -208,7 +213,14 @@ impl KnowledgeBase {
         }
         let bm25 = Bm25Index::build(&indexed)?;
         let vectors = cache.embed(&encoder, &texts)?;
-        let title_texts: Vec<String> = articles.iter().map(title_text).collect();
+        let mut title_texts = Vec::new();
+        let mut title_rows = Vec::new();
+        for (a, article) in articles.iter().enumerate() {
+            for text in article_texts(article) {
+                title_texts.push(text);
+                title_rows.push(a as u32);
+            }
+        }
         let titles = cache.embed(&encoder, &title_texts)?;
         Ok(KnowledgeBase {
             articles,
@@ -216,6 +228,7 @@ impl KnowledgeBase {
             bm25,
             vectors,
             titles,
+            title_rows,
             lead_of,
             encoder,
             boosts: BOOSTS,
@@ -270,8 +283,7 @@ impl KnowledgeBase {
             Some(query) => (
                 self.vectors
                     .search(query, depth, |n| self.visible_to(n, request.tenant)),
-                self.titles
-                    .search(query, depth, |a| visible(&self.articles[a], request.tenant)),
+                self.search_articles(query, depth, request.tenant),
             ),
             None => (Vec::new(), Vec::new()),
         };
@@ -286,6 +298,26 @@ impl KnowledgeBase {
         }
         hits.truncate(request.limit);
         Ok(hits)
+    }
+
+    /// The best `limit` articles by their title or any of their questions, with that best
+    /// cosine.
+    fn search_articles(
+        &self,
+        query: &[f32],
+        limit: usize,
+        tenant: Option<&str>,
+    ) -> Vec<(usize, f32)> {
+        let article_of = |row: usize| self.title_rows[row] as usize;
+        let rows = self.titles.search(query, self.title_rows.len(), |row| {
+            visible(&self.articles[article_of(row)], tenant)
+        });
+        let mut seen = HashSet::new();
+        rows.into_iter()
+            .map(|(row, cosine)| (article_of(row), cosine))
+            .filter(|(article, _)| seen.insert(*article))
+            .take(limit)
+            .collect()
     }
 
     fn article_of(&self, passage: usize) -> &str {

@@ -153,6 +153,7 @@ async fn an_agents_answer_published_as_an_article_answers_the_next_customer() {
     assert_eq!(article["body"], ANSWER, "{draft}");
     assert_eq!(article["lang"], "en");
     assert_eq!(article["intents"], json!(["roaming_activate"]), "{draft}");
+    assert_eq!(article["questions"], json!([QUESTION]), "{draft}");
     let draft_id = draft["id"].as_str().expect("id");
     let draft_path = format!("/v1/console/drafts/{draft_id}");
 

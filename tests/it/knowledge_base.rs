@@ -10,6 +10,7 @@ use std::sync::Arc;
 use serde_json::{Value, json};
 use switchboard::kb::managed::ManagedArticles;
 use switchboard::kb::{Hit, LiveKnowledgeBase, SearchRequest};
+use switchboard::nlu::Classifier;
 
 use common::{ADMIN_TOKEN, TestApp};
 
@@ -40,12 +41,15 @@ fn a_chinese_question_finds_its_chinese_article() {
 #[test]
 fn an_english_paraphrase_with_a_typo_finds_its_article() {
     let kb = common::shared_kb();
-    let hits = search(
-        &kb,
-        "my fone got nicked yesterday, how do i stop someone using my sim",
-        "en",
-        None,
-    );
+    let text = "my fone got nicked yesterday, how do i stop someone using my sim";
+    // Searched as the service does, with the classifier's intent: without it, "stop someone
+    // using my sim" is as much the SIM PIN article's question.
+    let classifier =
+        Classifier::load(common::encoder(), &common::trained_model_dir()).expect("intent model");
+    let intents = [classifier.classify(text).expect("classify").intent];
+    let mut request = SearchRequest::new(text, "en", 3);
+    request.intents = &intents;
+    let hits = kb.search(&request).expect("search");
     assert_eq!(ids(&hits)[0], "sim-lost-stolen-block", "{:?}", ids(&hits));
 }
 
@@ -213,6 +217,41 @@ async fn deleting_a_kb_dir_article_survives_a_restart_and_put_brings_it_back_as_
 }
 
 #[tokio::test]
+async fn a_customers_phrasing_in_questions_finds_an_article_that_shares_no_words_with_it() {
+    let app = own_kb_app(None).await;
+    let asked = "my dad is on a cruise, can he still ring me from the middle of the ocean?";
+    let mut sea = article("sea-calls", None);
+    sea["title"] = json!("Maritime network charges");
+    sea["tags"] = json!(["maritime"]);
+    sea["body"] = json!(
+        "Vessels carry an onboard cell that connects through a satellite link, billed at $4 per minute outside the Travel Zone."
+    );
+    let app_ref = &app;
+    let put = |body: Value| async move {
+        let response = admin(app_ref, reqwest::Method::PUT, "articles/sea-calls")
+            .await
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            response.status().is_success(),
+            "{}",
+            response.text().await.unwrap()
+        );
+    };
+    let first = |kb: LiveKnowledgeBase| search(&kb, asked, "en", None)[0].article_id.clone();
+    put(sea.clone()).await;
+    assert_ne!(first(reopened_kb(&app).await), "sea-calls");
+    sea["questions"] = json!([
+        "can I phone home from a cruise",
+        "calling from a boat at sea"
+    ]);
+    put(sea).await;
+    assert_eq!(first(reopened_kb(&app).await), "sea-calls");
+}
+
+#[tokio::test]
 async fn bad_articles_get_422_naming_the_field_or_line_and_change_nothing() {
     let app = own_kb_app(None).await;
     let mut empty = article("empty-body", None);
@@ -228,6 +267,24 @@ async fn bad_articles_get_422_naming_the_field_or_line_and_change_nothing() {
     assert_eq!(body["error"]["code"], "invalid_article");
     assert!(
         body["error"]["message"].as_str().unwrap().contains("body"),
+        "{body}"
+    );
+
+    let mut chatty = article("too-many-questions", None);
+    chatty["questions"] = json!(vec!["how do I text by satellite"; 41]);
+    let response = admin(&app, reqwest::Method::POST, "articles")
+        .await
+        .json(&chatty)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 422);
+    let body: Value = response.json().await.unwrap();
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("questions"),
         "{body}"
     );
 

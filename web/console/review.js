@@ -169,6 +169,7 @@ window.SwitchboardReview = (function () {
     $('draft-lang').value = article.lang || 'en';
     $('draft-intents').value = (article.intents || []).join(', ');
     $('draft-tags').value = (article.tags || []).join(', ');
+    $('draft-questions').value = (article.questions || []).join('\n');
     $('draft-body').value = article.body || '';
     $('draft-intent').value = examples.intent || '';
     $('draft-texts').value = (examples.texts || []).join('\n');
@@ -200,14 +201,19 @@ window.SwitchboardReview = (function () {
     return text.split(',').map((part) => part.trim()).filter(Boolean);
   }
 
+  function lines(text) {
+    return text.split('\n').map((line) => line.trim()).filter(Boolean);
+  }
+
   function edited() {
     if (drafts.current.kind === 'article') {
       return { article: {
         id: $('draft-id').value.trim(), title: $('draft-title').value, lang: $('draft-lang').value,
-        intents: list($('draft-intents').value), tags: list($('draft-tags').value), body: $('draft-body').value,
+        intents: list($('draft-intents').value), tags: list($('draft-tags').value),
+        questions: lines($('draft-questions').value), body: $('draft-body').value,
       } };
     }
-    const texts = $('draft-texts').value.split('\n').map((line) => line.trim()).filter(Boolean);
+    const texts = lines($('draft-texts').value);
     return { examples: { intent: $('draft-intent').value.trim(), texts } };
   }
 

@@ -55,6 +55,10 @@ pub struct ArticleDraft {
     /// Intents that boost the article when the classifier predicts them.
     pub intents: Vec<String>,
     pub tags: Vec<String>,
+    /// How customers ask for it (prefilled with the conversation's unanswered messages): the
+    /// next customer who asks alike finds the article by them.
+    #[serde(default)]
+    pub questions: Vec<String>,
     /// Markdown; `##` headings split it into passages.
     pub body: String,
 }
@@ -233,6 +237,7 @@ impl Switchboard {
                 lang: article.lang,
                 tags: article.tags,
                 intents: article.intents,
+                questions: article.questions,
                 updated: None,
                 tenant: None,
                 body: article.body,

@@ -12,6 +12,9 @@ const MAX_TITLE_CHARS: usize = 200;
 const MAX_BODY_CHARS: usize = 20_000;
 const MAX_ID_CHARS: usize = 64;
 const MAX_LABELS: usize = 20;
+/// An article's customer phrasings, as the knowledge base takes them.
+const MAX_QUESTIONS: usize = 40;
+const MAX_QUESTION_CHARS: usize = 300;
 const MAX_EXAMPLES: usize = 100;
 const MAX_EXAMPLE_CHARS: usize = 500;
 /// A prefilled title is the customer's question, cut at this many characters.
@@ -45,10 +48,12 @@ pub fn article(
             "no agent message in this conversation".into(),
         ));
     }
-    let question = questions(ticket, events, context)
+    let asked: Vec<String> = questions(ticket, events, context)
         .into_iter()
-        .next()
-        .unwrap_or_default();
+        .take(MAX_QUESTIONS)
+        .map(|q| q.chars().take(MAX_QUESTION_CHARS).collect())
+        .collect();
+    let question = asked.first().cloned().unwrap_or_default();
     let title: String = question.chars().take(TITLE_FROM_QUESTION_CHARS).collect();
     Ok(ArticleDraft {
         id: article_id(&title, ticket),
@@ -56,6 +61,7 @@ pub fn article(
         lang: context.lang.code().to_string(),
         intents: last_intent(events, context).into_iter().collect(),
         tags: ticket.tags.clone(),
+        questions: asked,
         body: answers.join("\n\n"),
     })
 }
@@ -176,6 +182,22 @@ pub fn checked_article(mut article: ArticleDraft) -> Result<ArticleDraft, Review
     }
     if Lang::from_code(&article.lang).is_none() {
         return Err(invalid("`lang` must be en or zh"));
+    }
+    article.questions = article
+        .questions
+        .iter()
+        .map(|q| q.trim().to_string())
+        .filter(|q| !q.is_empty())
+        .collect();
+    if article.questions.len() > MAX_QUESTIONS
+        || article
+            .questions
+            .iter()
+            .any(|q| q.chars().count() > MAX_QUESTION_CHARS)
+    {
+        return Err(invalid(format!(
+            "`questions`: at most {MAX_QUESTIONS}, each at most {MAX_QUESTION_CHARS} characters"
+        )));
     }
     let labels = article.intents.iter().chain(&article.tags);
     if article.intents.len() > MAX_LABELS
