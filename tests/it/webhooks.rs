@@ -202,6 +202,24 @@ async fn wait_for(receiver: &Receiver, count: usize, limit: Duration) {
     }
 }
 
+async fn wait_until_delivered(app: &TestApp, id: &str, limit: Duration) {
+    let wanted: u64 = id.parse().expect("a numeric delivery id");
+    let deadline = tokio::time::Instant::now() + limit;
+    loop {
+        let log = deliveries(app).await;
+        let record = log.iter().find(|d| d["id"].as_u64() == Some(wanted));
+        if record.is_some_and(|d| d["status"] == "delivered") {
+            return;
+        }
+        let status = record.map(|d| d["status"].clone());
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "delivery {id} is {status:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
 async fn deliveries(app: &TestApp) -> Vec<Value> {
     let response = app
         .client
@@ -256,6 +274,9 @@ async fn every_delivery_is_signed_and_the_receiver_verifies_it() {
     assert_eq!(first["event"]["text"], "hello there");
     assert_eq!(receiver.accepted()[2].body["author"], "bot");
 
+    for accepted in receiver.accepted() {
+        wait_until_delivered(&app, &accepted.delivery_id, Duration::from_secs(20)).await;
+    }
     let log = deliveries(&app).await;
     assert_eq!(log.len(), 6);
     for delivery in &log {
@@ -279,6 +300,9 @@ async fn redeliver_sends_the_same_event_again_under_a_new_delivery() {
     app.new_conversation().await;
     wait_for(&receiver, 1, Duration::from_secs(20)).await;
     let original = &receiver.accepted()[0];
+    // The receiver has the body before the sender records the 200: redelivering a delivery
+    // still pending only retries it, so wait for the record.
+    wait_until_delivered(&app, &original.delivery_id, Duration::from_secs(20)).await;
 
     let response = app
         .client
