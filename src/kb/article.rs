@@ -189,8 +189,8 @@ fn check_front_matter(
 
 /// Each question is one more vector to embed and search per article: enough for the ways
 /// customers ask, not a place for a second article.
-const MAX_QUESTIONS: usize = 40;
-const MAX_QUESTION_CHARS: usize = 300;
+pub const MAX_QUESTIONS: usize = 40;
+pub const MAX_QUESTION_CHARS: usize = 300;
 
 fn split_passages(title: &str, body: &[&str]) -> Vec<Passage> {
     let mut passages = Vec::new();

@@ -61,7 +61,8 @@ impl Vectors {
             .filter(|(number, _)| visible(*number))
             .map(|(number, row)| (number, dot(&row[active.clone()], query)))
             .collect();
-        let by_score = |a: &(usize, f32), b: &(usize, f32)| b.1.total_cmp(&a.1);
+        // Ties go to the lower row, so a truncated search orders them as a full one does.
+        let by_score = |a: &(usize, f32), b: &(usize, f32)| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0));
         if scored.len() > limit {
             scored.select_nth_unstable_by(limit, by_score);
             scored.truncate(limit);

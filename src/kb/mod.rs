@@ -155,6 +155,8 @@ pub struct KnowledgeBase {
     titles: Vectors,
     /// The article of each row of `titles`.
     title_rows: Vec<u32>,
+    /// The most rows one article has in `titles` (1 + its questions).
+    most_title_rows: usize,
     /// The first passage of each article.
     lead_of: Vec<usize>,
     encoder: Arc<Encoder>,
@@ -222,6 +224,11 @@ impl KnowledgeBase {
             }
         }
         let titles = cache.embed(&encoder, &title_texts)?;
+        let most_title_rows = 1 + articles
+            .iter()
+            .map(|a| a.questions.len())
+            .max()
+            .unwrap_or(0);
         Ok(KnowledgeBase {
             articles,
             passages,
@@ -229,6 +236,7 @@ impl KnowledgeBase {
             vectors,
             titles,
             title_rows,
+            most_title_rows,
             lead_of,
             encoder,
             boosts: BOOSTS,
@@ -309,9 +317,12 @@ impl KnowledgeBase {
         tenant: Option<&str>,
     ) -> Vec<(usize, f32)> {
         let article_of = |row: usize| self.title_rows[row] as usize;
-        let rows = self.titles.search(query, self.title_rows.len(), |row| {
-            visible(&self.articles[article_of(row)], tenant)
-        });
+        // Rows enough to hold `limit` distinct articles even if each fills its every row.
+        let rows = self
+            .titles
+            .search(query, limit * self.most_title_rows, |row| {
+                visible(&self.articles[article_of(row)], tenant)
+            });
         let mut seen = HashSet::new();
         rows.into_iter()
             .map(|(row, cosine)| (article_of(row), cosine))

@@ -3,6 +3,7 @@
 
 use super::{ArticleDraft, ExamplesDraft};
 use crate::dialogue::Lang;
+use crate::kb::article::{MAX_QUESTION_CHARS, MAX_QUESTIONS};
 use crate::nlu::model::OUT_OF_SCOPE;
 use crate::service::ReviewError;
 use crate::service::gaps::{gap_turns, is_uninformative};
@@ -12,9 +13,6 @@ const MAX_TITLE_CHARS: usize = 200;
 const MAX_BODY_CHARS: usize = 20_000;
 const MAX_ID_CHARS: usize = 64;
 const MAX_LABELS: usize = 20;
-/// An article's customer phrasings, as the knowledge base takes them.
-const MAX_QUESTIONS: usize = 40;
-const MAX_QUESTION_CHARS: usize = 300;
 const MAX_EXAMPLES: usize = 100;
 const MAX_EXAMPLE_CHARS: usize = 500;
 /// A prefilled title is the customer's question, cut at this many characters.
