@@ -6,6 +6,10 @@
 //!
 //! Also the style signals that a sentence encoder cannot see: capitals, `!!!`, `???`.
 
+use std::sync::LazyLock;
+
+use aho_corasick::AhoCorasick;
+
 use super::chinese;
 
 /// The kinds of cue, in the order the scorer's features use.
@@ -161,23 +165,78 @@ impl Found {
     }
 }
 
+/// Every lexicon entry, English and Chinese, kind by kind in lexicon order.
+static LEXICON: LazyLock<(PhraseSet, PhraseSet)> = LazyLock::new(|| {
+    (
+        PhraseSet::new(tagged(&ENGLISH), true),
+        PhraseSet::new(tagged(&CHINESE), false),
+    )
+});
+
+/// (kind, cue) for every cue of a lexicon, in order.
+fn tagged(lexicon: &[&[&'static str]; 10]) -> Vec<(usize, &'static str)> {
+    let mut entries = Vec::new();
+    for (kind, cues) in lexicon.iter().enumerate() {
+        entries.extend(cues.iter().map(|cue| (kind, *cue)));
+    }
+    entries
+}
+
 /// Looks every lexicon entry up in `text`: English phrases on word boundaries of the
 /// lower-cased text, Chinese ones as substrings of its simplified form.
 pub fn find(text: &str) -> Found {
     let lower = lowered(text);
     let simplified = chinese::simplified(&lower);
+    let (english, chinese) = &*LEXICON;
+    let english = english.found(&lower);
+    let chinese = chinese.found(&simplified);
     let mut found = Found::default();
     for kind in 0..KINDS.len() {
-        let english = ENGLISH[kind].iter().filter(|cue| has_phrase(&lower, cue));
-        let chinese = CHINESE[kind]
+        let of_kind = |(k, _): &&(usize, &str)| *k == kind;
+        for (_, cue) in english
             .iter()
-            .filter(|cue| simplified.contains(**cue));
-        for cue in english.chain(chinese) {
+            .filter(of_kind)
+            .chain(chinese.iter().filter(of_kind))
+        {
             found.present[kind] = true;
             found.cues.push((kind, (*cue).to_string()));
         }
     }
     found
+}
+
+/// A list of phrases looked up in one pass over a text (Aho-Corasick), instead of one substring
+/// search per phrase. Each phrase carries a tag (the cue's kind).
+pub(crate) struct PhraseSet {
+    phrases: Vec<(usize, &'static str)>,
+    automaton: AhoCorasick,
+    /// English: a phrase must not start or end inside a word ("sue" is not in "issue").
+    on_word_boundaries: bool,
+}
+
+impl PhraseSet {
+    pub(crate) fn new(phrases: Vec<(usize, &'static str)>, on_word_boundaries: bool) -> PhraseSet {
+        let automaton = AhoCorasick::new(phrases.iter().map(|(_, p)| p))
+            .expect("the lexicons are small, fixed phrase lists");
+        PhraseSet {
+            phrases,
+            automaton,
+            on_word_boundaries,
+        }
+    }
+
+    /// The phrases found in `text`, in the order of the list.
+    pub(crate) fn found(&self, text: &str) -> Vec<(usize, &'static str)> {
+        let mut hit = vec![false; self.phrases.len()];
+        for m in self.automaton.find_overlapping_iter(text) {
+            let phrase = self.phrases[m.pattern().as_usize()].1;
+            if !self.on_word_boundaries || bounded(text, m.start(), phrase) {
+                hit[m.pattern().as_usize()] = true;
+            }
+        }
+        let found = self.phrases.iter().zip(hit).filter(|(_, hit)| *hit);
+        found.map(|(entry, _)| *entry).collect()
+    }
 }
 
 /// `text` lower-cased with typographic apostrophes made plain, as the English phrases are written.
@@ -186,21 +245,21 @@ pub(crate) fn lowered(text: &str) -> String {
 }
 
 /// `phrase` in `text` with no letter right before or after it ("sue" is not in "issue").
-pub(crate) fn has_phrase(text: &str, phrase: &str) -> bool {
-    let bounded = |c: Option<char>| c.is_none_or(|c| !c.is_ascii_alphanumeric());
-    text.match_indices(phrase).any(|(at, _)| {
-        let before = text[..at].chars().next_back();
-        let after = text[at + phrase.len()..].chars().next();
-        let starts_word = phrase
-            .chars()
-            .next()
-            .is_some_and(|c| c.is_ascii_alphanumeric());
-        let ends_word = phrase
-            .chars()
-            .last()
-            .is_some_and(|c| c.is_ascii_alphanumeric());
-        (!starts_word || bounded(before)) && (!ends_word || bounded(after))
-    })
+#[cfg(test)]
+fn has_phrase(text: &str, phrase: &str) -> bool {
+    text.match_indices(phrase)
+        .any(|(at, _)| bounded(text, at, phrase))
+}
+
+/// Whether `phrase`, found at byte `at` of `text`, starts and ends on word boundaries (a phrase
+/// that starts or ends with punctuation needs none on that side).
+fn bounded(text: &str, at: usize, phrase: &str) -> bool {
+    let outside = |c: Option<char>| c.is_none_or(|c| !c.is_ascii_alphanumeric());
+    let inside = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric());
+    let before = text[..at].chars().next_back();
+    let after = text[at + phrase.len()..].chars().next();
+    (!inside(phrase.chars().next()) || outside(before))
+        && (!inside(phrase.chars().last()) || outside(after))
 }
 
 /// Number of [`style`] signals.
@@ -270,5 +329,24 @@ mod tests {
         assert!(share > 0.9 && several == 1.0);
         let [share, several, _, _, _] = style("how do I set up the APN for my new phone");
         assert!(share < 0.2 && several == 0.0, "one acronym is not shouting");
+    }
+
+    #[test]
+    fn one_pass_finds_what_a_search_per_phrase_finds() {
+        let texts = [
+            "oh great job, you swapped my sim without my permission!! i will sue",
+            "there is an issue with my bill, third time asking, i'm done",
+            "my mother passed away and i need to close her account",
+            "THIS IS A JOKE. worst service ever",
+            "",
+        ];
+        for text in texts {
+            let lower = lowered(text);
+            let each: Vec<(usize, &str)> = tagged(&ENGLISH)
+                .into_iter()
+                .filter(|(_, cue)| has_phrase(&lower, cue))
+                .collect();
+            assert_eq!(LEXICON.0.found(&lower), each, "{text}");
+        }
     }
 }

@@ -5,6 +5,9 @@
 //! "person", "call me" or "客服"), because a false hand-over costs an agent's time on a question
 //! the knowledge base answers.
 
+use std::sync::LazyLock;
+
+use super::cues::PhraseSet;
 use super::{chinese, cues};
 
 #[rustfmt::skip]
@@ -22,6 +25,9 @@ const ENGLISH: &[&str] = &[
     "anybody there", "anyone alive", "anybody alive", "anyone real", "anybody real",
     "not a bot", "to a bot", "with a bot", "not an article", "no more articles",
 ];
+
+static ENGLISH_SET: LazyLock<PhraseSet> =
+    LazyLock::new(|| PhraseSet::new(ENGLISH.iter().map(|p| (0, *p)).collect(), true));
 
 /// Whole messages that are a request on their own (elsewhere these words mean other things:
 /// "operator" is also the network, "agent" a travel agent).
@@ -52,7 +58,7 @@ pub fn asks_for_person(text: &str) -> Option<&'static str> {
     {
         return Some(word);
     }
-    if let Some(phrase) = ENGLISH.iter().find(|p| cues::has_phrase(&lower, p)) {
+    if let Some((_, phrase)) = ENGLISH_SET.found(&lower).first() {
         return Some(phrase);
     }
     let mut simplified = chinese::simplified(&lower);

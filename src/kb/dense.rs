@@ -1,47 +1,129 @@
 //! The semantic half of retrieval: one unit-length vector per passage from the same sentence
-//! encoder the classifier uses, searched exactly (brute-force cosine, i.e. dot products). A few
-//! thousand passages take well under a millisecond; 40,000 take a few milliseconds.
+//! encoder the classifier uses, searched exactly (brute-force cosine, i.e. dot products).
 //!
-//! [`VectorCache`] remembers the vector of every passage text it has seen, so that a rebuild
-//! (an article added through the API, a reindex) only embeds what changed; it is saved under
-//! `data_dir` so that a restart does not embed the whole knowledge base again.
+//! Vectors are stored by lane. The routed encoder writes each vector into its own encoder's half
+//! and leaves the other half zero, so each row keeps only its span of non-zero components, rows
+//! with the same span share one matrix, and a query reads only the lanes its own span overlaps:
+//! an English question reads the English rows, half as wide as the vector, and nothing else.
+//! That is half the memory and about a quarter of the work of a full scan; the cosines are the
+//! same, since the components left out are zero.
+//!
+//! [`VectorCache`](super::vector_cache::VectorCache) remembers the vector of every passage text
+//! it has seen, so that a rebuild only embeds what changed.
 
-use std::collections::HashMap;
-use std::path::Path;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::ops::Range;
 
-use crate::nlu::Encoder;
+/// A vector kept from its first to its last non-zero component.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SparseRow {
+    start: usize,
+    values: Vec<f32>,
+}
 
-use super::KbError;
+impl SparseRow {
+    pub fn compact(vector: &[f32]) -> SparseRow {
+        let span = nonzero_span(vector);
+        SparseRow {
+            start: span.start,
+            values: vector[span].to_vec(),
+        }
+    }
 
-/// Passages embedded per encoder call.
-const BATCH: usize = 32;
-const CACHE_MAGIC: &[u8; 8] = b"SBKBVEC1";
+    /// The whole vector, zeros included, `dim` wide.
+    pub fn expanded(&self, dim: usize) -> Vec<f32> {
+        let mut vector = vec![0.0; dim];
+        if let Some(slot) = vector.get_mut(self.start..self.start + self.values.len()) {
+            slot.copy_from_slice(&self.values);
+        }
+        vector
+    }
 
-/// Row-major matrix: passage `i` is `data[i*dim..(i+1)*dim]`.
-pub struct Vectors {
-    dim: usize,
+    fn span(&self) -> Range<usize> {
+        self.start..self.start + self.values.len()
+    }
+}
+
+/// Rows that share one span of non-zero components, row-major, `span.len()` wide.
+struct Lane {
+    span: Range<usize>,
+    rows: Vec<usize>,
     data: Vec<f32>,
 }
 
+/// The passage vectors of a knowledge base, by lane.
+pub struct Vectors {
+    dim: usize,
+    lanes: Vec<Lane>,
+    /// Row number -> (lane, place in the lane); an all-zero row has none.
+    places: Vec<Option<(usize, usize)>>,
+}
+
 impl Vectors {
+    /// Row `i` is the `i`-th item; `None` stands for a zero vector (a text not embedded).
+    pub fn from_rows<'a>(
+        dim: usize,
+        rows: impl IntoIterator<Item = Option<&'a SparseRow>>,
+    ) -> Vectors {
+        let mut vectors = Vectors {
+            dim,
+            lanes: Vec::new(),
+            places: Vec::new(),
+        };
+        for (number, row) in rows.into_iter().enumerate() {
+            let place = row
+                .filter(|row| !row.values.is_empty() && row.span().end <= dim)
+                .map(|row| vectors.push(number, row));
+            vectors.places.push(place);
+        }
+        vectors
+    }
+
+    fn push(&mut self, number: usize, row: &SparseRow) -> (usize, usize) {
+        let span = row.span();
+        let lane = match self.lanes.iter().position(|lane| lane.span == span) {
+            Some(lane) => lane,
+            None => {
+                self.lanes.push(Lane {
+                    span,
+                    rows: Vec::new(),
+                    data: Vec::new(),
+                });
+                self.lanes.len() - 1
+            }
+        };
+        let lane_rows = &mut self.lanes[lane];
+        lane_rows.rows.push(number);
+        lane_rows.data.extend_from_slice(&row.values);
+        (lane, lane_rows.rows.len() - 1)
+    }
+
     pub fn len(&self) -> usize {
-        self.data.len().checked_div(self.dim).unwrap_or(0)
+        self.places.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.data.is_empty()
+        self.places.is_empty()
     }
 
     /// Cosine of passage `number` with a unit-length `query`.
     pub fn cosine(&self, number: usize, query: &[f32]) -> f32 {
-        let row = self.data.get(number * self.dim..(number + 1) * self.dim);
-        row.filter(|_| query.len() == self.dim)
-            .map_or(0.0, |row| dot(row, query))
+        let Some(Some((lane, place))) = self.places.get(number) else {
+            return 0.0;
+        };
+        if query.len() != self.dim {
+            return 0.0;
+        }
+        let lane = &self.lanes[*lane];
+        let width = lane.span.len();
+        dot(
+            &lane.data[place * width..(place + 1) * width],
+            &query[lane.span.clone()],
+        )
     }
 
     /// The `limit` passages most similar to `query` among those `visible` allows:
-    /// (passage number, cosine), best first.
+    /// (passage number, cosine), best first. Rows whose non-zero span does not overlap the
+    /// query's are left out (their cosine is zero).
     pub fn search(
         &self,
         query: &[f32],
@@ -51,16 +133,24 @@ impl Vectors {
         if query.len() != self.dim || self.dim == 0 {
             return Vec::new();
         }
-        // A routed query is zero outside its encoder's half: those products add nothing.
         let active = nonzero_span(query);
-        let query = &query[active.clone()];
-        let mut scored: Vec<(usize, f32)> = self
-            .data
-            .chunks_exact(self.dim)
-            .enumerate()
-            .filter(|(number, _)| visible(*number))
-            .map(|(number, row)| (number, dot(&row[active.clone()], query)))
-            .collect();
+        let mut scored: Vec<(usize, f32)> = Vec::new();
+        for lane in &self.lanes {
+            let overlap = active.start.max(lane.span.start)..active.end.min(lane.span.end);
+            if overlap.is_empty() {
+                continue;
+            }
+            let columns = overlap.start - lane.span.start..overlap.end - lane.span.start;
+            let query = &query[overlap];
+            let rows = lane
+                .rows
+                .iter()
+                .zip(lane.data.chunks_exact(lane.span.len()));
+            scored.extend(
+                rows.filter(|(number, _)| visible(**number))
+                    .map(|(number, row)| (*number, dot(&row[columns.clone()], query))),
+            );
+        }
         // Ties go to the lower row, so a truncated search orders them as a full one does.
         let by_score = |a: &(usize, f32), b: &(usize, f32)| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0));
         if scored.len() > limit {
@@ -88,7 +178,7 @@ fn dot(a: &[f32], b: &[f32]) -> f32 {
 }
 
 /// The index range from the first to the last non-zero component (empty for a zero vector).
-fn nonzero_span(vector: &[f32]) -> std::ops::Range<usize> {
+fn nonzero_span(vector: &[f32]) -> Range<usize> {
     let first = vector.iter().position(|v| *v != 0.0).unwrap_or(0);
     let last = vector
         .iter()
@@ -97,204 +187,72 @@ fn nonzero_span(vector: &[f32]) -> std::ops::Range<usize> {
     first..last
 }
 
-/// Vectors with the hash of the text each came from.
-type Keyed = Vec<(u64, Vec<f32>)>;
-
-/// Embeds `texts` in batches, one thread per encoder session (each session runs on its own
-/// core), and returns (key, vector) pairs.
-fn embed_parallel(encoder: &Encoder, texts: &[(u64, &str)]) -> Result<Keyed, KbError> {
-    let chunks: Vec<&[(u64, &str)]> = texts.chunks(BATCH).collect();
-    let next = AtomicUsize::new(0);
-    let worker = || -> Result<Keyed, KbError> {
-        let mut out = Vec::new();
-        while let Some(chunk) = chunks.get(next.fetch_add(1, Ordering::Relaxed)) {
-            let batch: Vec<&str> = chunk.iter().map(|(_, text)| *text).collect();
-            let vectors = encoder.embed(&batch)?;
-            out.extend(chunk.iter().map(|(key, _)| *key).zip(vectors));
-        }
-        Ok(out)
-    };
-    let threads = encoder.session_count().min(chunks.len()).max(1);
-    let results: Vec<Result<Keyed, KbError>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..threads).map(|_| scope.spawn(worker)).collect();
-        handles
-            .into_iter()
-            .map(|h| {
-                h.join().unwrap_or_else(|_| {
-                    Err(KbError::Encoder(crate::nlu::NluError::Inference(
-                        "an embedding thread panicked".into(),
-                    )))
-                })
-            })
-            .collect()
-    });
-    let mut all = Vec::with_capacity(texts.len());
-    for result in results {
-        all.extend(result?);
-    }
-    Ok(all)
-}
-
-/// Vectors by a hash of the embedded text.
-#[derive(Default)]
-pub struct VectorCache {
-    dim: usize,
-    vectors: HashMap<u64, Vec<f32>>,
-}
-
-impl VectorCache {
-    /// Embeds `texts` (only those not cached) and returns their vectors in order.
-    pub fn embed(&mut self, encoder: &Encoder, texts: &[String]) -> Result<Vectors, KbError> {
-        if self.dim != encoder.dim() {
-            self.vectors.clear();
-            self.dim = encoder.dim();
-        }
-        let keys: Vec<u64> = texts.iter().map(|t| fnv1a(t)).collect();
-        let mut missing: Vec<(u64, &str)> = Vec::new();
-        for (key, text) in keys.iter().zip(texts) {
-            if !self.vectors.contains_key(key) && !missing.iter().any(|(k, _)| k == key) {
-                missing.push((*key, text));
-            }
-        }
-        for (key, vector) in embed_parallel(encoder, &missing)? {
-            self.vectors.insert(key, vector);
-        }
-        let mut data = Vec::with_capacity(keys.len() * self.dim);
-        for key in &keys {
-            match self.vectors.get(key) {
-                Some(vector) => data.extend_from_slice(vector),
-                None => data.extend(std::iter::repeat_n(0.0, self.dim)),
-            }
-        }
-        Ok(Vectors {
-            dim: self.dim,
-            data,
-        })
-    }
-
-    /// Drops vectors whose text is no longer in the knowledge base.
-    pub fn retain(&mut self, texts: &[String]) {
-        let live: std::collections::HashSet<u64> = texts.iter().map(|t| fnv1a(t)).collect();
-        self.vectors.retain(|key, _| live.contains(key));
-    }
-
-    pub fn len(&self) -> usize {
-        self.vectors.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.vectors.is_empty()
-    }
-
-    /// Reads a cache saved by [`VectorCache::save`]; a missing or unreadable file is an empty
-    /// cache (it is only a cache: everything in it can be embedded again).
-    pub fn load(path: &Path) -> VectorCache {
-        let Ok(bytes) = std::fs::read(path) else {
-            return VectorCache::default();
-        };
-        parse_cache(&bytes).unwrap_or_default()
-    }
-
-    /// Writes the cache atomically (temporary file, fsync, rename).
-    pub fn save(&self, path: &Path) -> std::io::Result<()> {
-        let mut bytes = Vec::with_capacity(16 + self.vectors.len() * (8 + 4 * self.dim));
-        bytes.extend_from_slice(CACHE_MAGIC);
-        bytes.extend_from_slice(&(self.dim as u64).to_le_bytes());
-        for (key, vector) in &self.vectors {
-            bytes.extend_from_slice(&key.to_le_bytes());
-            vector
-                .iter()
-                .for_each(|v| bytes.extend_from_slice(&v.to_le_bytes()));
-        }
-        super::managed::write_atomically(path, &bytes)
-    }
-}
-
-fn parse_cache(bytes: &[u8]) -> Option<VectorCache> {
-    let rest = bytes.strip_prefix(CACHE_MAGIC.as_slice())?;
-    let (dim, rest) = rest.split_at_checked(8)?;
-    let dim = u64::from_le_bytes(dim.try_into().ok()?) as usize;
-    let record = 8 + 4 * dim;
-    if dim == 0 || rest.len() % record != 0 {
-        return None;
-    }
-    let mut vectors = HashMap::new();
-    for chunk in rest.chunks_exact(record) {
-        let (key, values) = chunk.split_at(8);
-        let key = u64::from_le_bytes(key.try_into().ok()?);
-        let vector = values
-            .chunks_exact(4)
-            .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-            .collect();
-        vectors.insert(key, vector);
-    }
-    Some(VectorCache { dim, vectors })
-}
-
-/// FNV-1a 64: stable across runs and platforms, so a saved cache stays valid.
-fn fnv1a(text: &str) -> u64 {
-    text.bytes().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
-        (hash ^ u64::from(byte)).wrapping_mul(0x0000_0100_0000_01b3)
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn vectors(rows: &[[f32; 2]]) -> Vectors {
-        Vectors {
-            dim: 2,
-            data: rows.iter().flatten().copied().collect(),
-        }
+    fn vectors(dim: usize, rows: &[Vec<f32>]) -> Vectors {
+        let rows: Vec<SparseRow> = rows.iter().map(|r| SparseRow::compact(r)).collect();
+        Vectors::from_rows(dim, rows.iter().map(Some))
     }
 
     #[test]
     fn nearest_rows_come_first_and_hidden_rows_never() {
-        let v = vectors(&[[1.0, 0.0], [0.0, 1.0], [0.6, 0.8], [0.8, 0.6]]);
+        let rows = [[1.0, 0.0], [0.0, 1.0], [0.6, 0.8], [0.8, 0.6]].map(|r| r.to_vec());
+        let v = vectors(2, &rows);
         let top = v.search(&[1.0, 0.0], 2, |n| n != 0);
         let numbers: Vec<usize> = top.iter().map(|(n, _)| *n).collect();
         assert_eq!(numbers, vec![3, 2]);
     }
 
     #[test]
-    fn the_lane_sum_matches_a_plain_sum_and_a_half_zero_query_ranks_as_the_whole() {
-        let row = |seed: usize| -> Vec<f32> {
-            (0..771)
-                .map(|i| (((i * 7 + seed * 13) % 17) as f32 - 8.0) / 10.0)
-                .collect()
-        };
-        let (a, b) = (row(1), row(2));
+    fn the_lane_sum_matches_a_plain_sum() {
+        let a: Vec<f32> = (0..771)
+            .map(|i| ((i * 7 % 17) as f32 - 8.0) / 10.0)
+            .collect();
+        let b: Vec<f32> = (0..771)
+            .map(|i| ((i * 5 % 13) as f32 - 6.0) / 10.0)
+            .collect();
         let plain: f32 = a.iter().zip(&b).map(|(x, y)| x * y).sum();
         assert!((dot(&a, &b) - plain).abs() < 1e-3 * plain.abs().max(1.0));
-
-        let data: Vec<f32> = (0..5).flat_map(row).collect();
-        let v = Vectors { dim: 771, data };
-        let mut query = row(3);
-        query[400..].fill(0.0);
-        assert_eq!(nonzero_span(&query), 0..400);
-        let full: Vec<(usize, f32)> = (0..5).map(|n| (n, v.cosine(n, &query))).collect();
-        for (n, score) in v.search(&query, 5, |_| true) {
-            assert!(
-                (score - full[n].1).abs() < 1e-3,
-                "row {n}: {score} vs {}",
-                full[n].1
-            );
-        }
     }
 
     #[test]
-    fn saved_cache_reads_back() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("vectors.bin");
-        let mut cache = VectorCache {
-            dim: 2,
-            vectors: HashMap::new(),
+    fn a_query_in_one_half_reads_only_the_rows_of_that_half_with_the_same_cosines() {
+        let half = |seed: usize, second: bool| -> Vec<f32> {
+            let values = (0..8).map(|i| (((i * 7 + seed * 13) % 17) as f32 - 8.0) / 10.0);
+            let mut row = vec![0.0; 16];
+            let offset = if second { 8 } else { 0 };
+            row.iter_mut()
+                .skip(offset)
+                .zip(values)
+                .for_each(|(slot, v)| *slot = v);
+            row
         };
-        cache.vectors.insert(fnv1a("a"), vec![0.5, -0.25]);
-        cache.save(&path).unwrap();
-        let again = VectorCache::load(&path);
-        assert_eq!(again.vectors.get(&fnv1a("a")), Some(&vec![0.5, -0.25]));
-        assert!(VectorCache::load(&dir.path().join("missing")).is_empty());
+        let rows: Vec<Vec<f32>> = (0..6).map(|n| half(n, n % 2 == 1)).collect();
+        let v = vectors(16, &rows);
+        assert_eq!(v.lanes.len(), 2);
+        let query = half(9, false);
+        let found = v.search(&query, 10, |_| true);
+        let mut numbers: Vec<usize> = found.iter().map(|(n, _)| *n).collect();
+        numbers.sort();
+        assert_eq!(
+            numbers,
+            vec![0, 2, 4],
+            "rows of the other half have cosine 0"
+        );
+        for (n, cosine) in found {
+            let plain: f32 = rows[n].iter().zip(&query).map(|(x, y)| x * y).sum();
+            assert!((cosine - plain).abs() < 1e-5);
+            assert!((v.cosine(n, &query) - plain).abs() < 1e-5);
+        }
+        assert_eq!(v.cosine(1, &query), 0.0);
+    }
+
+    #[test]
+    fn a_row_expands_back_to_the_vector_it_came_from() {
+        let vector = vec![0.0, 0.5, 0.0, -0.25, 0.0];
+        assert_eq!(SparseRow::compact(&vector).expanded(5), vector);
+        assert_eq!(SparseRow::compact(&[0.0; 3]).expanded(3), vec![0.0; 3]);
     }
 }

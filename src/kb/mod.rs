@@ -18,6 +18,7 @@ mod input;
 pub mod live;
 pub mod loader;
 pub mod managed;
+pub mod vector_cache;
 
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
@@ -26,9 +27,9 @@ use std::sync::Arc;
 use crate::nlu::{Encoder, NluError, Scored};
 
 pub use article::{Article, Passage};
-pub use dense::VectorCache;
 pub use live::LiveKnowledgeBase;
 pub use loader::{Loaded, load_dir};
+pub use vector_cache::VectorCache;
 
 use answerable::{Answerability, Signals};
 use bm25::{Bm25Index, IndexedText};
