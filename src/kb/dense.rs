@@ -162,19 +162,19 @@ impl Vectors {
     }
 }
 
-/// Summed in eight independent lanes: the compiler keeps them in SIMD registers, where one
-/// running sum would force every addition to wait for the previous one.
+/// Summed in eight independent accumulators: the compiler keeps them in SIMD registers, where
+/// one running sum would force every addition to wait for the previous one.
 fn dot(a: &[f32], b: &[f32]) -> f32 {
     let (a_chunks, a_tail) = a.as_chunks::<8>();
     let (b_chunks, b_tail) = b.as_chunks::<8>();
-    let mut lanes = [0.0f32; 8];
+    let mut sums = [0.0f32; 8];
     for (x, y) in a_chunks.iter().zip(b_chunks) {
-        for lane in 0..8 {
-            lanes[lane] += x[lane] * y[lane];
+        for i in 0..8 {
+            sums[i] += x[i] * y[i];
         }
     }
     let tail: f32 = a_tail.iter().zip(b_tail).map(|(x, y)| x * y).sum();
-    lanes.iter().sum::<f32>() + tail
+    sums.iter().sum::<f32>() + tail
 }
 
 /// The index range from the first to the last non-zero component (empty for a zero vector).
@@ -206,7 +206,7 @@ mod tests {
     }
 
     #[test]
-    fn the_lane_sum_matches_a_plain_sum() {
+    fn the_eight_way_sum_matches_a_plain_sum() {
         let a: Vec<f32> = (0..771)
             .map(|i| ((i * 7 % 17) as f32 - 8.0) / 10.0)
             .collect();

@@ -1,9 +1,8 @@
 //! Lexical features: hashed word and character n-grams, so that intents trained on Chinese (which
 //! the English encoder cannot read) and exact phrasings still get a strong signal.
 
-use std::sync::OnceLock;
-
-use jieba_rs::Jieba;
+use tantivy::tokenizer::{TokenStream, Tokenizer};
+use tantivy_jieba::JiebaTokenizer;
 
 /// Number of hash buckets for the sparse features.
 pub const SPARSE_DIM: usize = 1 << 15;
@@ -63,8 +62,7 @@ fn flush_word(word: &mut String, out: &mut Vec<String>) {
 /// Single characters are already tokens; words add what a character bigram across a word
 /// boundary would blur.
 fn chinese_words(text: &str) -> Vec<String> {
-    static JIEBA: OnceLock<Jieba> = OnceLock::new();
-    let jieba = JIEBA.get_or_init(Jieba::new);
+    let mut jieba = segmenter();
     let mut words = Vec::new();
     let mut run = String::new();
     for c in text.chars().chain([' ']) {
@@ -73,17 +71,24 @@ fn chinese_words(text: &str) -> Vec<String> {
             continue;
         }
         if !run.is_empty() {
-            let cut = jieba.cut(&run, false);
-            words.extend(
-                cut.into_iter()
-                    .map(|token| token.word)
-                    .filter(|w| w.chars().count() > 1)
-                    .map(str::to_string),
-            );
+            let mut cut = jieba.token_stream(&run);
+            while let Some(token) = cut.next() {
+                if token.text.chars().count() > 1 {
+                    words.push(token.text.clone());
+                }
+            }
             run.clear();
         }
     }
     words
+}
+
+/// jieba's default cut without HMM, on tantivy-jieba's dictionary: the index's analyzer loads
+/// that one anyway, so the process holds one copy (34 MB) instead of two.
+fn segmenter() -> JiebaTokenizer {
+    let mut tokenizer = JiebaTokenizer::with_search_mode(false);
+    tokenizer.set_hmm(false);
+    tokenizer
 }
 
 /// Word unigrams and bigrams, plus character 3- to 5-grams of each Latin word (robust to typos
@@ -138,6 +143,25 @@ fn char_ngrams(word: &str, add: &mut impl FnMut(&[&str])) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_shared_dictionary_cuts_as_jieba_s_own_default_cut() {
+        let jieba = tantivy_jieba::jieba_rs::Jieba::new();
+        for run in [
+            "我的手机套餐怎么改成便宜一点的",
+            "国际漫游费太贵了",
+            "副卡怎么加",
+            "中",
+        ] {
+            let own: Vec<String> = jieba
+                .cut(run, false)
+                .into_iter()
+                .map(|token| token.word.to_string())
+                .filter(|w| w.chars().count() > 1)
+                .collect();
+            assert_eq!(chinese_words(run), own, "{run}");
+        }
+    }
 
     #[test]
     fn chinese_characters_are_separate_tokens() {
