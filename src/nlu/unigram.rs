@@ -1,13 +1,14 @@
-//! A compact SentencePiece-Unigram tokenizer for multilingual-e5-small's 250,002-piece vocabulary.
+//! A compact SentencePiece-Unigram tokenizer for multilingual-e5-small's vocabulary (120,728 pieces
+//! once models/convert_e5.py has cut it to the scripts the encoder is routed).
 //!
 //! The `tokenizers` crate builds a byte trie of one hash map per node for a Unigram vocabulary:
-//! for this one that is about 280 MB resident, more than the model itself. Here the pieces live
-//! in a single hash map from piece to (id, score), about 25 MB, and each word is segmented by
+//! for the full 250,002 pieces that is about 280 MB resident, more than the model itself. Here the
+//! pieces live in a single hash map from piece to (id, score) (about 25 MB for the full set), and each word is segmented by
 //! the same Viterbi search as `tokenizers`' optimised Unigram encoder (same scores, same
 //! unknown-character penalty, same tie-breaking: shorter pieces first, a candidate replaces the
 //! best path only when strictly better; consecutive unknown characters fused into one `<unk>`).
 //! Normalisation (the precompiled SentencePiece charsmap) and pre-tokenisation (Metaspace) are
-//! `tokenizers`' own, read from the same tokenizer.json. `tests/unigram_tokenizer.rs` checks the
+//! `tokenizers`' own, read from the same tokenizer.json. `tests/it/unigram_tokenizer.rs` checks the
 //! ids against `tokenizers` on every held-out sentence.
 
 use std::collections::HashMap;
