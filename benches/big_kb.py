@@ -1,12 +1,12 @@
 #!/usr/bin/env python3
 """Writes a synthetic knowledge base of N articles (default 10,000) for the memory benchmark.
 
-Usage: big_kb.py OUT_DIR [--articles N]
+Usage: big_kb.py OUT_DIR [--articles N] [--lang en|zh|both]
 
 Each article is a copy of one of kb/en or kb/zh's articles (taken in turn) for a made-up service
 area: the id, the title, every question and every section carry the area's name, so no two
 passages or questions have the same text (the vector cache cannot share them) and the index
-holds N distinct articles, in the sample KB's proportion of English and Chinese.
+holds N distinct articles, in the sample KB's proportion of English and Chinese (or one language).
 """
 
 import argparse
@@ -35,8 +35,10 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("out")
     parser.add_argument("--articles", type=int, default=10_000)
+    parser.add_argument("--lang", choices=["en", "zh", "both"], default="both")
     args = parser.parse_args()
-    sources = sorted((ROOT / "kb" / "en").glob("*.md")) + sorted((ROOT / "kb" / "zh").glob("*.md"))
+    langs = ["en", "zh"] if args.lang == "both" else [args.lang]
+    sources = [path for lang in langs for path in sorted((ROOT / "kb" / lang).glob("*.md"))]
     for index in range(args.articles):
         source = sources[index % len(sources)]
         lang = source.parent.name

@@ -8,6 +8,12 @@
 //! That is half the memory and about a quarter of the work of a full scan; the cosines are the
 //! same, since the components left out are zero.
 //!
+//! Each row is stored as 8-bit integers with one scale (its largest component maps to 127): a
+//! quarter of the memory of `f32` (at 10,000 articles, 58 MB instead of 230 MB for 150,000
+//! rows). The query stays `f32`; a unit vector's 384 components are small and even, so the
+//! cosine moves by about 1e-3 at most, well below the gaps that order the articles
+//! (`kb-eval` reads the same hit@1 either way).
+//!
 //! [`VectorCache`](super::vector_cache::VectorCache) remembers the vector of every passage text
 //! it has seen, so that a rebuild only embeds what changed.
 
@@ -43,11 +49,20 @@ impl SparseRow {
     }
 }
 
-/// Rows that share one span of non-zero components, row-major, `span.len()` wide.
+/// Rows that share one span of non-zero components, row-major, `span.len()` wide: row `i` is
+/// `data[i * width..][..width]` times `scales[i]`.
 struct Lane {
     span: Range<usize>,
     rows: Vec<usize>,
-    data: Vec<f32>,
+    data: Vec<i8>,
+    scales: Vec<f32>,
+}
+
+impl Lane {
+    fn row(&self, place: usize) -> (&[i8], f32) {
+        let width = self.span.len();
+        (&self.data[place * width..(place + 1) * width], self.scales[place])
+    }
 }
 
 /// The passage vectors of a knowledge base, by lane.
@@ -87,13 +102,19 @@ impl Vectors {
                     span,
                     rows: Vec::new(),
                     data: Vec::new(),
+                    scales: Vec::new(),
                 });
                 self.lanes.len() - 1
             }
         };
         let lane_rows = &mut self.lanes[lane];
+        let largest = row.values.iter().fold(0.0f32, |m, v| m.max(v.abs()));
+        let scale = if largest > 0.0 { largest / 127.0 } else { 1.0 };
         lane_rows.rows.push(number);
-        lane_rows.data.extend_from_slice(&row.values);
+        lane_rows
+            .data
+            .extend(row.values.iter().map(|v| (v / scale).round() as i8));
+        lane_rows.scales.push(scale);
         (lane, lane_rows.rows.len() - 1)
     }
 
@@ -114,11 +135,8 @@ impl Vectors {
             return 0.0;
         }
         let lane = &self.lanes[*lane];
-        let width = lane.span.len();
-        dot(
-            &lane.data[place * width..(place + 1) * width],
-            &query[lane.span.clone()],
-        )
+        let (row, scale) = lane.row(*place);
+        dot(row, &query[lane.span.clone()]) * scale
     }
 
     /// The `limit` passages most similar to `query` among those `visible` allows:
@@ -142,14 +160,13 @@ impl Vectors {
             }
             let columns = overlap.start - lane.span.start..overlap.end - lane.span.start;
             let query = &query[overlap];
-            let rows = lane
-                .rows
-                .iter()
-                .zip(lane.data.chunks_exact(lane.span.len()));
-            scored.extend(
-                rows.filter(|(number, _)| visible(**number))
-                    .map(|(number, row)| (*number, dot(&row[columns.clone()], query))),
-            );
+            let rows = lane.rows.iter().enumerate();
+            scored.extend(rows.filter(|(_, number)| visible(**number)).map(
+                |(place, number)| {
+                    let (row, scale) = lane.row(place);
+                    (*number, dot(&row[columns.clone()], query) * scale)
+                },
+            ));
         }
         // Ties go to the lower row, so a truncated search orders them as a full one does.
         let by_score = |a: &(usize, f32), b: &(usize, f32)| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0));
@@ -164,16 +181,16 @@ impl Vectors {
 
 /// Summed in eight independent accumulators: the compiler keeps them in SIMD registers, where
 /// one running sum would force every addition to wait for the previous one.
-fn dot(a: &[f32], b: &[f32]) -> f32 {
+fn dot(a: &[i8], b: &[f32]) -> f32 {
     let (a_chunks, a_tail) = a.as_chunks::<8>();
     let (b_chunks, b_tail) = b.as_chunks::<8>();
     let mut sums = [0.0f32; 8];
     for (x, y) in a_chunks.iter().zip(b_chunks) {
         for i in 0..8 {
-            sums[i] += x[i] * y[i];
+            sums[i] += f32::from(x[i]) * y[i];
         }
     }
-    let tail: f32 = a_tail.iter().zip(b_tail).map(|(x, y)| x * y).sum();
+    let tail: f32 = a_tail.iter().zip(b_tail).map(|(x, y)| f32::from(*x) * y).sum();
     sums.iter().sum::<f32>() + tail
 }
 
@@ -207,13 +224,11 @@ mod tests {
 
     #[test]
     fn the_eight_way_sum_matches_a_plain_sum() {
-        let a: Vec<f32> = (0..771)
-            .map(|i| ((i * 7 % 17) as f32 - 8.0) / 10.0)
-            .collect();
+        let a: Vec<i8> = (0..771).map(|i| (i * 7 % 17) as i8 - 8).collect();
         let b: Vec<f32> = (0..771)
             .map(|i| ((i * 5 % 13) as f32 - 6.0) / 10.0)
             .collect();
-        let plain: f32 = a.iter().zip(&b).map(|(x, y)| x * y).sum();
+        let plain: f32 = a.iter().zip(&b).map(|(x, y)| f32::from(*x) * y).sum();
         assert!((dot(&a, &b) - plain).abs() < 1e-3 * plain.abs().max(1.0));
     }
 
@@ -243,10 +258,28 @@ mod tests {
         );
         for (n, cosine) in found {
             let plain: f32 = rows[n].iter().zip(&query).map(|(x, y)| x * y).sum();
-            assert!((cosine - plain).abs() < 1e-5);
-            assert!((v.cosine(n, &query) - plain).abs() < 1e-5);
+            assert!((cosine - plain).abs() < 0.01, "{cosine} vs {plain}");
+            assert!((v.cosine(n, &query) - plain).abs() < 0.01);
         }
         assert_eq!(v.cosine(1, &query), 0.0);
+    }
+
+    #[test]
+    fn eight_bit_rows_keep_unit_vector_cosines_within_a_thousandth() {
+        let unit = |seed: usize| -> Vec<f32> {
+            let raw: Vec<f32> = (0..384)
+                .map(|i| (((i * 31 + seed * 17) % 101) as f32 - 50.0) / 50.0)
+                .collect();
+            let norm = raw.iter().map(|v| v * v).sum::<f32>().sqrt();
+            raw.iter().map(|v| v / norm).collect()
+        };
+        let rows: Vec<Vec<f32>> = (0..20).map(unit).collect();
+        let v = vectors(384, &rows);
+        let query = unit(99);
+        for (n, row) in rows.iter().enumerate() {
+            let exact: f32 = row.iter().zip(&query).map(|(x, y)| x * y).sum();
+            assert!((v.cosine(n, &query) - exact).abs() < 1e-3);
+        }
     }
 
     #[test]

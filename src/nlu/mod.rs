@@ -22,6 +22,7 @@ use std::sync::{Arc, RwLock};
 
 pub use encoder::{Encoder, EncoderKind, EncoderOptions};
 pub use model::{IntentModel, Prediction, Scored};
+pub use onnx::return_free_memory;
 pub use transformer::TransformerModel;
 
 use head::Features;

@@ -64,6 +64,23 @@ fn keep_large_blocks_unmapped() {
 #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
 fn keep_large_blocks_unmapped() {}
 
+/// Hands the heap's free pages back to the system. After the knowledge base is built, the
+/// embedding batches and the vector cache have been freed in small blocks that glibc otherwise
+/// keeps resident (at 10,000 articles, hundreds of MB).
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+pub fn return_free_memory() {
+    unsafe extern "C" {
+        fn malloc_trim(pad: usize) -> i32;
+    }
+    // SAFETY: malloc_trim only releases memory malloc holds unused; it takes no pointers.
+    unsafe {
+        malloc_trim(0);
+    }
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+pub fn return_free_memory() {}
+
 pub fn require_file(path: &Path, hint: &'static str) -> Result<(), NluError> {
     if path.exists() {
         return Ok(());
