@@ -61,7 +61,10 @@ struct Lane {
 impl Lane {
     fn row(&self, place: usize) -> (&[i8], f32) {
         let width = self.span.len();
-        (&self.data[place * width..(place + 1) * width], self.scales[place])
+        (
+            &self.data[place * width..(place + 1) * width],
+            self.scales[place],
+        )
     }
 }
 
@@ -161,12 +164,13 @@ impl Vectors {
             let columns = overlap.start - lane.span.start..overlap.end - lane.span.start;
             let query = &query[overlap];
             let rows = lane.rows.iter().enumerate();
-            scored.extend(rows.filter(|(_, number)| visible(**number)).map(
-                |(place, number)| {
-                    let (row, scale) = lane.row(place);
-                    (*number, dot(&row[columns.clone()], query) * scale)
-                },
-            ));
+            scored.extend(
+                rows.filter(|(_, number)| visible(**number))
+                    .map(|(place, number)| {
+                        let (row, scale) = lane.row(place);
+                        (*number, dot(&row[columns.clone()], query) * scale)
+                    }),
+            );
         }
         // Ties go to the lower row, so a truncated search orders them as a full one does.
         let by_score = |a: &(usize, f32), b: &(usize, f32)| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0));
@@ -190,7 +194,11 @@ fn dot(a: &[i8], b: &[f32]) -> f32 {
             sums[i] += f32::from(x[i]) * y[i];
         }
     }
-    let tail: f32 = a_tail.iter().zip(b_tail).map(|(x, y)| f32::from(*x) * y).sum();
+    let tail: f32 = a_tail
+        .iter()
+        .zip(b_tail)
+        .map(|(x, y)| f32::from(*x) * y)
+        .sum();
     sums.iter().sum::<f32>() + tail
 }
 
