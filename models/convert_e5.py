@@ -25,7 +25,6 @@ The caller mean-pools, L2-normalises and prefixes every text with "query: ".
 """
 
 import json
-
 import struct
 import sys
 from pathlib import Path

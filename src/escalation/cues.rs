@@ -95,7 +95,8 @@ const ENGLISH: [&[&str]; 10] = [
       "unless", "or else", "or i'm", "or i will", "tomorrow unless"],
     // contempt ("joke" only as a verdict: "tell me a joke" is small talk)
     &["what a joke", "is a joke", "are a joke", "total joke", "complete joke", "absolute joke",
-      "joke of a", "bad joke", "you're joking", "are you joking", "kidding me", "clown", "clowns", "incompetent", "pathetic", "useless", "idiots", "idiot",
+      "joke of a", "bad joke", "you're joking", "are you joking", "kidding me", "clown",
+      "clowns", "incompetent", "pathetic", "useless", "idiots", "idiot",
       "stupid", "morons", "amateurs", "crooks", "rip off", "rip-off", "ripoff", "garbage",
       "rubbish", "trash", "shambles", "disgrace", "disgraceful", "laughable", "brick wall",
       "waste of space", "shame on you", "con artists", "cowboys", "bunch of", "you people",

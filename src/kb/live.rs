@@ -91,13 +91,10 @@ impl LiveKnowledgeBase {
         encoder: Arc<Encoder>,
     ) -> Result<(LiveKnowledgeBase, ReindexReport), KbError> {
         let vectors_path = managed::vectors_path(data_dir);
-        let mut cache = VectorCache::load(&vectors_path);
         let started = Instant::now();
         let loaded = load(kb_dir, managed)?;
-        let kb = KnowledgeBase::build_cached(loaded.articles, Arc::clone(&encoder), &mut cache)?;
-        save_cache(&vectors_path, &cache);
-        drop(cache);
-        crate::nlu::return_free_memory();
+        let upkeep = CacheUpkeep::Save;
+        let kb = build_with_saved_cache(&vectors_path, &encoder, loaded.articles, upkeep)?;
         let report = report(&kb, &loaded.rejected, started);
         let live = LiveKnowledgeBase {
             current: RwLock::new(Arc::new(kb)),
@@ -142,9 +139,7 @@ impl LiveKnowledgeBase {
         let started = Instant::now();
         let loaded = load(&self.kb_dir, managed)?;
         let texts = passage_texts(&loaded.articles);
-        let (kb, mut cache) = self.build(loaded.articles)?;
-        cache.retain(&texts);
-        save_cache(&self.vectors_path, &cache);
+        let kb = self.build(loaded.articles, CacheUpkeep::SaveOnly(&texts))?;
         let report = report(&kb, &loaded.rejected, started);
         self.swap(kb, |sources| *sources = loaded.sources);
         Ok(report)
@@ -178,8 +173,7 @@ impl LiveKnowledgeBase {
             .cloned()
             .collect();
         articles.push(article.clone());
-        let (kb, cache) = self.build(articles)?;
-        save_cache(&self.vectors_path, &cache);
+        let kb = self.build(articles, CacheUpkeep::Save)?;
         Ok(Edit {
             kb,
             id: article.id.clone(),
@@ -205,7 +199,7 @@ impl LiveKnowledgeBase {
             .filter(|a| a.id != id)
             .cloned()
             .collect();
-        let (kb, _) = self.build(articles)?;
+        let kb = self.build(articles, CacheUpkeep::Leave)?;
         Ok(Edit {
             kb,
             id: id.to_string(),
@@ -238,12 +232,8 @@ impl LiveKnowledgeBase {
         }
     }
 
-    /// Builds an index over `articles`, embedding only what the saved cache lacks; returns the
-    /// cache too, for the caller to save.
-    fn build(&self, articles: Vec<Article>) -> Result<(KnowledgeBase, VectorCache), KbError> {
-        let mut cache = VectorCache::load(&self.vectors_path);
-        let kb = KnowledgeBase::build_cached(articles, Arc::clone(&self.encoder), &mut cache)?;
-        Ok((kb, cache))
+    fn build(&self, articles: Vec<Article>, upkeep: CacheUpkeep) -> Result<KnowledgeBase, KbError> {
+        build_with_saved_cache(&self.vectors_path, &self.encoder, articles, upkeep)
     }
 
     /// Swaps in a new index and updates the source map to match it.
@@ -277,6 +267,38 @@ fn passage_texts(articles: &[Article]) -> Vec<String> {
             passages.chain(article_texts(a))
         })
         .collect()
+}
+
+/// What a build does with the vector cache it read: nothing (a delete adds no vector), save it,
+/// or save only the vectors of these texts (a reindex drops what left the knowledge base).
+enum CacheUpkeep<'a> {
+    Leave,
+    Save,
+    SaveOnly(&'a [String]),
+}
+
+/// Builds an index over `articles`, embedding only what the cache saved at `vectors_path` lacks,
+/// keeps the cache as `upkeep` says, then frees it and hands the memory back: the index holds
+/// the vectors it serves, and the cache in memory would be a second, larger copy.
+fn build_with_saved_cache(
+    vectors_path: &Path,
+    encoder: &Arc<Encoder>,
+    articles: Vec<Article>,
+    upkeep: CacheUpkeep,
+) -> Result<KnowledgeBase, KbError> {
+    let mut cache = VectorCache::load(vectors_path);
+    let kb = KnowledgeBase::build_cached(articles, Arc::clone(encoder), &mut cache)?;
+    match upkeep {
+        CacheUpkeep::Leave => {}
+        CacheUpkeep::Save => save_cache(vectors_path, &cache),
+        CacheUpkeep::SaveOnly(texts) => {
+            cache.retain(texts);
+            save_cache(vectors_path, &cache);
+        }
+    }
+    drop(cache);
+    crate::nlu::return_free_memory();
+    Ok(kb)
 }
 
 /// The vector cache only saves work; failing to write it is logged, not fatal.
