@@ -51,6 +51,7 @@ pub struct ServerSettings {
     pub host: String,
     pub port: u16,
     pub workers: usize,
+    pub blocking_threads: usize,
     pub max_body_bytes: usize,
     pub shutdown_seconds: u64,
 }

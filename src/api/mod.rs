@@ -228,6 +228,7 @@ pub fn server(
             .wrap(actix_web::middleware::from_fn(metrics::record))
     })
     .workers(settings.server.workers.max(1))
+    .worker_max_blocking_threads(settings.server.blocking_threads.max(1))
     .listen(listener)?
     .run();
     Ok(server)

@@ -4,10 +4,13 @@
 //! takes every job already queued (and, if `max_wait` is set, whatever arrives within it) up to
 //! `max_batch` texts, runs them as one padded batch and hands each caller its vectors.
 //!
-//! Callers block on a channel, so they must be blocking-pool threads (the CPU gate's), never an
-//! async worker. Dropping the [`Batcher`] closes the queue and its threads finish.
+//! [`Batcher::embed`] blocks on a channel, so its callers must be blocking-pool threads, never an
+//! async worker; [`Batcher::embed_async`] is awaited instead and holds no thread while it waits
+//! (the message path: a blocking thread parked on the encoder cost two context switches per
+//! message and one more thread in the pool). Dropping the [`Batcher`] closes the queue and its
+//! threads finish.
 
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError, SyncSender, TryRecvError};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, SyncSender, TryRecvError, TrySendError};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -27,9 +30,31 @@ type Vectors = Vec<Vec<f32>>;
 /// Runs one batch on session `slot`: the texts' vectors, in order.
 pub type RunBatch = dyn Fn(usize, &[&str]) -> Result<Vectors, NluError> + Send + Sync;
 
+type Answer = Result<Vectors, NluError>;
+
 struct Job {
     texts: Vec<String>,
-    reply: SyncSender<Result<Vectors, NluError>>,
+    reply: Reply,
+}
+
+/// Where a job's vectors go: a thread blocked on a channel, or an awaiting task.
+enum Reply {
+    Blocking(SyncSender<Answer>),
+    Async(tokio::sync::oneshot::Sender<Answer>),
+}
+
+impl Reply {
+    /// A caller that has gone away (a dropped request) simply does not get its vectors.
+    fn send(self, answer: Answer) {
+        match self {
+            Reply::Blocking(sender) => {
+                let _ = sender.send(answer);
+            }
+            Reply::Async(sender) => {
+                let _ = sender.send(answer);
+            }
+        }
+    }
 }
 
 pub struct Batcher {
@@ -59,21 +84,44 @@ impl Batcher {
     /// Embeds `texts` as part of the next batch; blocks until its vectors are ready.
     pub fn embed(&self, texts: &[&str]) -> Result<Vectors, NluError> {
         let (reply, answer) = mpsc::sync_channel(1);
-        let job = Job {
-            texts: texts.iter().map(|t| (*t).to_string()).collect(),
-            reply,
-        };
+        self.sender()?
+            .send(job(texts, Reply::Blocking(reply)))
+            .map_err(|_| stopped())?;
+        answer.recv().map_err(|_| stopped())?
+    }
+
+    /// Embeds `texts` as part of the next batch without holding a thread while it waits. The
+    /// queue is bounded; callers are admitted by the CPU gate first, so it is never full in
+    /// practice, and a full queue is refused rather than waited on.
+    pub async fn embed_async(&self, texts: &[&str]) -> Result<Vectors, NluError> {
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        self.sender()?
+            .try_send(job(texts, Reply::Async(reply)))
+            .map_err(|e| match e {
+                TrySendError::Full(_) => NluError::Inference("the encoder queue is full".into()),
+                TrySendError::Disconnected(_) => stopped(),
+            })?;
+        answer.await.map_err(|_| stopped())?
+    }
+
+    fn sender(&self) -> Result<SyncSender<Job>, NluError> {
         let sender = match self.queue.lock() {
             Ok(guard) => guard.clone(),
             Err(poisoned) => poisoned.into_inner().clone(),
         };
-        let stopped = || NluError::Inference("the encoder threads have stopped".into());
-        sender
-            .ok_or_else(stopped)?
-            .send(job)
-            .map_err(|_| stopped())?;
-        answer.recv().map_err(|_| stopped())?
+        sender.ok_or_else(stopped)
     }
+}
+
+fn job(texts: &[&str], reply: Reply) -> Job {
+    Job {
+        texts: texts.iter().map(|t| (*t).to_string()).collect(),
+        reply,
+    }
+}
+
+fn stopped() -> NluError {
+    NluError::Inference("the encoder threads have stopped".into())
 }
 
 impl Drop for Batcher {
@@ -101,13 +149,13 @@ fn serve(slot: usize, receiver: &Mutex<Receiver<Job>>, options: BatchOptions, ru
             Ok(mut vectors) => {
                 for job in jobs.into_iter().rev() {
                     let mine = vectors.split_off(vectors.len().saturating_sub(job.texts.len()));
-                    let _ = job.reply.send(Ok(mine));
+                    job.reply.send(Ok(mine));
                 }
             }
             Err(e) => {
                 let message = e.to_string();
                 for job in jobs {
-                    let _ = job.reply.send(Err(NluError::Inference(message.clone())));
+                    job.reply.send(Err(NluError::Inference(message.clone())));
                 }
             }
         }
@@ -186,6 +234,31 @@ mod tests {
             "16 callers ran in {} batches",
             sizes.len()
         );
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn awaiting_callers_share_batches_on_one_async_thread() {
+        let sizes = Arc::new(Mutex::new(Vec::new()));
+        let options = BatchOptions {
+            max_batch: 64,
+            max_wait: Duration::from_millis(2),
+        };
+        let batcher = Arc::new(Batcher::start(1, options, lengths(Arc::clone(&sizes))));
+        let mut calls = tokio::task::JoinSet::new();
+        for n in 1..=16 {
+            let batcher = Arc::clone(&batcher);
+            calls.spawn(async move {
+                let got = batcher.embed_async(&["x".repeat(n).as_str()]).await;
+                (n, got)
+            });
+        }
+        while let Some(joined) = calls.join_next().await {
+            let (n, got) = joined.unwrap();
+            assert_eq!(got.unwrap(), vec![vec![n as f32]]);
+        }
+        // Had a caller blocked this runtime's only thread, each would have run alone.
+        let sizes = sizes.lock().unwrap();
+        assert!(sizes.len() < 16, "16 awaits ran in {} batches", sizes.len());
     }
 
     #[test]

@@ -194,6 +194,29 @@ impl Encoder {
         Ok(out)
     }
 
+    /// One text's vector through the micro-batching queue, awaited without holding a thread;
+    /// `None` when its lane does not batch (the caller embeds it on a blocking thread with
+    /// [`Encoder::embed`]). Same vector, to the last bit, as [`Encoder::embed`] of that text.
+    pub async fn embed_queued(&self, text: &str) -> Result<Option<Vec<f32>>, NluError> {
+        if let Some(vector) = self.cache.get(text) {
+            return Ok(Some(vector));
+        }
+        let Some(lane) = self.lane_for(text) else {
+            return Ok(None);
+        };
+        let Some(batcher) = &lane.batcher else {
+            return Ok(None);
+        };
+        let vector = batcher
+            .embed_async(&[text])
+            .await?
+            .pop()
+            .unwrap_or_default();
+        let vector = self.place(lane, vector);
+        self.cache.put(text, &vector);
+        Ok(Some(vector))
+    }
+
     /// `cosine` (of `query` with a passage) on MiniLM's scale: e5's is rescaled (see
     /// [`E5_COSINE_FLOOR`]); ranks are unchanged.
     pub fn comparable_cosine(&self, query: &[f32], cosine: f32) -> f32 {

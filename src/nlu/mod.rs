@@ -140,6 +140,16 @@ impl Classifier {
     /// knowledge-base search reuses it instead of running the encoder a second time).
     pub fn classify_embedded(&self, text: &str) -> Result<(Prediction, Vec<f32>), NluError> {
         let dense = self.encoder.embed(&[text])?.pop().unwrap_or_default();
+        self.classify_with(text, dense)
+    }
+
+    /// The prediction for `text` whose embedding `dense` the shared encoder already made
+    /// ([`Encoder::embed_queued`]); returns the embedding with it.
+    pub fn classify_with(
+        &self,
+        text: &str,
+        dense: Vec<f32>,
+    ) -> Result<(Prediction, Vec<f32>), NluError> {
         match self.model().as_ref() {
             IntentBackend::Transformer(model) => Ok((model.predict(text)?, dense)),
             IntentBackend::Head(model) => {

@@ -44,9 +44,11 @@ fn runtime(library: &Path) -> Result<&'static ort::environment::Environment, Nlu
 /// MiniLM int8, 2 sessions: 535 MB resident after start-up, 153 MB with the fixed threshold).
 ///
 /// The number of arenas is capped too: glibc gives threads up to 8 per core, each growing in
-/// 64 MB heaps, and the blocking pool runs many threads (store reads, CPU jobs). After ten
-/// minutes at 256 clients the server held 1.7 GB in such arenas, mostly freed blocks of long
-/// queue scans (BENCHMARKS.md, the store soak).
+/// 64 MB heaps. When the blocking pool ran hundreds of threads, ten minutes at 256 clients left
+/// 1.7 GB in such arenas (BENCHMARKS.md, the store soak), so they were capped at 2; with the pool
+/// now capped (`server.blocking_threads`) 2 arenas were the bottleneck instead: threads queued
+/// on their locks (futex waits in the profile), and 8 gave 5-7% more messages per second at 16
+/// clients for the same resident memory (issue 12).
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 fn keep_large_blocks_unmapped() {
     const M_MMAP_THRESHOLD: i32 = -3;
@@ -57,7 +59,7 @@ fn keep_large_blocks_unmapped() {
     // SAFETY: mallopt only changes a malloc tuning parameter; any value is valid to pass.
     unsafe {
         mallopt(M_MMAP_THRESHOLD, 128 * 1024);
-        mallopt(M_ARENA_MAX, 2);
+        mallopt(M_ARENA_MAX, 8);
     }
 }
 
@@ -131,35 +133,50 @@ enum TextTokenizer {
 impl TextTokenizer {
     /// Token ids and attention mask of `texts`, padded to the longest: (ids, mask, seq).
     fn encode_batch(&self, texts: &[&str]) -> Result<(Vec<i64>, Vec<i64>, usize), NluError> {
+        let rows = match self {
+            TextTokenizer::Full(tokenizer) => full_rows(tokenizer, texts)?,
+            TextTokenizer::Unigram(tokenizer) => texts
+                .iter()
+                .map(|t| {
+                    let ids = tokenizer.encode(t, MAX_TOKENS)?;
+                    let mask = vec![1; ids.len()];
+                    Ok((ids, mask))
+                })
+                .collect::<Result<_, NluError>>()?,
+        };
+        let seq = rows.iter().map(|(ids, _)| ids.len()).max().unwrap_or(0);
         let (mut ids, mut mask) = (Vec::new(), Vec::new());
-        match self {
-            TextTokenizer::Full(tokenizer) => {
-                let encodings = tokenizer
-                    .encode_batch(texts.to_vec(), true)
-                    .map_err(|e| NluError::Inference(e.to_string()))?;
-                for encoding in &encodings {
-                    ids.extend(encoding.get_ids().iter().map(|&v| i64::from(v)));
-                    mask.extend(encoding.get_attention_mask().iter().map(|&v| i64::from(v)));
-                }
-            }
-            TextTokenizer::Unigram(tokenizer) => {
-                let rows: Vec<Vec<u32>> = texts
-                    .iter()
-                    .map(|t| tokenizer.encode(t, MAX_TOKENS))
-                    .collect::<Result<_, _>>()?;
-                let seq = rows.iter().map(Vec::len).max().unwrap_or(0);
-                for row in &rows {
-                    ids.extend(row.iter().map(|&v| i64::from(v)));
-                    mask.extend(std::iter::repeat_n(1, row.len()));
-                    // Padding is masked out (attention and pooling), so its id does not matter.
-                    ids.extend(std::iter::repeat_n(0, seq - row.len()));
-                    mask.extend(std::iter::repeat_n(0, seq - row.len()));
-                }
-            }
+        for (row_ids, row_mask) in &rows {
+            ids.extend(row_ids.iter().map(|&v| i64::from(v)));
+            mask.extend(row_mask.iter().map(|&v| i64::from(v)));
+            // Padding is masked out (attention and pooling), so its id does not matter.
+            ids.extend(std::iter::repeat_n(0, seq - row_ids.len()));
+            mask.extend(std::iter::repeat_n(0, seq - row_ids.len()));
         }
-        let seq = ids.len().checked_div(texts.len()).unwrap_or(0);
         Ok((ids, mask, seq))
     }
+}
+
+/// Batches at least this large are tokenized on `tokenizers`' own thread pool (building the KB's
+/// vectors). A message batch is a few short texts: handing it to that pool cost more than the
+/// tokenizing (two pool threads woken per batch, ~4 context switches per message at 16 clients).
+const PARALLEL_TOKENIZING_FROM: usize = 64;
+
+/// One text's token ids and attention mask, unpadded.
+type TokenRow = (Vec<u32>, Vec<u32>);
+
+/// Each text's ids and attention mask, unpadded.
+fn full_rows(tokenizer: &Tokenizer, texts: &[&str]) -> Result<Vec<TokenRow>, NluError> {
+    let encodings = if texts.len() >= PARALLEL_TOKENIZING_FROM {
+        tokenizer.encode_batch(texts.to_vec(), true)
+    } else {
+        texts.iter().map(|t| tokenizer.encode(*t, true)).collect()
+    };
+    let encodings = encodings.map_err(|e| NluError::Inference(e.to_string()))?;
+    Ok(encodings
+        .into_iter()
+        .map(|e| (e.get_ids().to_vec(), e.get_attention_mask().to_vec()))
+        .collect())
 }
 
 pub struct TextModel {

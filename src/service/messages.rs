@@ -221,8 +221,9 @@ impl Switchboard {
         Ok(trimmed)
     }
 
-    /// Classifies, judges and, when the plan calls for it, searches: on the blocking pool, behind
-    /// the gate. A sensitive situation, a rule that fired before the classifier (`forced`), a
+    /// Classifies, judges and, when the plan calls for it, searches: admitted by the CPU gate, the
+    /// message embedded through the encoder's queue (awaited, no thread held), then the rest on
+    /// the blocking pool. A sensitive situation, a rule that fired before the classifier (`forced`), a
     /// request for a person, then anger decide the plan; the prediction is still made, so agents
     /// see the intent.
     async fn understand(
@@ -241,10 +242,15 @@ impl Switchboard {
         let settings = Arc::clone(&self.dialogue);
         let metrics = Arc::clone(&self.metrics);
         let judge = Arc::clone(&self.judge);
+        let admission = self.cpu.admit()?;
+        let classify_started = Instant::now();
+        let queued = shared.encoder().embed_queued(&text).await?;
         let job = move || -> Result<Understanding, ServiceError> {
-            let classify_started = Instant::now();
             let classifier = models.classifier_for(&shared, model_dir.as_deref())?;
-            let (prediction, embedding) = classifier.classify_embedded(&text)?;
+            let (prediction, embedding) = match queued {
+                Some(dense) => classifier.classify_with(&text, dense)?,
+                None => classifier.classify_embedded(&text)?,
+            };
             metrics.observe_stage(Stage::Classify, classify_started.elapsed().as_secs_f64());
             let (plan, held_back) = dialogue::decide(
                 &judge,
@@ -282,7 +288,7 @@ impl Switchboard {
                 held_back,
             })
         };
-        self.cpu.run(job).await?
+        admission.run(job).await?
     }
 
     /// Stores a turn the bot handled itself (answer, clarification, small talk), closing the
