@@ -108,7 +108,6 @@ mod tests {
         assert_eq!(second.await.expect("task"), Ok(2));
     }
 
-    /// Waits until the gate has `free` admission tickets left (the spawned callers got theirs).
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn an_admission_holds_its_place_while_the_caller_awaits_other_work() {
         let gate = CpuGate::new(1, 1);
@@ -121,6 +120,7 @@ mod tests {
         assert_eq!(third.run(|| 3).await, Ok(3));
     }
 
+    /// Waits until the gate has `free` admission tickets left (the spawned callers got theirs).
     async fn admitted_until(gate: &CpuGate, free: usize) {
         while gate.admitted.available_permits() != free {
             tokio::time::sleep(Duration::from_millis(1)).await;

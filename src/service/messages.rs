@@ -223,9 +223,9 @@ impl Switchboard {
 
     /// Classifies, judges and, when the plan calls for it, searches: admitted by the CPU gate, the
     /// message embedded through the encoder's queue (awaited, no thread held), then the rest on
-    /// the blocking pool. A sensitive situation, a rule that fired before the classifier (`forced`), a
-    /// request for a person, then anger decide the plan; the prediction is still made, so agents
-    /// see the intent.
+    /// the blocking pool. A sensitive situation, a rule that fired before the classifier
+    /// (`forced`), a request for a person, then anger decide the plan; the prediction is still
+    /// made, so agents see the intent.
     async fn understand(
         &self,
         text: String,
