@@ -23,7 +23,7 @@ pub struct Assessment {
     /// The queue priority anger gets (`priority_negative_sentiment`).
     pub anger_priority: u8,
     /// The anger is mild: the scorer alone, less than `mild_anger_margin` above its threshold,
-    /// the lexicon silent ("this is getting old"). See [`Assessment::verdict`].
+    /// no negative word in the lexicon ("this is getting old"). See [`Assessment::verdict`].
     pub anger_mild: bool,
 }
 
@@ -77,6 +77,12 @@ impl Assessment {
             None => Verdict::Keep,
         }
     }
+}
+
+/// Anger the scorer alone puts less than `margin` above its `threshold`, with no negative word
+/// in the lexicon: any such word ("愤怒", "useless") makes a borderline score a real one.
+fn is_mild(lexicon: f32, anger: f32, threshold: f32, margin: f32) -> bool {
+    lexicon >= 0.0 && anger < threshold + margin
 }
 
 pub struct Judge {
@@ -154,10 +160,9 @@ impl Judge {
             priority: 0,
         });
         let angry_words = feeling.score <= self.lexicon_threshold;
-        let anger_mild = !angry_words
-            && scores
-                .as_ref()
-                .is_some_and(|s| s.0[ANGER] < self.thresholds[ANGER][lang] + self.mild_margin);
+        let anger_mild = scores.as_ref().is_some_and(|s| {
+            is_mild(feeling.score, s.0[ANGER], self.thresholds[ANGER][lang], self.mild_margin)
+        });
         let anger = match fired(ANGER) {
             Some(scores) => {
                 let mut evidence = self.evidence(scores, ANGER, lang, &found);
@@ -275,6 +280,15 @@ mod tests {
             Assessment::default().verdict(None, None, true),
             Verdict::Keep
         );
+    }
+
+    #[test]
+    fn borderline_anger_is_mild_only_while_the_lexicon_finds_no_negative_word() {
+        assert!(is_mild(0.0, 0.44, 0.40, 0.08), "scorer alone, just above");
+        assert!(is_mild(1.0, 0.44, 0.40, 0.08), "a positive word does not count");
+        assert!(!is_mild(-4.0, 0.44, 0.40, 0.08), "'我很愤怒' is angry however it scores");
+        assert!(!is_mild(0.0, 0.60, 0.40, 0.08), "well above the threshold");
+        assert!(!is_mild(0.0, 0.44, 0.40, 0.0), "margin 0: never mild");
     }
 
     #[test]
