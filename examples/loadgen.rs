@@ -57,6 +57,8 @@ struct Tally {
     latencies: Vec<f64>,
     errors: BTreeMap<String, usize>,
     actions: BTreeMap<String, usize>,
+    /// Latencies of each reply action, to see which path makes the tail.
+    by_action: BTreeMap<String, Vec<f64>>,
 }
 
 impl Target {
@@ -132,6 +134,7 @@ async fn client(
                 if recording {
                     tally.latencies.push(ms);
                     *tally.actions.entry(action.clone()).or_default() += 1;
+                    tally.by_action.entry(action.clone()).or_default().push(ms);
                 }
                 if (action == "escalated" || action == "queued")
                     && let Ok(id) = target.new_conversation().await
@@ -199,8 +202,20 @@ async fn point(args: &Args, target: &Arc<Target>, texts: &Arc<Vec<String>>, clie
             .actions
             .into_iter()
             .for_each(|(k, v)| *all.actions.entry(k).or_default() += v);
+        tally
+            .by_action
+            .into_iter()
+            .for_each(|(k, v)| all.by_action.entry(k).or_default().extend(v));
     }
     all.latencies.sort_by(f64::total_cmp);
+    let p99_by_action: BTreeMap<&String, f64> = all
+        .by_action
+        .iter_mut()
+        .map(|(action, latencies)| {
+            latencies.sort_by(f64::total_cmp);
+            (action, percentile(latencies, 0.99))
+        })
+        .collect();
     let (rss, peak) = args.pid.map_or((0.0, 0.0), memory);
     let line = serde_json::json!({
         "label": args.label,
@@ -213,6 +228,7 @@ async fn point(args: &Args, target: &Arc<Target>, texts: &Arc<Vec<String>>, clie
         "errors": all.errors.values().sum::<usize>(),
         "error_kinds": all.errors,
         "actions": all.actions,
+        "p99_ms_by_action": p99_by_action,
         "rss_mb": rss,
         "peak_rss_mb": peak,
     });
