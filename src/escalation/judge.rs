@@ -161,7 +161,12 @@ impl Judge {
         });
         let angry_words = feeling.score <= self.lexicon_threshold;
         let anger_mild = scores.as_ref().is_some_and(|s| {
-            is_mild(feeling.score, s.0[ANGER], self.thresholds[ANGER][lang], self.mild_margin)
+            is_mild(
+                feeling.score,
+                s.0[ANGER],
+                self.thresholds[ANGER][lang],
+                self.mild_margin,
+            )
         });
         let anger = match fired(ANGER) {
             Some(scores) => {
@@ -285,8 +290,14 @@ mod tests {
     #[test]
     fn borderline_anger_is_mild_only_while_the_lexicon_finds_no_negative_word() {
         assert!(is_mild(0.0, 0.44, 0.40, 0.08), "scorer alone, just above");
-        assert!(is_mild(1.0, 0.44, 0.40, 0.08), "a positive word does not count");
-        assert!(!is_mild(-4.0, 0.44, 0.40, 0.08), "'我很愤怒' is angry however it scores");
+        assert!(
+            is_mild(1.0, 0.44, 0.40, 0.08),
+            "a positive word does not count"
+        );
+        assert!(
+            !is_mild(-4.0, 0.44, 0.40, 0.08),
+            "'我很愤怒' is angry however it scores"
+        );
         assert!(!is_mild(0.0, 0.60, 0.40, 0.08), "well above the threshold");
         assert!(!is_mild(0.0, 0.44, 0.40, 0.0), "margin 0: never mild");
     }
