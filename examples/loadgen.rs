@@ -56,8 +56,7 @@ struct Target {
 struct Tally {
     latencies: Vec<f64>,
     errors: BTreeMap<String, usize>,
-    actions: BTreeMap<String, usize>,
-    /// Latencies of each reply action, to see which path makes the tail.
+    /// Latencies of each reply action: their counts, and which path makes the tail.
     by_action: BTreeMap<String, Vec<f64>>,
 }
 
@@ -133,7 +132,6 @@ async fn client(
             Ok((ms, action)) => {
                 if recording {
                     tally.latencies.push(ms);
-                    *tally.actions.entry(action.clone()).or_default() += 1;
                     tally.by_action.entry(action.clone()).or_default().push(ms);
                 }
                 if (action == "escalated" || action == "queued")
@@ -199,22 +197,20 @@ async fn point(args: &Args, target: &Arc<Target>, texts: &Arc<Vec<String>>, clie
             .into_iter()
             .for_each(|(k, v)| *all.errors.entry(k).or_default() += v);
         tally
-            .actions
-            .into_iter()
-            .for_each(|(k, v)| *all.actions.entry(k).or_default() += v);
-        tally
             .by_action
             .into_iter()
             .for_each(|(k, v)| all.by_action.entry(k).or_default().extend(v));
     }
     all.latencies.sort_by(f64::total_cmp);
+    for latencies in all.by_action.values_mut() {
+        latencies.sort_by(f64::total_cmp);
+    }
+    let actions: BTreeMap<&String, usize> =
+        all.by_action.iter().map(|(a, l)| (a, l.len())).collect();
     let p99_by_action: BTreeMap<&String, f64> = all
         .by_action
-        .iter_mut()
-        .map(|(action, latencies)| {
-            latencies.sort_by(f64::total_cmp);
-            (action, percentile(latencies, 0.99))
-        })
+        .iter()
+        .map(|(action, latencies)| (action, percentile(latencies, 0.99)))
         .collect();
     let (rss, peak) = args.pid.map_or((0.0, 0.0), memory);
     let line = serde_json::json!({
@@ -227,7 +223,7 @@ async fn point(args: &Args, target: &Arc<Target>, texts: &Arc<Vec<String>>, clie
         "p99_ms": percentile(&all.latencies, 0.99),
         "errors": all.errors.values().sum::<usize>(),
         "error_kinds": all.errors,
-        "actions": all.actions,
+        "actions": actions,
         "p99_ms_by_action": p99_by_action,
         "rss_mb": rss,
         "peak_rss_mb": peak,
