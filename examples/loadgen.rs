@@ -54,9 +54,9 @@ struct Target {
 /// What one client saw during a point.
 #[derive(Default)]
 struct Tally {
-    latencies: Vec<f64>,
     errors: BTreeMap<String, usize>,
-    /// Latencies of each reply action: their counts, and which path makes the tail.
+    /// Latencies of each reply action: all of them together, their counts, and which path makes
+    /// the tail.
     by_action: BTreeMap<String, Vec<f64>>,
 }
 
@@ -131,7 +131,6 @@ async fn client(
         match result {
             Ok((ms, action)) => {
                 if recording {
-                    tally.latencies.push(ms);
                     tally.by_action.entry(action.clone()).or_default().push(ms);
                 }
                 if (action == "escalated" || action == "queued")
@@ -191,7 +190,6 @@ async fn point(args: &Args, target: &Arc<Target>, texts: &Arc<Vec<String>>, clie
     let mut all = Tally::default();
     for worker in workers {
         let Ok(tally) = worker.await else { continue };
-        all.latencies.extend(tally.latencies);
         tally
             .errors
             .into_iter()
@@ -201,9 +199,10 @@ async fn point(args: &Args, target: &Arc<Target>, texts: &Arc<Vec<String>>, clie
             .into_iter()
             .for_each(|(k, v)| all.by_action.entry(k).or_default().extend(v));
     }
-    all.latencies.sort_by(f64::total_cmp);
-    for latencies in all.by_action.values_mut() {
-        latencies.sort_by(f64::total_cmp);
+    let mut latencies: Vec<f64> = all.by_action.values().flatten().copied().collect();
+    latencies.sort_by(f64::total_cmp);
+    for of_action in all.by_action.values_mut() {
+        of_action.sort_by(f64::total_cmp);
     }
     let actions: BTreeMap<&String, usize> =
         all.by_action.iter().map(|(a, l)| (a, l.len())).collect();
@@ -217,10 +216,10 @@ async fn point(args: &Args, target: &Arc<Target>, texts: &Arc<Vec<String>>, clie
         "label": args.label,
         "clients": clients,
         "seconds": seconds,
-        "ok": all.latencies.len(),
-        "msgs_per_s": all.latencies.len() as f64 / seconds,
-        "p50_ms": percentile(&all.latencies, 0.50),
-        "p99_ms": percentile(&all.latencies, 0.99),
+        "ok": latencies.len(),
+        "msgs_per_s": latencies.len() as f64 / seconds,
+        "p50_ms": percentile(&latencies, 0.50),
+        "p99_ms": percentile(&latencies, 0.99),
         "errors": all.errors.values().sum::<usize>(),
         "error_kinds": all.errors,
         "actions": actions,
