@@ -158,6 +158,10 @@ impl Desk {
     }
 }
 
+/// Queues up to this long are turned into items on the async worker; a longer one (a desk
+/// offline overnight) is CPU work for the blocking pool.
+const INLINE_QUEUE: usize = 256;
+
 impl Switchboard {
     /// The tenant's queue, with every change committed before this call.
     pub async fn queue(&self, tenant: &str) -> Result<Arc<QueueView>, ServiceError> {
@@ -173,10 +177,16 @@ impl Switchboard {
             if ticket.latest.is_none() {
                 // Stored before headers kept `latest`: its timeline has the facts.
                 let events = self.store.events_after(ticket.id, None).await?;
-                ticket.latest = Some(Latest::of(&events));
+                Arc::make_mut(ticket).latest = Some(Latest::of(&events));
             }
         }
-        let items = queue_items(&queued, now_ms());
+        let items = if queued.len() <= INLINE_QUEUE {
+            queue_items(&queued, now_ms())
+        } else {
+            tokio::task::spawn_blocking(move || queue_items(&queued, now_ms()))
+                .await
+                .map_err(|_| ServiceError::Store(StoreError::Panicked))?
+        };
         let online = self.desk.online_agents(tenant).await?.len();
         let open = hours::is_open(&self.desk.escalation.hours, now_ms());
         Ok(QueueView {

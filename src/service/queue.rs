@@ -3,6 +3,7 @@
 //! longest wait; each waiting customer's position and estimated wait; each agent's load.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use serde::Serialize;
 use uuid::Uuid;
@@ -77,7 +78,7 @@ impl QueueView {
 }
 
 /// The queue items of the tenant's queued tickets, highest priority first, then longest wait.
-pub(super) fn queue_items(queued: &[Ticket], now: u64) -> Vec<QueueItem> {
+pub(super) fn queue_items(queued: &[Arc<Ticket>], now: u64) -> Vec<QueueItem> {
     let mut items: Vec<QueueItem> = queued
         .iter()
         .map(|ticket| queue_item(ticket, now))
@@ -91,22 +92,20 @@ pub(super) fn queue_items(queued: &[Ticket], now: u64) -> Vec<QueueItem> {
 }
 
 fn queue_item(ticket: &Ticket, now: u64) -> QueueItem {
-    let latest = ticket.latest.clone().unwrap_or_default();
-    let escalated_at_ms = latest
-        .escalation
-        .as_ref()
-        .map_or(ticket.updated_at_ms, |e| e.at_ms);
-    let last_text = latest.customer_message.as_deref();
+    let latest = ticket.latest.as_ref();
+    let escalation = latest.and_then(|l| l.escalation.as_ref());
+    let escalated_at_ms = escalation.map_or(ticket.updated_at_ms, |e| e.at_ms);
+    let last_text = latest.and_then(|l| l.customer_message.as_deref());
     QueueItem {
         id: ticket.id,
         status: ticket.status,
         priority: ticket.priority,
         wait_seconds: now.saturating_sub(escalated_at_ms) / 1000,
         language: super::customer::lang_of(ticket, last_text).code(),
-        intent: latest.intent,
-        escalation_reason: latest.escalation.as_ref().map(|e| e.reason),
-        evidence: latest.escalation.map(|e| e.evidence),
-        last_customer_message: latest.customer_message,
+        intent: latest.and_then(|l| l.intent.clone()),
+        escalation_reason: escalation.map(|e| e.reason),
+        evidence: escalation.map(|e| e.evidence.clone()),
+        last_customer_message: last_text.map(str::to_string),
         assignee: ticket.assignee.clone(),
         escalated_at_ms,
     }

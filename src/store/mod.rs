@@ -95,7 +95,7 @@ pub trait Store: Send + Sync {
 
     /// The headers of the tenant's escalated and assigned tickets (the desk's queue), without
     /// their timelines: a header's `latest` holds what the queue shows.
-    async fn queue(&self, tenant: &str) -> Result<Vec<Ticket>, StoreError>;
+    async fn queue(&self, tenant: &str) -> Result<Vec<Arc<Ticket>>, StoreError>;
 
     async fn stats(&self) -> Result<StoreStats, StoreError>;
 

@@ -1,8 +1,9 @@
 //! The store contract, on the engine the suite runs against (sled, or PostgreSQL when
 //! `SWITCHBOARD_TEST_POSTGRES` is set): appends racing on one ticket or one agent's capacity
 //! have exactly the winners they should, deliveries are written with their events and handed
-//! out head first, a refused document batch writes nothing, and concurrent appends (grouped by
-//! the sled writer) all land, numbered without gaps.
+//! out head first, a refused document batch writes nothing, concurrent appends (grouped by
+//! the sled writer) all land, numbered without gaps, and the desk's queue follows every change
+//! and outlives a restart.
 
 use crate::common;
 
@@ -17,11 +18,16 @@ use switchboard::webhooks::{self, DeliveryStatus, EndpointInput, EndpointLimits,
 use uuid::Uuid;
 
 async fn open_store() -> (tempfile::TempDir, SharedStore) {
+    let (dir, settings) = store_settings();
+    (dir, store::open(&settings).await.expect("store"))
+}
+
+fn store_settings() -> (tempfile::TempDir, Settings) {
     let dir = tempfile::tempdir().unwrap();
     let mut settings = Settings::defaults();
     settings.paths.data_dir = dir.path().to_path_buf();
     common::use_test_storage(&mut settings);
-    (dir, store::open(&settings).await.expect("store"))
+    (dir, settings)
 }
 
 async fn new_conversation(store: &SharedStore, tenant: &str) -> Uuid {
@@ -170,4 +176,78 @@ async fn concurrent_appends_all_land_numbered_without_gaps() {
         assert_eq!(events.len(), 1 + 8 * 10);
         assert!(events.iter().enumerate().all(|(i, e)| e.seq == i as u64));
     }
+}
+
+/// Moves the conversation to `status` (and `assignee`), as the service's appends do.
+fn set_status(id: Uuid, status: TicketStatus, assignee: Option<&str>) -> Append {
+    let assignee = assignee.map(str::to_string);
+    Append::events(id, now_ms(), vec![message("status")]).with_change(move |t| {
+        t.status = status;
+        t.assignee = assignee;
+        Ok(())
+    })
+}
+
+async fn queued_ids(store: &SharedStore, tenant: &str) -> Vec<Uuid> {
+    let mut ids: Vec<Uuid> = store
+        .queue(tenant)
+        .await
+        .unwrap()
+        .iter()
+        .map(|t| t.id)
+        .collect();
+    ids.sort();
+    ids
+}
+
+#[tokio::test]
+async fn the_queue_follows_every_change_keeps_tenants_apart_and_outlives_a_restart() {
+    let (_dir, settings) = store_settings();
+    let store = store::open(&settings).await.expect("store");
+    let waiting = new_conversation(&store, "acme").await;
+    let taken = new_conversation(&store, "acme").await;
+    let answered = new_conversation(&store, "acme").await;
+    let elsewhere = new_conversation(&store, "globex").await;
+    assert!(queued_ids(&store, "acme").await.is_empty());
+    for id in [waiting, taken, elsewhere] {
+        store
+            .append(set_status(id, TicketStatus::Escalated, None))
+            .await
+            .unwrap();
+    }
+    let mut both = vec![waiting, taken];
+    both.sort();
+    assert_eq!(queued_ids(&store, "acme").await, both);
+    assert_eq!(queued_ids(&store, "globex").await, vec![elsewhere]);
+
+    store
+        .append(set_status(taken, TicketStatus::Assigned, Some("alice")))
+        .await
+        .unwrap();
+    store
+        .append(set_status(waiting, TicketStatus::Resolved, None))
+        .await
+        .unwrap();
+    store
+        .append(Append::events(answered, now_ms(), vec![message("hi")]))
+        .await
+        .unwrap();
+    let queue = store.queue("acme").await.unwrap();
+    assert_eq!(
+        queue.len(),
+        1,
+        "the resolved one left, the open one never came"
+    );
+    assert_eq!(queue[0].id, taken);
+    assert_eq!(
+        queue[0].assignee.as_deref(),
+        Some("alice"),
+        "the header as committed"
+    );
+
+    store.close().await;
+    drop(store);
+    let reopened = store::open(&settings).await.expect("reopened");
+    assert_eq!(queued_ids(&reopened, "acme").await, vec![taken]);
+    assert_eq!(queued_ids(&reopened, "globex").await, vec![elsewhere]);
 }

@@ -12,7 +12,7 @@ mod listen;
 mod tickets;
 mod webhooks;
 
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
@@ -134,8 +134,9 @@ impl Store for PgStore {
         tickets::tickets(&self.pool, &filter, after, limit).await
     }
 
-    async fn queue(&self, tenant: &str) -> Result<Vec<Ticket>, StoreError> {
-        tickets::queue(&self.pool, tenant).await
+    async fn queue(&self, tenant: &str) -> Result<Vec<Arc<Ticket>>, StoreError> {
+        let headers = tickets::queue(&self.pool, tenant).await?;
+        Ok(headers.into_iter().map(Arc::new).collect())
     }
 
     async fn stats(&self) -> Result<StoreStats, StoreError> {

@@ -1,9 +1,12 @@
 //! Tickets in the sled tree: appends staged on the writer thread (header, events, indexes and
 //! webhook outbox in the same group), reads straight from the tree (on the blocking pool).
 
+use std::sync::Arc;
+
 use uuid::Uuid;
 
 use super::keys;
+use super::queue::QueueChange;
 use super::writer::Staging;
 use crate::store::{Append, Appended, Collection, StoreError, StoreStats, TicketFilter};
 use crate::tickets::{Conflict, Event, Ticket, TicketStatus, apply_append, created_event};
@@ -43,12 +46,19 @@ pub fn append(staging: &mut Staging, append: Append) -> Result<Appended, StoreEr
     Ok(Appended { ticket, events })
 }
 
-/// Keeps the queue and assignment indexes in step with the header.
+/// Keeps the queue and assignment indexes, and the in-memory queue, in step with the header.
 fn reindex(staging: &mut Staging, before: &Ticket, after: &Ticket) {
-    for key in index_keys(before) {
+    let (old, new) = (index_keys(before), index_keys(after));
+    if !old.is_empty() || !new.is_empty() {
+        staging.note_queue(QueueChange {
+            header: Arc::new(after.clone()),
+            queued: !new.is_empty(),
+        });
+    }
+    for key in old {
         staging.remove(key);
     }
-    for key in index_keys(after) {
+    for key in new {
         staging.insert(key, Vec::new());
     }
 }
@@ -124,24 +134,6 @@ pub fn tickets(
         }
     }
     Ok(found)
-}
-
-pub fn queue(tree: &sled::Tree, tenant: &str) -> Result<Vec<Ticket>, StoreError> {
-    let ids: Vec<Uuid> = tree
-        .scan_prefix(keys::queue_index_of(tenant))
-        .keys()
-        .filter_map(|key| key.ok().and_then(|k| keys::trailing_id(&k)))
-        .collect();
-    let mut queued = Vec::with_capacity(ids.len());
-    for id in ids {
-        match ticket(tree, id) {
-            Ok(ticket) => queued.push(ticket),
-            // Indexed by a group that is not applied yet: the next read sees both.
-            Err(StoreError::TicketNotFound(_)) => continue,
-            Err(other) => return Err(other),
-        }
-    }
-    Ok(queued)
 }
 
 pub fn stats(tree: &sled::Tree) -> Result<StoreStats, StoreError> {

@@ -15,12 +15,13 @@
 //! other thread: no cycle of waits can form.
 
 use std::collections::BTreeMap;
-use std::sync::Mutex;
 use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
 use tokio::sync::oneshot;
 
+use super::queue::{QueueChange, QueueMirror};
 use crate::store::StoreError;
 
 /// Jobs committed by one batch and one flush, at most.
@@ -37,6 +38,9 @@ pub struct Staging<'a> {
     group: BTreeMap<Vec<u8>, Option<Vec<u8>>>,
     /// Writes of the job running now; merged into `group` if it succeeds.
     job: BTreeMap<Vec<u8>, Option<Vec<u8>>>,
+    /// Queue changes of the kept jobs, then of the running one, for the [`QueueMirror`].
+    group_queue: Vec<QueueChange>,
+    job_queue: Vec<QueueChange>,
 }
 
 impl<'a> Staging<'a> {
@@ -46,6 +50,8 @@ impl<'a> Staging<'a> {
             db,
             group: BTreeMap::new(),
             job: BTreeMap::new(),
+            group_queue: Vec::new(),
+            job_queue: Vec::new(),
         }
     }
 
@@ -62,6 +68,11 @@ impl<'a> Staging<'a> {
 
     pub fn remove(&mut self, key: Vec<u8>) {
         self.job.insert(key, None);
+    }
+
+    /// Records that this job moves a header into, within or out of the desk's queue.
+    pub fn note_queue(&mut self, change: QueueChange) {
+        self.job_queue.push(change);
     }
 
     /// Keys under `prefix`, in order, as staged: the tree's keys merged with the staged writes.
@@ -92,13 +103,19 @@ impl<'a> Staging<'a> {
     fn keep(&mut self) {
         let job = std::mem::take(&mut self.job);
         self.group.extend(job);
+        self.group_queue.append(&mut self.job_queue);
     }
 
     fn discard(&mut self) {
         self.job.clear();
+        self.job_queue.clear();
     }
 
-    fn into_batch(self) -> sled::Batch {
+    /// The group's writes as one batch (none if it wrote nothing), and its queue changes.
+    fn into_parts(self) -> (Option<sled::Batch>, Vec<QueueChange>) {
+        if self.group.is_empty() {
+            return (None, self.group_queue);
+        }
         let mut batch = sled::Batch::default();
         for (key, value) in self.group {
             match value {
@@ -106,7 +123,7 @@ impl<'a> Staging<'a> {
                 None => batch.remove(key),
             }
         }
-        batch
+        (Some(batch), self.group_queue)
     }
 }
 
@@ -117,11 +134,16 @@ pub struct Writer {
 }
 
 impl Writer {
-    pub fn start(db: sled::Db, tree: sled::Tree) -> std::io::Result<Writer> {
+    /// Starts the thread; `queue` learns each group's queue changes once the group is durable.
+    pub fn start(
+        db: sled::Db,
+        tree: sled::Tree,
+        queue: Arc<QueueMirror>,
+    ) -> std::io::Result<Writer> {
         let (sender, receiver) = mpsc::channel::<Job>();
         let thread = std::thread::Builder::new()
             .name("sled-writer".into())
-            .spawn(move || run(&db, &tree, &receiver))?;
+            .spawn(move || run(&db, &tree, &queue, &receiver))?;
         Ok(Writer {
             sender: Mutex::new(Some(sender)),
             thread: Mutex::new(Some(thread)),
@@ -183,7 +205,7 @@ where
     }
 }
 
-fn run(db: &sled::Db, tree: &sled::Tree, receiver: &mpsc::Receiver<Job>) {
+fn run(db: &sled::Db, tree: &sled::Tree, queue: &QueueMirror, receiver: &mpsc::Receiver<Job>) {
     while let Ok(first) = receiver.recv() {
         let mut staging = Staging::new(tree, db);
         let mut completions = vec![first(&mut staging)];
@@ -191,9 +213,14 @@ fn run(db: &sled::Db, tree: &sled::Tree, receiver: &mpsc::Receiver<Job>) {
             let Ok(job) = receiver.try_recv() else { break };
             completions.push(job(&mut staging));
         }
-        let committed = commit(db, tree, staging);
-        if let Err(error) = &committed {
-            tracing::error!(%error, jobs = completions.len(), "sled group commit failed");
+        let (batch, queue_changes) = staging.into_parts();
+        let committed = commit(db, tree, batch);
+        match &committed {
+            // Before any caller hears back: a caller that saw its change committed sees it here.
+            Ok(()) => queue.apply(queue_changes),
+            Err(error) => {
+                tracing::error!(%error, jobs = completions.len(), "sled group commit failed");
+            }
         }
         for complete in completions {
             complete(committed.clone());
@@ -201,10 +228,9 @@ fn run(db: &sled::Db, tree: &sled::Tree, receiver: &mpsc::Receiver<Job>) {
     }
 }
 
-fn commit(db: &sled::Db, tree: &sled::Tree, staging: Staging) -> Result<(), StoreError> {
-    let empty = staging.group.is_empty();
-    if !empty {
-        tree.apply_batch(staging.into_batch())?;
+fn commit(db: &sled::Db, tree: &sled::Tree, batch: Option<sled::Batch>) -> Result<(), StoreError> {
+    if let Some(batch) = batch {
+        tree.apply_batch(batch)?;
     }
     // Flush even for a group of refused jobs: ids handed out by generate_id must not repeat.
     db.flush()?;
