@@ -115,10 +115,10 @@ impl Switchboard {
 
     /// The Prometheus text, with the queue depth and outbox length counted now.
     pub async fn metrics_text(&self) -> Result<String, ServiceError> {
-        let stats = self.store.stats().await?;
+        let gauges = self.store.gauges().await?;
         Ok(self
             .metrics
-            .render(stats.escalated, stats.pending_deliveries))
+            .render(gauges.escalated, gauges.pending_deliveries))
     }
 
     /// Scores every ticket the filter selects, a page of tickets at a time (scored on the CPU

@@ -29,7 +29,8 @@ use crate::tickets::{Conflict, Event, Ticket};
 use crate::webhooks::Delivery;
 
 pub use types::{
-    Append, Appended, Capacity, Change, Collection, DocOp, DocWrite, StoreStats, TicketFilter,
+    Append, Appended, Capacity, Change, Collection, DocOp, DocWrite, StoreGauges, StoreStats,
+    TicketFilter,
 };
 
 #[derive(Debug, Clone, thiserror::Error)]
@@ -97,7 +98,11 @@ pub trait Store: Send + Sync {
     /// their timelines: a header's `latest` holds what the queue shows.
     async fn queue(&self, tenant: &str) -> Result<Vec<Arc<Ticket>>, StoreError>;
 
+    /// Every ticket and event counted: a full scan, for tests and tools, never a hot path.
     async fn stats(&self) -> Result<StoreStats, StoreError>;
+
+    /// The queue depth and outbox length, cheap to count however much is stored.
+    async fn gauges(&self) -> Result<StoreGauges, StoreError>;
 
     async fn doc(
         &self,

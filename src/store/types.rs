@@ -93,6 +93,15 @@ pub struct StoreStats {
     pub escalated: usize,
 }
 
+/// What `/metrics` reports on every scrape: counted from indexes (or memory), never by reading
+/// every ticket or event, so a scrape costs the same with a million conversations stored.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct StoreGauges {
+    /// Tickets waiting for a person (status `escalated`).
+    pub escalated: usize,
+    pub pending_deliveries: usize,
+}
+
 /// The kinds of small documents the store keeps, each a JSON value under a string key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Collection {

@@ -2,8 +2,8 @@
 //! `SWITCHBOARD_TEST_POSTGRES` is set): appends racing on one ticket or one agent's capacity
 //! have exactly the winners they should, deliveries are written with their events and handed
 //! out head first, a refused document batch writes nothing, concurrent appends (grouped by
-//! the sled writer) all land, numbered without gaps, and the desk's queue follows every change
-//! and outlives a restart.
+//! the sled writer) all land, numbered without gaps, and the desk's queue (and its depth gauge)
+//! follows every change and outlives a restart.
 
 use crate::common;
 
@@ -219,6 +219,7 @@ async fn the_queue_follows_every_change_keeps_tenants_apart_and_outlives_a_resta
     both.sort();
     assert_eq!(queued_ids(&store, "acme").await, both);
     assert_eq!(queued_ids(&store, "globex").await, vec![elsewhere]);
+    assert_eq!(store.gauges().await.unwrap().escalated, 3);
 
     store
         .append(set_status(taken, TicketStatus::Assigned, Some("alice")))
@@ -244,10 +245,17 @@ async fn the_queue_follows_every_change_keeps_tenants_apart_and_outlives_a_resta
         Some("alice"),
         "the header as committed"
     );
+    let gauges = store.gauges().await.unwrap();
+    assert_eq!(
+        gauges.escalated, 1,
+        "assigned and resolved ones no longer wait"
+    );
+    assert_eq!(gauges.escalated, store.stats().await.unwrap().escalated);
 
     store.close().await;
     drop(store);
     let reopened = store::open(&settings).await.expect("reopened");
     assert_eq!(queued_ids(&reopened, "acme").await, vec![taken]);
     assert_eq!(queued_ids(&reopened, "globex").await, vec![elsewhere]);
+    assert_eq!(reopened.gauges().await.unwrap().escalated, 1);
 }

@@ -21,8 +21,8 @@ use tokio::sync::broadcast;
 use uuid::Uuid;
 
 use super::{
-    Append, Appended, Change, Collection, DocOp, DocWrite, Store, StoreError, StoreStats,
-    TicketFilter,
+    Append, Appended, Change, Collection, DocOp, DocWrite, Store, StoreError, StoreGauges,
+    StoreStats, TicketFilter,
 };
 use crate::config::StorageSettings;
 use crate::tickets::{Event, Ticket};
@@ -141,6 +141,10 @@ impl Store for PgStore {
 
     async fn stats(&self) -> Result<StoreStats, StoreError> {
         tickets::stats(&self.pool).await
+    }
+
+    async fn gauges(&self) -> Result<StoreGauges, StoreError> {
+        tickets::gauges(&self.pool).await
     }
 
     async fn doc(

@@ -7,7 +7,9 @@ use sqlx::{PgPool, Postgres, Row, Transaction};
 use uuid::Uuid;
 
 use super::{PgStore, db_i64, db_u64, listen, webhooks};
-use crate::store::{Append, Appended, Change, Collection, StoreError, StoreStats, TicketFilter};
+use crate::store::{
+    Append, Appended, Change, Collection, StoreError, StoreGauges, StoreStats, TicketFilter,
+};
 use crate::tickets::{Conflict, Event, Ticket, TicketStatus, apply_append, created_event};
 use crate::webhooks::{Endpoint, outbox};
 
@@ -213,6 +215,24 @@ pub async fn queue(pool: &PgPool, tenant: &str) -> Result<Vec<Ticket>, StoreErro
     .fetch_all(pool)
     .await?;
     rows.iter().map(header).collect()
+}
+
+/// Both counts read partial indexes (`tickets_queue`, `webhook_outbox`): no table scan.
+pub async fn gauges(pool: &PgPool) -> Result<StoreGauges, StoreError> {
+    let row = sqlx::query(
+        "SELECT (SELECT count(*) FROM tickets WHERE status = 'escalated') AS escalated, \
+                (SELECT count(*) FROM webhook_deliveries WHERE status = 'pending') AS pending",
+    )
+    .fetch_one(pool)
+    .await?;
+    let count = |name: &str| -> Result<usize, StoreError> {
+        let value: i64 = row.try_get(name)?;
+        Ok(usize::try_from(db_u64(value)).unwrap_or(usize::MAX))
+    };
+    Ok(StoreGauges {
+        escalated: count("escalated")?,
+        pending_deliveries: count("pending")?,
+    })
 }
 
 pub async fn stats(pool: &PgPool) -> Result<StoreStats, StoreError> {

@@ -17,8 +17,8 @@ use tokio::sync::broadcast;
 use uuid::Uuid;
 
 use super::{
-    Append, Appended, Change, Collection, DocOp, DocWrite, Store, StoreError, StoreStats,
-    TicketFilter,
+    Append, Appended, Change, Collection, DocOp, DocWrite, Store, StoreError, StoreGauges,
+    StoreStats, TicketFilter,
 };
 use crate::tickets::{Event, Ticket};
 use crate::webhooks::Delivery;
@@ -105,6 +105,17 @@ impl Store for SledStore {
 
     async fn stats(&self) -> Result<StoreStats, StoreError> {
         self.read(tickets::stats).await
+    }
+
+    async fn gauges(&self) -> Result<StoreGauges, StoreError> {
+        let escalated = self.queue.escalated();
+        let pending_deliveries = self
+            .read(|tree| Ok(tree.scan_prefix([keys::OUTBOX]).keys().count()))
+            .await?;
+        Ok(StoreGauges {
+            escalated,
+            pending_deliveries,
+        })
     }
 
     async fn doc(

@@ -15,7 +15,7 @@ use uuid::Uuid;
 
 use super::{keys, tickets};
 use crate::store::StoreError;
-use crate::tickets::Ticket;
+use crate::tickets::{Ticket, TicketStatus};
 
 /// A header entering, changing in, or leaving the queue (`queued: false`).
 #[derive(Debug, Clone)]
@@ -72,6 +72,16 @@ impl QueueMirror {
             .get(tenant)
             .map(|queue| queue.values().cloned().collect())
             .unwrap_or_default()
+    }
+
+    /// Tickets waiting for a person, over every tenant.
+    pub fn escalated(&self) -> usize {
+        let tenants = self.lock();
+        let waiting = |header: &&Arc<Ticket>| header.status == TicketStatus::Escalated;
+        tenants
+            .values()
+            .map(|q| q.values().filter(waiting).count())
+            .sum()
     }
 
     fn lock(&self) -> MutexGuard<'_, HashMap<String, BTreeMap<Uuid, Arc<Ticket>>>> {
