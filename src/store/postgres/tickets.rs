@@ -225,13 +225,9 @@ pub async fn gauges(pool: &PgPool) -> Result<StoreGauges, StoreError> {
     )
     .fetch_one(pool)
     .await?;
-    let count = |name: &str| -> Result<usize, StoreError> {
-        let value: i64 = row.try_get(name)?;
-        Ok(usize::try_from(db_u64(value)).unwrap_or(usize::MAX))
-    };
     Ok(StoreGauges {
-        escalated: count("escalated")?,
-        pending_deliveries: count("pending")?,
+        escalated: count(&row, "escalated")?,
+        pending_deliveries: count(&row, "pending")?,
     })
 }
 
@@ -244,14 +240,16 @@ pub async fn stats(pool: &PgPool) -> Result<StoreStats, StoreError> {
     )
     .fetch_one(pool)
     .await?;
-    let count = |name: &str| -> Result<usize, StoreError> {
-        let value: i64 = row.try_get(name)?;
-        Ok(usize::try_from(db_u64(value)).unwrap_or(usize::MAX))
-    };
     Ok(StoreStats {
-        tickets: count("tickets")?,
-        events: count("events")?,
-        pending_deliveries: count("pending")?,
-        escalated: count("escalated")?,
+        tickets: count(&row, "tickets")?,
+        events: count(&row, "events")?,
+        pending_deliveries: count(&row, "pending")?,
+        escalated: count(&row, "escalated")?,
     })
+}
+
+/// A `count(*)` column of `row` as a `usize`.
+fn count(row: &PgRow, name: &str) -> Result<usize, StoreError> {
+    let value: i64 = row.try_get(name)?;
+    Ok(usize::try_from(db_u64(value)).unwrap_or(usize::MAX))
 }
