@@ -198,11 +198,69 @@ fn quantize(query: &[f32]) -> (Vec<i16>, f32) {
     (values, scale)
 }
 
-/// Integer products summed in sixteen independent 32-bit accumulators: the compiler turns them
-/// into multiply-and-add instructions on 16-bit lanes (`pmaddwd`, in every x86-64), several
-/// times the speed of converting each byte to a float. The sum fits an `i32` for any row up to
-/// 512 wide (512 x 128 x 32768 = 2^31; rows are 384).
+/// The dot product of an 8-bit row and a 16-bit query: with AVX2 when the CPU has it (checked
+/// once, at run time; the release build targets baseline x86-64, whose 128-bit SSE2 does half the
+/// work per instruction). A large knowledge base spends most of a search here (2,000 articles: 44%
+/// of the server's CPU at 16 clients before AVX2).
 fn dot(a: &[i8], b: &[i16]) -> i32 {
+    #[cfg(target_arch = "x86_64")]
+    if avx2() {
+        // SAFETY: `dot_avx2` only needs AVX2, which `avx2()` has just confirmed.
+        return unsafe { dot_avx2(a, b) };
+    }
+    dot_portable(a, b)
+}
+
+#[cfg(target_arch = "x86_64")]
+fn avx2() -> bool {
+    static AVX2: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *AVX2.get_or_init(|| std::arch::is_x86_feature_detected!("avx2"))
+}
+
+/// Sixteen bytes widened to 16 bits (`vpmovsxbw`), multiplied by sixteen query values and added
+/// in pairs (`vpmaddwd`) into eight 32-bit sums per step. Written with intrinsics because the
+/// compiler, left to itself, widens to 32 bits and multiplies with `vpmulld`, no faster than SSE2.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn dot_avx2(a: &[i8], b: &[i16]) -> i32 {
+    use std::arch::x86_64::{
+        __m128i, __m256i, _mm_add_epi32, _mm_loadu_si128, _mm_storeu_si128, _mm256_add_epi32,
+        _mm256_castsi256_si128, _mm256_cvtepi8_epi16, _mm256_extracti128_si256, _mm256_loadu_si256,
+        _mm256_madd_epi16, _mm256_setzero_si256,
+    };
+    let (a_chunks, a_tail) = a.as_chunks::<16>();
+    let (b_chunks, b_tail) = b.as_chunks::<16>();
+    let mut sums = _mm256_setzero_si256();
+    for (x, y) in a_chunks.iter().zip(b_chunks) {
+        // SAFETY: unaligned loads of exactly one 16-byte and one 32-byte array.
+        let (x, y) = unsafe {
+            (
+                _mm_loadu_si128(x.as_ptr().cast::<__m128i>()),
+                _mm256_loadu_si256(y.as_ptr().cast::<__m256i>()),
+            )
+        };
+        sums = _mm256_add_epi32(sums, _mm256_madd_epi16(_mm256_cvtepi8_epi16(x), y));
+    }
+    let halves = _mm_add_epi32(
+        _mm256_castsi256_si128(sums),
+        _mm256_extracti128_si256::<1>(sums),
+    );
+    let mut lanes = [0i32; 4];
+    // SAFETY: an unaligned store of exactly one 16-byte array.
+    unsafe { _mm_storeu_si128(lanes.as_mut_ptr().cast::<__m128i>(), halves) };
+    let tail: i32 = a_tail
+        .iter()
+        .zip(b_tail)
+        .map(|(x, y)| i32::from(*x) * i32::from(*y))
+        .sum();
+    lanes.iter().sum::<i32>() + tail
+}
+
+/// Integer products summed in sixteen independent 32-bit accumulators: the compiler turns them
+/// into multiply-and-add instructions on 16-bit lanes (`pmaddwd`), several times the speed of
+/// converting each byte to a float. The sum fits an `i32` for any row up to 512 wide
+/// (512 x 128 x 32768 = 2^31; rows are 384).
+fn dot_portable(a: &[i8], b: &[i16]) -> i32 {
     let (a_chunks, a_tail) = a.as_chunks::<16>();
     let (b_chunks, b_tail) = b.as_chunks::<16>();
     let mut sums = [0i32; 16];
@@ -248,7 +306,7 @@ mod tests {
     }
 
     #[test]
-    fn the_sixteen_way_sum_matches_a_plain_sum_even_at_the_extremes() {
+    fn the_sixteen_way_sum_matches_a_plain_sum_on_every_instruction_set_even_at_the_extremes() {
         let a: Vec<i8> = (0..771).map(|i| (i * 7 % 17) as i8 - 8).collect();
         let b: Vec<i16> = (0..771).map(|i| (i * 5 % 13) as i16 * 997 - 6000).collect();
         let plain: i32 = a
@@ -257,6 +315,7 @@ mod tests {
             .map(|(x, y)| i32::from(*x) * i32::from(*y))
             .sum();
         assert_eq!(dot(&a, &b), plain);
+        assert_eq!(dot_portable(&a, &b), plain);
         let widest = dot(&vec![-128i8; 384], &vec![-32767i16; 384]);
         assert_eq!(widest, 384 * 128 * 32767);
     }
