@@ -12,10 +12,12 @@ const ROOT = path.resolve(__dirname, '..', '..');
 const BINARY = process.env.SWITCHBOARD_BIN || path.join(ROOT, 'target', 'release', 'switchboard');
 const ARTIFACTS = path.join(ROOT, 'tests', 'artifacts');
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
-// A cold start embeds every knowledge-base passage (57-71 s measured on a shared, busy 2-core
-// machine); the budget covers it.
-const STARTUP_MS = 120_000;
-const TOTAL_BUDGET_MS = 170_000;
+// A cold start embeds every knowledge-base passage, title and customer phrasing (about 4,000
+// texts: 156 s measured on an idle 2-core machine on 2026-12-05, 57-71 s before the phrasings
+// were added); the budget covers it with room for a busy host. The run's budget is start-up plus
+// what the steps themselves took before (under 100 s), with room.
+const STARTUP_MS = 300_000;
+const TOTAL_BUDGET_MS = STARTUP_MS + 170_000;
 const STEP_TIMEOUT_MS = 15_000;
 
 // ---------- tiny harness ----------
