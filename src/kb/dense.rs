@@ -203,18 +203,13 @@ fn quantize(query: &[f32]) -> (Vec<i16>, f32) {
 /// work per instruction). A large knowledge base spends most of a search here (2,000 articles: 44%
 /// of the server's CPU at 16 clients before AVX2).
 fn dot(a: &[i8], b: &[i16]) -> i32 {
+    // The standard library caches the CPU's features: after the first call this is one load.
     #[cfg(target_arch = "x86_64")]
-    if avx2() {
-        // SAFETY: `dot_avx2` only needs AVX2, which `avx2()` has just confirmed.
+    if std::arch::is_x86_feature_detected!("avx2") {
+        // SAFETY: `dot_avx2` only needs AVX2, which the CPU has just been checked for.
         return unsafe { dot_avx2(a, b) };
     }
     dot_portable(a, b)
-}
-
-#[cfg(target_arch = "x86_64")]
-fn avx2() -> bool {
-    static AVX2: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
-    *AVX2.get_or_init(|| std::arch::is_x86_feature_detected!("avx2"))
 }
 
 /// Sixteen bytes widened to 16 bits (`vpmovsxbw`), multiplied by sixteen query values and added
@@ -248,12 +243,7 @@ fn dot_avx2(a: &[i8], b: &[i16]) -> i32 {
     let mut lanes = [0i32; 4];
     // SAFETY: an unaligned store of exactly one 16-byte array.
     unsafe { _mm_storeu_si128(lanes.as_mut_ptr().cast::<__m128i>(), halves) };
-    let tail: i32 = a_tail
-        .iter()
-        .zip(b_tail)
-        .map(|(x, y)| i32::from(*x) * i32::from(*y))
-        .sum();
-    lanes.iter().sum::<i32>() + tail
+    lanes.iter().sum::<i32>() + plain_dot(a_tail, b_tail)
 }
 
 /// Integer products summed in sixteen independent 32-bit accumulators: the compiler turns them
@@ -269,12 +259,15 @@ fn dot_portable(a: &[i8], b: &[i16]) -> i32 {
             sums[i] += i32::from(x[i]) * i32::from(y[i]);
         }
     }
-    let tail: i32 = a_tail
-        .iter()
-        .zip(b_tail)
+    sums.iter().sum::<i32>() + plain_dot(a_tail, b_tail)
+}
+
+/// One product at a time: the last few values after the vectorised chunks.
+fn plain_dot(a: &[i8], b: &[i16]) -> i32 {
+    a.iter()
+        .zip(b)
         .map(|(x, y)| i32::from(*x) * i32::from(*y))
-        .sum();
-    sums.iter().sum::<i32>() + tail
+        .sum()
 }
 
 /// The index range from the first to the last non-zero component (empty for a zero vector).
