@@ -1,7 +1,6 @@
 //! The server under test: the release binary started on port 0 with its own data directory (or
 //! PostgreSQL schema), stopped with SIGKILL or SIGTERM, and its resident memory read from /proc.
 
-use std::hash::{Hash, Hasher};
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -23,8 +22,7 @@ impl Server {
     /// Starts `binary serve` and waits for its "listening on" line.
     pub fn start(binary: &Path, storage: &Storage, model_dir: &Path) -> Server {
         let vectors = storage.data_dir.join("kb").join("vectors.bin");
-        let shared = shared_vectors();
-        copy_if_missing(&shared, &vectors);
+        seed_vectors(&vectors);
         let mut command = Command::new(binary);
         command
             .arg("serve")
@@ -52,7 +50,7 @@ impl Server {
             .strip_prefix("listening on ")
             .unwrap_or_else(|| panic!("no listening line, got {line:?}"))
             .to_string();
-        copy_if_missing(&vectors, &shared);
+        keep_vectors(&vectors);
         Server { child, address }
     }
 
@@ -83,31 +81,59 @@ impl Server {
     }
 }
 
-/// The knowledge base's passage vectors for these encoders, kept between runs: a fresh data
-/// directory would otherwise spend its first minute (on 2 cores) embedding the KB before it
-/// listens. The integration tests seed theirs the same way.
-fn shared_vectors() -> PathBuf {
-    let mut hasher = std::collections::hash_map::DefaultHasher::new();
-    for stamp in [".cache/encoder/STAMP", ".cache/encoder-e5/STAMP"] {
-        std::fs::read_to_string(stamp)
-            .unwrap_or_default()
-            .hash(&mut hasher);
-    }
-    PathBuf::from(format!(
-        ".cache/soak/kb-vectors-{:016x}.bin",
-        hasher.finish()
-    ))
-}
+/// The knowledge base's passage vectors, kept between runs: a fresh data directory would
+/// otherwise spend minutes (on 2 cores) embedding the KB before it listens. The file carries the
+/// fingerprint of the encoder that made it and the server ignores another encoder's, so any copy
+/// is safe to offer: a stale one costs time, never correctness.
+const SHARED_VECTORS: &str = ".cache/soak/kb-vectors.bin";
 
-fn copy_if_missing(from: &Path, to: &Path) {
-    if to.exists() || !from.exists() {
+/// Gives a fresh data directory the kept vectors, or else the integration suite's
+/// (`target/test-kb-vectors-*`, newest first). Only a speed-up: without a copy the server
+/// embeds the KB itself.
+fn seed_vectors(to: &Path) {
+    if to.exists() {
         return;
     }
+    let Some(from) = std::iter::once(PathBuf::from(SHARED_VECTORS))
+        .chain(integration_suite_vectors())
+        .find(|path| path.exists())
+    else {
+        return;
+    };
     if let Some(parent) = to.parent() {
         let _ = std::fs::create_dir_all(parent);
     }
-    // Only a speed-up: without the copy the server embeds the KB itself.
     let _ = std::fs::copy(from, to);
+}
+
+/// The vectors the integration suite left under `target/`, newest first.
+fn integration_suite_vectors() -> Vec<PathBuf> {
+    let Ok(entries) = std::fs::read_dir("target") else {
+        return Vec::new();
+    };
+    let mut found: Vec<(std::time::SystemTime, PathBuf)> = entries
+        .flatten()
+        .filter(|entry| {
+            entry
+                .file_name()
+                .to_string_lossy()
+                .starts_with("test-kb-vectors-")
+        })
+        .map(|entry| entry.path().join("kb").join("vectors.bin"))
+        .filter_map(|path| Some((path.metadata().ok()?.modified().ok()?, path)))
+        .collect();
+    found.sort_by_key(|entry| std::cmp::Reverse(entry.0));
+    found.into_iter().map(|(_, path)| path).collect()
+}
+
+/// Keeps what the server uses now (written before it listened) for the next run; renamed into
+/// place, so a replica starting meanwhile never reads half a file.
+fn keep_vectors(from: &Path) {
+    let staging = format!("{SHARED_VECTORS}.{}", std::process::id());
+    let _ = std::fs::create_dir_all(".cache/soak");
+    if std::fs::copy(from, &staging).is_ok() {
+        let _ = std::fs::rename(&staging, SHARED_VECTORS);
+    }
 }
 
 /// Resident set size of `pid` in MB (from /proc), if readable.

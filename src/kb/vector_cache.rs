@@ -1,7 +1,9 @@
 //! Passage vectors by a hash of the text embedded, so that a rebuild (an article added through
 //! the API, a reindex) only embeds what changed; saved under `data_dir` so that a restart does
 //! not embed the whole knowledge base again. In memory each vector keeps only its non-zero span
-//! ([`SparseRow`]); the file holds whole vectors.
+//! ([`SparseRow`]); the file holds whole vectors. The cache belongs to one encoder (its
+//! [fingerprint](crate::nlu::Encoder::fingerprint)): another encoder, even of the same width,
+//! starts from an empty cache.
 
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
@@ -14,7 +16,7 @@ use super::dense::{SparseRow, Vectors};
 
 /// Passages embedded per encoder call.
 const BATCH: usize = 32;
-const CACHE_MAGIC: &[u8; 8] = b"SBKBVEC1";
+const CACHE_MAGIC: &[u8; 8] = b"SBKBVEC2";
 
 /// Vectors with the hash of the text each came from.
 type Keyed = Vec<(u64, Vec<f32>)>;
@@ -54,19 +56,21 @@ fn embed_parallel(encoder: &Encoder, texts: &[(u64, &str)]) -> Result<Keyed, KbE
     Ok(all)
 }
 
-/// Vectors by a hash of the embedded text.
+/// Vectors by a hash of the embedded text, all from the encoder with fingerprint `encoder`.
 #[derive(Default)]
 pub struct VectorCache {
     dim: usize,
+    encoder: u64,
     vectors: HashMap<u64, SparseRow>,
 }
 
 impl VectorCache {
     /// Embeds `texts` (only those not cached) and returns their vectors in order.
     pub fn embed(&mut self, encoder: &Encoder, texts: &[String]) -> Result<Vectors, KbError> {
-        if self.dim != encoder.dim() {
+        if self.dim != encoder.dim() || self.encoder != encoder.fingerprint() {
             self.vectors.clear();
             self.dim = encoder.dim();
+            self.encoder = encoder.fingerprint();
         }
         let keys: Vec<u64> = texts.iter().map(|t| fnv1a(t)).collect();
         let mut missing: Vec<(u64, &str)> = Vec::new();
@@ -108,9 +112,10 @@ impl VectorCache {
 
     /// Writes the cache atomically (temporary file, fsync, rename).
     pub fn save(&self, path: &Path) -> std::io::Result<()> {
-        let mut bytes = Vec::with_capacity(16 + self.vectors.len() * (8 + 4 * self.dim));
+        let mut bytes = Vec::with_capacity(24 + self.vectors.len() * (8 + 4 * self.dim));
         bytes.extend_from_slice(CACHE_MAGIC);
         bytes.extend_from_slice(&(self.dim as u64).to_le_bytes());
+        bytes.extend_from_slice(&self.encoder.to_le_bytes());
         for (key, row) in &self.vectors {
             bytes.extend_from_slice(&key.to_le_bytes());
             row.expanded(self.dim)
@@ -125,6 +130,8 @@ fn parse_cache(bytes: &[u8]) -> Option<VectorCache> {
     let rest = bytes.strip_prefix(CACHE_MAGIC.as_slice())?;
     let (dim, rest) = rest.split_at_checked(8)?;
     let dim = u64::from_le_bytes(dim.try_into().ok()?) as usize;
+    let (encoder, rest) = rest.split_at_checked(8)?;
+    let encoder = u64::from_le_bytes(encoder.try_into().ok()?);
     let record = 8 + 4 * dim;
     if dim == 0 || rest.len() % record != 0 {
         return None;
@@ -139,7 +146,11 @@ fn parse_cache(bytes: &[u8]) -> Option<VectorCache> {
             .collect();
         vectors.insert(key, SparseRow::compact(&vector));
     }
-    Some(VectorCache { dim, vectors })
+    Some(VectorCache {
+        dim,
+        encoder,
+        vectors,
+    })
 }
 
 /// FNV-1a 64: stable across runs and platforms, so a saved cache stays valid.
@@ -159,6 +170,7 @@ mod tests {
         let path = dir.path().join("vectors.bin");
         let mut cache = VectorCache {
             dim: 3,
+            encoder: 42,
             vectors: HashMap::new(),
         };
         cache
@@ -168,6 +180,7 @@ mod tests {
         let again = VectorCache::load(&path);
         let row = again.vectors.get(&fnv1a("a")).map(|r| r.expanded(3));
         assert_eq!(row, Some(vec![0.0, 0.5, -0.25]));
+        assert_eq!(again.encoder, 42);
         assert!(VectorCache::load(&dir.path().join("missing")).is_empty());
     }
 }

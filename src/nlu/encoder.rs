@@ -19,6 +19,7 @@ use std::time::Duration;
 use super::NluError;
 use super::batcher::{BatchOptions, Batcher, RunBatch};
 use super::cache::EmbeddingCache;
+use super::fingerprint;
 use super::onnx::{TextModel, TextModelOptions};
 use crate::config::Settings;
 
@@ -99,6 +100,8 @@ struct Lane {
     dim: usize,
     offset: usize,
     batcher: Option<Batcher>,
+    /// Of its graph, tokenizer and prefix.
+    fingerprint: u64,
 }
 
 pub struct Encoder {
@@ -108,6 +111,7 @@ pub struct Encoder {
     cache: EmbeddingCache,
     library: PathBuf,
     dim: usize,
+    fingerprint: u64,
 }
 
 impl Encoder {
@@ -134,6 +138,11 @@ impl Encoder {
             )?),
         };
         let dim = offset + multilingual.as_ref().map_or(0, |lane| lane.dim);
+        let fingerprint = [&english, &multilingual]
+            .into_iter()
+            .flatten()
+            .map(|lane| lane.fingerprint)
+            .fold(dim as u64, fingerprint::combine);
         Ok(Encoder {
             kind: options.kind,
             english,
@@ -141,11 +150,18 @@ impl Encoder {
             cache: EmbeddingCache::new(options.cache_entries, options.cache_max_bytes),
             library: options.library.clone(),
             dim,
+            fingerprint,
         })
     }
 
     pub fn dim(&self) -> usize {
         self.dim
+    }
+
+    /// A hash of the graphs and tokenizers this encoder runs, and of how it lays out their
+    /// vectors: equal fingerprints embed every text to the same vector.
+    pub fn fingerprint(&self) -> u64 {
+        self.fingerprint
     }
 
     pub fn kind(&self) -> EncoderKind {
@@ -275,8 +291,8 @@ impl Lane {
         let text_model = TextModel::load(
             &TextModelOptions {
                 library: options.library.clone(),
-                model,
-                tokenizer,
+                model: model.clone(),
+                tokenizer: tokenizer.clone(),
                 // e5's Unigram vocabulary in one hash map: a tenth of the memory of `tokenizers`'
                 // own trie (nlu::unigram).
                 compact_unigram: !prefix.is_empty(),
@@ -286,6 +302,7 @@ impl Lane {
             },
             HINT,
         )?;
+        let fingerprint = fingerprint::of_files(prefix, &[&model, &tokenizer])?;
         let model = Arc::new(text_model);
         let dim = run_pooled(&model, 0, prefix, &["hello"])?
             .first()
@@ -302,6 +319,7 @@ impl Lane {
             dim,
             offset,
             batcher,
+            fingerprint,
         })
     }
 

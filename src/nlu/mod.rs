@@ -10,6 +10,7 @@ pub mod dataset;
 pub mod encoder;
 pub mod eval;
 pub mod features;
+pub mod fingerprint;
 pub mod head;
 pub mod model;
 pub mod onnx;

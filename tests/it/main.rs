@@ -23,4 +23,5 @@ mod store;
 mod tenant_models;
 mod tenants;
 mod unigram_tokenizer;
+mod vector_cache;
 mod webhooks;

@@ -1,0 +1,38 @@
+//! The KB's passage-vector cache belongs to the encoder that filled it: a cache saved by one
+//! encoder is never served to another of the same width (switching `nlu.encoder` or the MiniLM
+//! graph re-embeds instead of matching messages against another model's vectors).
+
+use switchboard::config::Settings;
+use switchboard::kb::VectorCache;
+use switchboard::startup;
+
+fn encoder_settings(kind: &str) -> Settings {
+    let mut settings = Settings::defaults();
+    settings.nlu.encoder = kind.to_string();
+    settings
+}
+
+#[test]
+fn a_vector_cache_saved_by_one_encoder_is_re_embedded_by_another_of_the_same_width() {
+    let minilm = startup::load_encoder(&encoder_settings("minilm")).expect("MiniLM");
+    let e5 = startup::load_encoder(&encoder_settings("e5")).expect("e5");
+    assert_eq!(minilm.dim(), e5.dim(), "the case this guards: same width");
+    assert_ne!(minilm.fingerprint(), e5.fingerprint());
+
+    let texts = vec!["How do I turn on roaming before I travel?".to_string()];
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("vectors.bin");
+    let mut cache = VectorCache::default();
+    cache.embed(&minilm, &texts).expect("MiniLM embedding");
+    cache.save(&path).expect("save");
+
+    let mut loaded = VectorCache::load(&path);
+    assert_eq!(loaded.len(), 1, "the saved vector reads back");
+    let served = loaded.embed(&e5, &texts).expect("e5 embedding");
+    let e5_vector = e5.embed(&[texts[0].as_str()]).expect("e5 vector").remove(0);
+    let cosine = served.cosine(0, &e5_vector);
+    assert!(cosine > 0.99, "served e5's own vector, cosine {cosine}");
+
+    let same_encoder = loaded.embed(&e5, &texts).expect("cached");
+    assert!(same_encoder.cosine(0, &e5_vector) > 0.99);
+}
