@@ -104,10 +104,15 @@ pub async fn open_store(settings: &Settings) -> Result<SharedStore, StartupError
 /// Every component, loaded from the configured paths, and the KB revision they serve.
 pub async fn open(settings: &Settings) -> Result<Arc<Switchboard>, StartupError> {
     let encoder = load_encoder(settings)?;
+    // The model before the KB: a missing or broken model fails start-up at once, not after
+    // minutes of embedding a cold KB.
+    let classifier = Arc::new(Classifier::load(
+        Arc::clone(&encoder),
+        &settings.paths.model_dir,
+    )?);
     let store = open_store(settings).await?;
     let (managed, revision) = managed_articles(settings, &store).await?;
-    let kb = Arc::new(load_kb(settings, Arc::clone(&encoder), &managed)?);
-    let classifier = Arc::new(Classifier::load(encoder, &settings.paths.model_dir)?);
+    let kb = Arc::new(load_kb(settings, encoder, &managed)?);
     let service = Switchboard::new(classifier, kb, store, settings).await?;
     let service = Arc::new(service);
     service.start(settings, revision).await?;

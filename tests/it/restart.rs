@@ -28,6 +28,7 @@ fn storage() -> Storage {
 }
 
 fn start(storage: &Storage, model_dir: &Path) -> Server {
+    common::seed_default_kb_vectors(storage.data_dir.path());
     let mut command = Command::new(env!("CARGO_BIN_EXE_switchboard"));
     command
         .arg("serve")

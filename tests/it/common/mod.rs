@@ -204,6 +204,12 @@ async fn spawn(
     }
 }
 
+/// Gives the data dir of a server the test starts itself (the binary) the shared knowledge
+/// base's passage vectors, so that it does not spend minutes embedding the KB before it listens.
+pub fn seed_default_kb_vectors(data_dir: &Path) {
+    seed_vectors(shared().kb_data_dir.path(), data_dir);
+}
+
 /// A knowledge base for `settings`, its vector cache seeded from the shared one (same encoder,
 /// same passages: nothing to embed again).
 fn own_kb(settings: &Settings, managed: &ManagedArticles) -> LiveKnowledgeBase {
