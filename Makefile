@@ -39,10 +39,15 @@ deps:
 # The whole suite: every cargo test on sled, the integration tests again on PostgreSQL (a local
 # cluster, started if down), the browser tests, and a 60-second soak at 256 clients.
 test: deps setup model
+	@date -u '+== %T cargo test (sled)'
 	cargo test --release
+	@date -u '+== %T integration tests on PostgreSQL'
 	$(MAKE) test-postgres
+	@date -u '+== %T browser tests'
 	$(MAKE) test-browser
+	@date -u '+== %T soak'
 	$(MAKE) soak-ci
+	@date -u '+== %T test done'
 
 # The integration suite again on PostgreSQL (the unit tests do not depend on the engine).
 test-postgres:

@@ -10,12 +10,16 @@ use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::nlu::Encoder;
+use crate::nlu::features::is_cjk;
 
 use super::KbError;
 use super::dense::{SparseRow, Vectors};
 
 /// Passages embedded per encoder call.
 const BATCH: usize = 32;
+/// Texts to embed from which a build counts as bulk work (a cold KB, a new encoder), run with
+/// large allocations reused (see [`crate::nlu::with_large_blocks_reused`]); an edit embeds a few.
+const BULK: usize = 256;
 const CACHE_MAGIC: &[u8; 8] = b"SBKBVEC2";
 
 /// Vectors with the hash of the text each came from.
@@ -80,7 +84,15 @@ impl VectorCache {
                 missing.push((*key, text));
             }
         }
-        for (key, vector) in embed_parallel(encoder, &missing)? {
+        // Batches of like length (and, when routed, of one encoder) pad little: a batch runs
+        // as long as its longest text, and titles and phrasings are a tenth of a passage.
+        missing.sort_by_key(|(_, text)| (text.chars().any(is_cjk), text.len()));
+        let embedded = if missing.len() >= BULK {
+            crate::nlu::with_large_blocks_reused(|| embed_parallel(encoder, &missing))?
+        } else {
+            embed_parallel(encoder, &missing)?
+        };
+        for (key, vector) in embedded {
             self.vectors.insert(key, SparseRow::compact(&vector));
         }
         let rows = keys.iter().map(|key| self.vectors.get(key));

@@ -23,7 +23,7 @@ use std::sync::{Arc, RwLock};
 
 pub use encoder::{Encoder, EncoderKind, EncoderOptions};
 pub use model::{IntentModel, Prediction, Scored};
-pub use onnx::return_free_memory;
+pub use onnx::{return_free_memory, with_large_blocks_reused};
 pub use transformer::TransformerModel;
 
 use head::Features;

@@ -66,6 +66,35 @@ fn keep_large_blocks_unmapped() {
 #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
 fn keep_large_blocks_unmapped() {}
 
+/// Runs `bulk` (embedding thousands of texts: a cold knowledge base) with large blocks reused
+/// from the heap instead of mapped and unmapped per ONNX run, then restores the threshold and
+/// returns the free heap to the system. Each run of a batch needs tens of MB of activations;
+/// mapped afresh, every page of them faults and is zeroed again (a third of a cold build's CPU
+/// time was in the kernel). Builds run one at a time (`kb::live`'s rebuild mutex); serving that
+/// overlaps a rebuild only keeps its large blocks on the heap until the trim.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+pub fn with_large_blocks_reused<T>(bulk: impl FnOnce() -> T) -> T {
+    const M_MMAP_THRESHOLD: i32 = -3;
+    /// glibc's largest accepted threshold on 64-bit (HEAP_MAX_SIZE / 2).
+    const LARGEST: i32 = 32 * 1024 * 1024;
+    unsafe extern "C" {
+        fn mallopt(param: i32, value: i32) -> i32;
+    }
+    // SAFETY: mallopt only changes a malloc tuning parameter; any value is valid to pass.
+    unsafe {
+        mallopt(M_MMAP_THRESHOLD, LARGEST);
+    }
+    let result = bulk();
+    keep_large_blocks_unmapped();
+    return_free_memory();
+    result
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+pub fn with_large_blocks_reused<T>(bulk: impl FnOnce() -> T) -> T {
+    bulk()
+}
+
 /// Hands the heap's free pages back to the system. After the knowledge base is built, the
 /// embedding batches and the vector cache have been freed in small blocks that glibc otherwise
 /// keeps resident (at 10,000 articles, hundreds of MB).
