@@ -13,8 +13,8 @@ const BINARY = process.env.SWITCHBOARD_BIN || path.join(ROOT, 'target', 'release
 const ARTIFACTS = path.join(ROOT, 'tests', 'artifacts');
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 // A cold start embeds every knowledge-base passage, title and customer phrasing (about 4,000
-// texts: 156 s measured on an idle 2-core machine on 2026-12-05, 57-71 s before the phrasings
-// were added) unless `seedVectors` finds the integration suite's copy; the budget covers a cold
+// texts: 156 s on an idle 2-core machine on 2026-12-05, about 50 s since embedding batches by
+// length) unless `seedVectors` finds the integration suite's copy; the budget covers a cold
 // start with room for a busy host. The run's budget is start-up plus
 // what the steps themselves took before (under 100 s), with room.
 const STARTUP_MS = 300_000;
