@@ -210,6 +210,21 @@ impl Encoder {
         Ok(out)
     }
 
+    /// One text's vector from a run of its own: no padding, no other caller's texts in the batch
+    /// (with int8 weights the activations' quantisation range is the batch's, so a batch
+    /// companion shifts a vector), no cache. Bit for bit what a message of the same text gets
+    /// when it is embedded alone, and the cheapest way to embed texts of mixed length (the
+    /// knowledge base's passages, titles and phrasings).
+    pub fn embed_alone(&self, text: &str) -> Result<Vec<f32>, NluError> {
+        let Some(lane) = self.lane_for(text) else {
+            return Err(NluError::Model("no encoder is loaded".into()));
+        };
+        let vector = run_pooled(&lane.model, usize::MAX, lane.prefix, &[text])?
+            .pop()
+            .unwrap_or_default();
+        Ok(self.place(lane, vector))
+    }
+
     /// One text's vector through the micro-batching queue, awaited without holding a thread;
     /// `None` when its lane does not batch (the caller embeds it on a blocking thread with
     /// [`Encoder::embed`]). Same vector, to the last bit, as [`Encoder::embed`] of that text.
