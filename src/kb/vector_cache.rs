@@ -17,6 +17,9 @@ use super::dense::{SparseRow, Vectors};
 /// Texts to embed from which a build counts as bulk work (a cold KB, a new encoder), run with
 /// large allocations reused (see [`crate::nlu::with_large_blocks_reused`]); an edit embeds a few.
 const BULK: usize = 256;
+/// The file's format and the way its vectors were made (2: the encoder's fingerprint in the
+/// header, one text per run). Change it when either changes: the fingerprint covers only the
+/// encoder's files, and a file of the old kind is then re-embedded instead of mixed in.
 const CACHE_MAGIC: &[u8; 8] = b"SBKBVEC2";
 
 /// Vectors with the hash of the text each came from.
