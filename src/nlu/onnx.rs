@@ -49,51 +49,45 @@ fn runtime(library: &Path) -> Result<&'static ort::environment::Environment, Nlu
 /// now capped (`server.blocking_threads`) 2 arenas were the bottleneck instead: threads queued
 /// on their locks (futex waits in the profile), and 8 gave 5-7% more messages per second at 16
 /// clients for the same resident memory (issue 12).
-#[cfg(all(target_os = "linux", target_env = "gnu"))]
 fn keep_large_blocks_unmapped() {
-    const M_MMAP_THRESHOLD: i32 = -3;
-    const M_ARENA_MAX: i32 = -8;
-    unsafe extern "C" {
-        fn mallopt(param: i32, value: i32) -> i32;
-    }
-    // SAFETY: mallopt only changes a malloc tuning parameter; any value is valid to pass.
-    unsafe {
-        mallopt(M_MMAP_THRESHOLD, 128 * 1024);
-        mallopt(M_ARENA_MAX, 8);
-    }
+    set_malloc_option(M_MMAP_THRESHOLD, SERVING_MMAP_THRESHOLD);
+    set_malloc_option(M_ARENA_MAX, 8);
 }
 
-#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
-fn keep_large_blocks_unmapped() {}
-
 /// Runs `bulk` (embedding thousands of texts: a cold knowledge base) with large blocks reused
-/// from the heap instead of mapped and unmapped per ONNX run, then restores the threshold and
-/// returns the free heap to the system. Each run of a batch needs tens of MB of activations;
+/// from the heap instead of mapped and unmapped per ONNX run, then restores the serving
+/// threshold and returns the free heap to the system. Each run needs megabytes of activations;
 /// mapped afresh, every page of them faults and is zeroed again (a third of a cold build's CPU
 /// time was in the kernel). Builds run one at a time (`kb::live`'s rebuild mutex); serving that
 /// overlaps a rebuild only keeps its large blocks on the heap until the trim.
-#[cfg(all(target_os = "linux", target_env = "gnu"))]
 pub fn with_large_blocks_reused<T>(bulk: impl FnOnce() -> T) -> T {
-    const M_MMAP_THRESHOLD: i32 = -3;
-    /// glibc's largest accepted threshold on 64-bit (HEAP_MAX_SIZE / 2).
-    const LARGEST: i32 = 32 * 1024 * 1024;
-    unsafe extern "C" {
-        fn mallopt(param: i32, value: i32) -> i32;
-    }
-    // SAFETY: mallopt only changes a malloc tuning parameter; any value is valid to pass.
-    unsafe {
-        mallopt(M_MMAP_THRESHOLD, LARGEST);
-    }
+    set_malloc_option(M_MMAP_THRESHOLD, BULK_MMAP_THRESHOLD);
     let result = bulk();
-    keep_large_blocks_unmapped();
+    set_malloc_option(M_MMAP_THRESHOLD, SERVING_MMAP_THRESHOLD);
     return_free_memory();
     result
 }
 
-#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
-pub fn with_large_blocks_reused<T>(bulk: impl FnOnce() -> T) -> T {
-    bulk()
+const M_MMAP_THRESHOLD: i32 = -3;
+const M_ARENA_MAX: i32 = -8;
+/// While serving, blocks from 128 kB get mappings of their own (see above).
+const SERVING_MMAP_THRESHOLD: i32 = 128 * 1024;
+/// During a bulk build: glibc's largest accepted threshold on 64-bit (HEAP_MAX_SIZE / 2).
+const BULK_MMAP_THRESHOLD: i32 = 32 * 1024 * 1024;
+
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn set_malloc_option(param: i32, value: i32) {
+    unsafe extern "C" {
+        fn mallopt(param: i32, value: i32) -> i32;
+    }
+    // SAFETY: mallopt only changes a malloc tuning parameter; any value is valid to pass.
+    unsafe {
+        mallopt(param, value);
+    }
 }
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+fn set_malloc_option(_param: i32, _value: i32) {}
 
 /// Hands the heap's free pages back to the system. After the knowledge base is built, the
 /// embedding batches and the vector cache have been freed in small blocks that glibc otherwise
