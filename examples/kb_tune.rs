@@ -3,7 +3,8 @@
 //! method (hybrid + intent). The test split is not read. Prints the best few settings per
 //! language; copy the winners into `BOOSTS` by hand.
 //!
-//! `cargo run --release --example kb_tune -- [--data benches/data/kb_heldout.jsonl]`
+//! `cargo run --release --example kb_tune -- [--data benches/data/kb_heldout.jsonl] [--config FILE]`
+//! (the configuration names the encoder; the passage vectors are cached in its `paths.data_dir`).
 
 use std::path::Path;
 
@@ -46,14 +47,20 @@ fn main() -> anyhow::Result<()> {
         .position(|a| a == "--data")
         .and_then(|i| args.get(i + 1))
         .map_or("benches/data/kb_heldout.jsonl", String::as_str);
-    let settings = Settings::defaults();
+    let config = args
+        .iter()
+        .position(|a| a == "--config")
+        .and_then(|i| args.get(i + 1))
+        .map(Path::new);
+    let settings = Settings::load(config)?;
     let encoder = startup::load_encoder(&settings)?;
     let classifier = Classifier::load(encoder.clone(), &settings.paths.model_dir)?;
-    let cache_path = Path::new(".cache/bench/kb-vectors.bin");
+    let cache_file = settings.paths.data_dir.join("kb-tune-vectors.bin");
+    let cache_path = cache_file.as_path();
     let mut cache = VectorCache::load(cache_path);
     let mut kb =
         KnowledgeBase::build_cached(load_dir(Path::new("kb"))?.articles, encoder, &mut cache)?;
-    std::fs::create_dir_all(".cache/bench")?;
+    std::fs::create_dir_all(&settings.paths.data_dir)?;
     cache.save(cache_path)?;
     let mut cases = Vec::new();
     for question in Split::Dev.select(eval::load_questions(Path::new(data))?) {
