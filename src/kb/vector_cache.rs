@@ -84,8 +84,9 @@ impl VectorCache {
                 missing.push((*key, text));
             }
         }
+        // A build of (most of) the KB also gives e5 a session per core while it runs.
         let embedded = if missing.len() >= BULK {
-            crate::nlu::with_large_blocks_reused(|| embed_parallel(encoder, &missing))?
+            crate::nlu::with_large_blocks_reused(|| embed_parallel(&encoder.for_bulk()?, &missing))?
         } else {
             embed_parallel(encoder, &missing)?
         };

@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use ort::session::Session;
 use ort::session::builder::GraphOptimizationLevel;
@@ -117,6 +117,7 @@ pub fn require_file(path: &Path, hint: &'static str) -> Result<(), NluError> {
 }
 
 /// Where a text model lives and how many sessions and threads it gets.
+#[derive(Clone)]
 pub struct TextModelOptions {
     pub library: PathBuf,
     pub model: PathBuf,
@@ -203,10 +204,12 @@ fn full_rows(tokenizer: &Tokenizer, texts: &[&str]) -> Result<Vec<TokenRow>, Nlu
 }
 
 pub struct TextModel {
-    tokenizer: TextTokenizer,
-    sessions: Vec<Mutex<Session>>,
+    tokenizer: Arc<TextTokenizer>,
+    sessions: Vec<Arc<Mutex<Session>>>,
     next: AtomicUsize,
     inputs: Vec<(String, Input)>,
+    /// What it was loaded from, for [`TextModel::with_sessions`].
+    options: TextModelOptions,
 }
 
 /// One session: full graph optimisation, `threads` intra-op threads that sleep rather than spin
@@ -280,7 +283,7 @@ fn declared_inputs(session: &Session, model: &Path) -> Result<Vec<(String, Input
 
 impl TextModel {
     pub fn load(options: &TextModelOptions, hint: &'static str) -> Result<TextModel, NluError> {
-        let env = runtime(&options.library)?;
+        runtime(&options.library)?;
         require_file(&options.model, hint)?;
         require_file(&options.tokenizer, hint)?;
         let tokenizer = if options.compact_unigram {
@@ -288,11 +291,30 @@ impl TextModel {
         } else {
             TextTokenizer::Full(Box::new(load_tokenizer(&options.tokenizer)?))
         };
-        let mut sessions = Vec::new();
-        for _ in 0..options.sessions.max(1) {
-            let session = build_session(env, options)
+        TextModel::build(Arc::new(tokenizer), Vec::new(), options.clone())
+    }
+
+    /// The same graph, tokenizer and settings with `sessions` sessions, so the same outputs:
+    /// a bulk job runs one session per core where serving keeps fewer. The tokenizer and this
+    /// model's sessions are shared; only the missing ones are built.
+    pub fn with_sessions(&self, sessions: usize) -> Result<TextModel, NluError> {
+        let options = TextModelOptions {
+            sessions,
+            ..self.options.clone()
+        };
+        TextModel::build(Arc::clone(&self.tokenizer), self.sessions.clone(), options)
+    }
+
+    fn build(
+        tokenizer: Arc<TextTokenizer>,
+        mut sessions: Vec<Arc<Mutex<Session>>>,
+        options: TextModelOptions,
+    ) -> Result<TextModel, NluError> {
+        let env = runtime(&options.library)?;
+        while sessions.len() < options.sessions.max(1) {
+            let session = build_session(env, &options)
                 .map_err(|e| NluError::Model(format!("{}: {e}", options.model.display())))?;
-            sessions.push(Mutex::new(session));
+            sessions.push(Arc::new(Mutex::new(session)));
         }
         let first = sessions[0]
             .lock()
@@ -304,6 +326,7 @@ impl TextModel {
             sessions,
             next: AtomicUsize::new(0),
             inputs,
+            options,
         })
     }
 
