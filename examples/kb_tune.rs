@@ -4,7 +4,7 @@
 //! language; copy the winners into `BOOSTS` by hand.
 //!
 //! `cargo run --release --example kb_tune -- [--data benches/data/kb_heldout.jsonl] [--config FILE]`
-//! (the configuration names the encoder; the passage vectors are cached in its `paths.data_dir`).
+//! (the configuration names the encoder and the intent model).
 
 use std::path::Path;
 
@@ -40,27 +40,23 @@ fn grid() -> Vec<Boosts> {
     out
 }
 
+/// The value after `--name` on the command line.
+fn option<'a>(args: &'a [String], name: &str) -> Option<&'a str> {
+    let at = args.iter().position(|a| a == name)?;
+    args.get(at + 1).map(String::as_str)
+}
+
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().collect();
-    let data = args
-        .iter()
-        .position(|a| a == "--data")
-        .and_then(|i| args.get(i + 1))
-        .map_or("benches/data/kb_heldout.jsonl", String::as_str);
-    let config = args
-        .iter()
-        .position(|a| a == "--config")
-        .and_then(|i| args.get(i + 1))
-        .map(Path::new);
-    let settings = Settings::load(config)?;
+    let data = option(&args, "--data").unwrap_or("benches/data/kb_heldout.jsonl");
+    let settings = Settings::load(option(&args, "--config").map(Path::new))?;
     let encoder = startup::load_encoder(&settings)?;
     let classifier = Classifier::load(encoder.clone(), &settings.paths.model_dir)?;
-    let cache_file = settings.paths.data_dir.join("kb-tune-vectors.bin");
-    let cache_path = cache_file.as_path();
+    let cache_path = Path::new(".cache/bench/kb-vectors.bin");
     let mut cache = VectorCache::load(cache_path);
     let mut kb =
         KnowledgeBase::build_cached(load_dir(Path::new("kb"))?.articles, encoder, &mut cache)?;
-    std::fs::create_dir_all(&settings.paths.data_dir)?;
+    std::fs::create_dir_all(".cache/bench")?;
     cache.save(cache_path)?;
     let mut cases = Vec::new();
     for question in Split::Dev.select(eval::load_questions(Path::new(data))?) {

@@ -19,8 +19,8 @@ turn it into an int8 graph unchanged (`make finetune` does all three and writes
 .cache/encoder/model.kb.int8.onnx).
 
 Not served by default (BENCHMARKS.md, "An encoder adapted to the KB"): the intents gain, but the
-adapted encoder quotes more wrong articles for questions no article answers, and an article
-published later, with few phrasings, loses to the articles it was trained on.
+adapted encoder quotes a wrong article more often and answers more questions no article covers,
+and an article published later, with few phrasings, loses to the articles it was trained on.
 
 Needs torch, transformers, tokenizers, safetensors and pyyaml (the Makefile pins them).
 """
@@ -146,7 +146,6 @@ def main() -> None:
     if len(sys.argv) != 7:
         sys.exit(__doc__)
     kb_dir, intents, weights, config, tokenizer, out = sys.argv[1:]
-    torch.set_num_threads(max(1, torch.get_num_threads()))
     groups = [article_groups(Path(kb_dir)), intent_groups(Path(intents))]
     print(f"{len(groups[0])} articles, {len(groups[1])} intents")
     encoder = Encoder(weights, config, tokenizer)

@@ -183,13 +183,12 @@ impl Encoder {
 
     /// An encoder for a bulk job (embedding a whole knowledge base): every lane with as many
     /// sessions as the widest (one per core), where serving gives e5 fewer for memory; no
-    /// batching, no cache. Same graphs, tokenizers and fingerprint, so the same vectors. Lanes
-    /// that already have enough sessions are shared; the extra sessions go when it is dropped.
-    /// Sample KB, cold: 36.6 s -> 22.8 s, peak +44 MB (BENCHMARKS.md).
+    /// batching, no cache. Same graphs, tokenizers and fingerprint, so the same vectors. A lane's
+    /// serving sessions are shared and only the missing ones built; they go when it is dropped.
+    /// Sample KB, cold: 38.3 s -> 22.6 s, peak 257 -> 324 MB during the build (BENCHMARKS.md).
     pub fn for_bulk(&self) -> Result<Encoder, NluError> {
-        let sessions = [&self.english, &self.multilingual]
-            .into_iter()
-            .flatten()
+        let sessions = self
+            .lanes()
             .map(|lane| lane.model.session_count())
             .max()
             .unwrap_or(1);
@@ -214,7 +213,7 @@ impl Encoder {
             return Ok(vec![vector]);
         }
         let mut out = vec![Vec::new(); texts.len()];
-        for lane in [&self.english, &self.multilingual].into_iter().flatten() {
+        for lane in self.lanes() {
             let (positions, mine): (Vec<usize>, Vec<&str>) = texts
                 .iter()
                 .enumerate()
@@ -290,6 +289,10 @@ impl Encoder {
     }
 
     /// The lane that embeds `text`: by the presence of Chinese characters when routed.
+    fn lanes(&self) -> impl Iterator<Item = &Lane> {
+        [&self.english, &self.multilingual].into_iter().flatten()
+    }
+
     fn lane_for(&self, text: &str) -> Option<&Lane> {
         match (&self.english, &self.multilingual) {
             (Some(english), Some(multilingual)) => {
