@@ -165,12 +165,11 @@ impl Vectors {
             let columns = overlap.start - lane.span.start..overlap.end - lane.span.start;
             let (query, query_scale) = quantize(&query[overlap]);
             for (place, number) in lane.rows.iter().enumerate() {
-                if !visible(*number) {
-                    continue;
-                }
                 let (row, scale) = lane.row(place);
-                let cosine = dot(&row[columns.clone()], &query) as f32;
-                best.offer(*number, cosine * scale * query_scale);
+                let cosine = dot(&row[columns.clone()], &query) as f32 * scale * query_scale;
+                if best.could_take(cosine) && visible(*number) {
+                    best.offer(*number, cosine);
+                }
             }
         }
         best.into_sorted()
@@ -180,10 +179,13 @@ impl Vectors {
 /// The `limit` best (row, cosine) pairs of a scan, in a buffer of twice that: when it fills, the
 /// best half is selected and the rest dropped (linear time, as one selection over every row).
 /// A search over 150,000 rows holds a few hundred pairs instead of all of them (2.4 MB, grown
-/// and mapped afresh for every message).
+/// and mapped afresh for every message), and once the buffer has been cut, a row under the
+/// best one dropped cannot be among the best: it is not kept at all.
 struct Best {
     limit: usize,
     pairs: Vec<(usize, f32)>,
+    /// The cosine of the best pair dropped so far (every kept pair is at least this good).
+    floor: f32,
 }
 
 impl Best {
@@ -191,7 +193,13 @@ impl Best {
         Best {
             limit,
             pairs: Vec::with_capacity(limit.saturating_mul(2).clamp(16, 8192)),
+            floor: f32::NEG_INFINITY,
         }
+    }
+
+    /// A pair with this cosine may still be among the best (ties with the floor may, by row).
+    fn could_take(&self, cosine: f32) -> bool {
+        cosine >= self.floor
     }
 
     fn offer(&mut self, number: usize, cosine: f32) {
@@ -204,6 +212,7 @@ impl Best {
     fn keep_best(&mut self) {
         if self.pairs.len() > self.limit {
             self.pairs.select_nth_unstable_by(self.limit, by_score);
+            self.floor = self.pairs[self.limit].1;
             self.pairs.truncate(self.limit);
         }
     }
