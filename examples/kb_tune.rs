@@ -24,14 +24,17 @@ fn grid() -> Vec<Boosts> {
             for intent in [0.6, 1.2, 1.8, 2.5] {
                 for lead in [0.0, 0.12] {
                     for titles in [0.5, 1.0, 2.0, 3.0, 4.5] {
-                        out.push(Boosts {
-                            k,
-                            dense,
-                            intent,
-                            lang: 0.6,
-                            lead,
-                            titles,
-                        });
+                        for phrasings in [0.0, 1.5, 3.0] {
+                            out.push(Boosts {
+                                k,
+                                dense,
+                                intent,
+                                lang: 0.6,
+                                lead,
+                                titles,
+                                phrasings,
+                            });
+                        }
                     }
                 }
             }

@@ -49,6 +49,17 @@ pub struct Bm25Index {
     analyzer: TextAnalyzer,
     /// Passage number of each document, per segment (read once from the fast field).
     passage_of: Vec<Vec<u32>>,
+    matching: Matching,
+}
+
+/// How a query reads the index.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Matching {
+    /// An unknown word matches words one edit away.
+    Typos,
+    /// Words as written: an index searched beside a typo-tolerant one, where each fuzzy word
+    /// would cost another automaton per field for little (the same dev questions ranked).
+    Exact,
 }
 
 fn schema() -> (Schema, Fields) {
@@ -96,6 +107,15 @@ impl Bm25Index {
             fields: f,
             analyzer: analyzer::analyzer(),
             passage_of,
+            matching: Matching::Typos,
+        })
+    }
+
+    /// As [`Bm25Index::build`], searched by the words as written (see [`Matching::Exact`]).
+    pub fn build_exact(texts: &[IndexedText]) -> Result<Bm25Index, KbError> {
+        Ok(Bm25Index {
+            matching: Matching::Exact,
+            ..Bm25Index::build(texts)?
         })
     }
 
@@ -170,7 +190,9 @@ impl Bm25Index {
 
     /// A Latin word of 4+ letters found in no title, heading, body or tags.
     fn is_unknown_word(&self, searcher: &Searcher, term: &str) -> Result<bool, KbError> {
-        if term.chars().count() < MIN_FUZZY_CHARS || !term.chars().all(|c| c.is_ascii_alphabetic())
+        if self.matching == Matching::Exact
+            || term.chars().count() < MIN_FUZZY_CHARS
+            || !term.chars().all(|c| c.is_ascii_alphabetic())
         {
             return Ok(false);
         }

@@ -26,6 +26,9 @@ pub struct Boosts {
     /// Weight of the article-title ranking (dense: the question against each article's title
     /// and tags), relative to the dense weight for the question's language.
     pub titles: f32,
+    /// Weight of the article-phrasing ranking (BM25 over each article's title and customers'
+    /// phrasings: their words, slang and typos, as BM25 reads them), in BM25's units.
+    pub phrasings: f32,
 }
 
 /// The boosts for each question language: Chinese and English questions differ (length, how
@@ -56,6 +59,7 @@ pub const BOOSTS: LanguageBoosts = LanguageBoosts {
         lang: 0.6,
         lead: 0.12,
         titles: 2.0,
+        phrasings: PHRASINGS_EN,
     },
     // e5 reads Chinese well: its ranking outweighs BM25 over jieba words, and a softer intent
     // boost, since the classifier is less sure of colloquial Chinese. (With the articles'
@@ -68,8 +72,12 @@ pub const BOOSTS: LanguageBoosts = LanguageBoosts {
         lang: 0.6,
         lead: 0.12,
         titles: 0.5,
+        phrasings: PHRASINGS_ZH,
     },
 };
+
+const PHRASINGS_EN: f32 = 1.5;
+const PHRASINGS_ZH: f32 = 1.5;
 
 /// What fusion needs to know about a candidate passage.
 pub trait Candidate {

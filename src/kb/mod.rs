@@ -1,6 +1,7 @@
 //! The knowledge base: articles from `kb/` (Markdown with front matter, and CSV/JSON FAQ pairs),
 //! split into passages and searched two ways, BM25 over a tantivy index (`bm25`) and cosine over
-//! sentence-encoder vectors (`dense`), fused by reciprocal rank with the predicted intent, the
+//! sentence-encoder vectors (`dense`), and each article as a whole (its title and customers'
+//! phrasings, by cosine and by BM25), fused by reciprocal rank with the predicted intent, the
 //! customer's language and the lead passage as boosts (`fusion`); `answerable` decides whether
 //! the best hit answers the question at all. `live` makes it editable while serving; `managed`
 //! persists the articles edited through the admin API.
@@ -154,7 +155,9 @@ pub struct KnowledgeBase {
     /// Vectors of articles as a whole: each article's title and tags, then each of its
     /// questions (see [`article_texts`]).
     titles: Vectors,
-    /// The article of each row of `titles`.
+    /// The same texts as `titles`, row for row, for BM25.
+    phrasings: Bm25Index,
+    /// The article of each row of `titles` and `phrasings`.
     title_rows: Vec<u32>,
     /// The most rows one article has in `titles` (1 + its questions).
     most_title_rows: usize,
@@ -172,6 +175,32 @@ pub fn embedding_text(article: &Article, passage: &Passage) -> String {
     } else {
         format!("{}. {}. {}", article.title, passage.heading, passage.text)
     }
+}
+
+/// The rows of `titles` as BM25 documents: an article's first row is its title and tags, each
+/// of the others a customers' phrasing as a body; each is visible to whom its article is.
+fn phrasing_texts<'a>(
+    articles: &'a [Article],
+    texts: &'a [String],
+    rows: &[u32],
+) -> Vec<IndexedText<'a>> {
+    let mut previous = None;
+    texts
+        .iter()
+        .zip(rows)
+        .map(|(text, &a)| {
+            let article = &articles[a as usize];
+            let title_row = previous != Some(a);
+            previous = Some(a);
+            IndexedText {
+                title: if title_row { &article.title } else { "" },
+                heading: "",
+                body: if title_row { "" } else { text },
+                tags: if title_row { &article.tags } else { &[] },
+                tenant: article.tenant.as_deref(),
+            }
+        })
+        .collect()
 }
 
 /// The texts the encoder sees for an article as a whole: its title and tags, then each of the
@@ -225,6 +254,8 @@ impl KnowledgeBase {
             }
         }
         let titles = cache.embed(&encoder, &title_texts)?;
+        let phrasings =
+            Bm25Index::build_exact(&phrasing_texts(&articles, &title_texts, &title_rows))?;
         let most_title_rows = 1 + articles
             .iter()
             .map(|a| a.questions.len())
@@ -236,6 +267,7 @@ impl KnowledgeBase {
             bm25,
             vectors,
             titles,
+            phrasings,
             title_rows,
             most_title_rows,
             lead_of,
@@ -296,7 +328,11 @@ impl KnowledgeBase {
             ),
             None => (Vec::new(), Vec::new()),
         };
-        let ranked = self.rank(request, &bm25, &dense, &titles);
+        let phrasings = match request.mode {
+            Mode::Dense | Mode::Bm25 => Vec::new(),
+            Mode::Hybrid => self.search_phrasings(request.text, depth, request.tenant)?,
+        };
+        let ranked = self.rank(request, &bm25, &dense, &[&titles, &phrasings]);
         // One hit more than asked: the last one's lead over the next is an answerability signal.
         let mut hits = self.hits(ranked, request.limit + 1, &bm25, query.as_deref());
         if request.mode == Mode::Hybrid {
@@ -332,6 +368,24 @@ impl KnowledgeBase {
             .collect()
     }
 
+    /// The best `limit` articles by BM25 over their title or any of their phrasings, with that
+    /// best score.
+    fn search_phrasings(
+        &self,
+        text: &str,
+        limit: usize,
+        tenant: Option<&str>,
+    ) -> Result<Vec<(usize, f32)>, KbError> {
+        let rows = self.phrasings.search(text, tenant, limit * 2)?;
+        let mut seen = HashSet::new();
+        Ok(rows
+            .into_iter()
+            .map(|(row, score)| (self.title_rows[row] as usize, score))
+            .filter(|(article, _)| seen.insert(*article))
+            .take(limit)
+            .collect())
+    }
+
     fn article_of(&self, passage: usize) -> &str {
         &self.articles[self.passages[passage].article as usize].id
     }
@@ -341,24 +395,24 @@ impl KnowledgeBase {
         request: &SearchRequest,
         bm25: &[(usize, f32)],
         dense: &[(usize, f32)],
-        titles: &[(usize, f32)],
+        articles: &[&[(usize, f32)]; 2],
     ) -> Vec<(usize, f32)> {
         match request.mode {
             Mode::Bm25 => bm25.to_vec(),
             Mode::Dense => dense.to_vec(),
-            Mode::Hybrid => self.fuse(request, bm25, dense, titles),
+            Mode::Hybrid => self.fuse(request, bm25, dense, articles),
         }
     }
 
     /// RRF of the passage rankings, plus boosts, gives each article its best passage; the
-    /// article-title ranking then adds its RRF share to the article (an article found only by
-    /// its title enters with its lead passage).
+    /// article rankings (by title and phrasings: dense, then BM25) then add their RRF share to
+    /// the article (an article found only that way enters with its lead passage).
     fn fuse(
         &self,
         request: &SearchRequest,
         bm25: &[(usize, f32)],
         dense: &[(usize, f32)],
-        titles: &[(usize, f32)],
+        [titles, phrasings]: &[&[(usize, f32)]; 2],
     ) -> Vec<(usize, f32)> {
         let boosts = self.boosts.of(request.lang);
         let fused = fusion::rrf(boosts.k, &[(bm25, 1.0), (dense, boosts.dense)]);
@@ -381,7 +435,7 @@ impl KnowledgeBase {
                 *entry = (n, boosted);
             }
         }
-        for &(article, _) in titles {
+        for &(article, _) in titles.iter().chain(phrasings.iter()) {
             let lead = self.lead_of[article];
             best.entry(article)
                 .or_insert_with(|| (lead, boost(lead, 0.0)));
@@ -394,7 +448,13 @@ impl KnowledgeBase {
                 }
             }
         }
-        let by_title = fusion::rrf(boosts.k, &[(titles, boosts.dense * boosts.titles)]);
+        let by_title = fusion::rrf(
+            boosts.k,
+            &[
+                (titles, boosts.dense * boosts.titles),
+                (phrasings, boosts.phrasings),
+            ],
+        );
         let mut ranked: Vec<(usize, f32)> = best
             .into_iter()
             .map(|(article, (n, score))| {
