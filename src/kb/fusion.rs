@@ -27,7 +27,7 @@ pub struct Boosts {
     /// and tags), relative to the dense weight for the question's language.
     pub titles: f32,
     /// Weight of the article-phrasing ranking (BM25 over each article's title and customers'
-    /// phrasings: their words, slang and typos, as BM25 reads them), in BM25's units.
+    /// phrasings: their own words, slang and typos included, matched as written), in BM25's units.
     pub phrasings: f32,
 }
 
@@ -59,7 +59,9 @@ pub const BOOSTS: LanguageBoosts = LanguageBoosts {
         lang: 0.6,
         lead: 0.12,
         titles: 2.0,
-        phrasings: PHRASINGS_EN,
+        // BM25 over the phrasings, the other settings held (2026-12-05): dev hit@1 rose with the
+        // weight up to 3.0 in both languages; 1.5 quoted fewer wrong articles on dev than 3.0.
+        phrasings: 1.5,
     },
     // e5 reads Chinese well: its ranking outweighs BM25 over jieba words, and a softer intent
     // boost, since the classifier is less sure of colloquial Chinese. (With the articles'
@@ -72,12 +74,9 @@ pub const BOOSTS: LanguageBoosts = LanguageBoosts {
         lang: 0.6,
         lead: 0.12,
         titles: 0.5,
-        phrasings: PHRASINGS_ZH,
+        phrasings: 1.5,
     },
 };
-
-const PHRASINGS_EN: f32 = 1.5;
-const PHRASINGS_ZH: f32 = 1.5;
 
 /// What fusion needs to know about a candidate passage.
 pub trait Candidate {
