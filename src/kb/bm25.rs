@@ -235,3 +235,41 @@ fn passage_numbers(reader: &IndexReader) -> Result<Vec<Vec<u32>>, KbError> {
     }
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn texts(bodies: &[&'static str]) -> Vec<IndexedText<'static>> {
+        bodies
+            .iter()
+            .map(|body| IndexedText {
+                title: "",
+                heading: "",
+                body,
+                tags: &[],
+                tenant: None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_misspelt_word_finds_its_passage_but_not_in_an_exact_index() {
+        let bodies = texts(&[
+            "turn on roaming before you travel",
+            "pay your invoice online",
+        ]);
+        let forgiving = Bm25Index::build(&bodies).unwrap();
+        let exact = Bm25Index::build_exact(&bodies).unwrap();
+        let first = |index: &Bm25Index, text: &str| {
+            index
+                .search(text, None, 2)
+                .unwrap()
+                .first()
+                .map(|(n, _)| *n)
+        };
+        assert_eq!(first(&forgiving, "invoce"), Some(1));
+        assert_eq!(first(&exact, "invoce"), None);
+        assert_eq!(first(&exact, "invoice"), Some(1));
+    }
+}
