@@ -135,24 +135,27 @@ impl Answerability {
 }
 
 impl Answerability {
-    /// Sets every hit's `answerability` and `answerable` from its signals. `intents` are the
-    /// classifier's top intents (best first); `firsts` the articles first in the BM25 and the
-    /// dense ranking; `intents_of` an article's intent tags.
+    /// Sets every hit's `answerability` and `answerable` from its signals. `scores` are the
+    /// fused scores the model reads, hit by hit; `intents` are the classifier's top intents
+    /// (best first); `firsts` the articles first in the BM25 and the dense ranking;
+    /// `intents_of` an article's intent tags.
     pub fn judge<'a>(
         &self,
         hits: &mut [Hit],
+        scores: &[f32],
         intents: &[Scored],
         lang: &str,
         firsts: [Option<&str>; 2],
         intents_of: impl Fn(&str) -> Option<&'a [String]>,
     ) {
-        let scores: Vec<f32> = hits.iter().map(|h| h.score).collect();
+        let score_of = |i: usize| scores.get(i).copied();
         for (i, hit) in hits.iter_mut().enumerate() {
             let tags = intents_of(&hit.article_id).unwrap_or_default();
             let tagged = |name: &str| tags.iter().any(|t| t == name);
+            let score = score_of(i).unwrap_or(hit.score);
             let signals = Signals {
-                score: hit.score,
-                margin: hit.score - scores.get(i + 1).copied().unwrap_or(0.0),
+                score,
+                margin: score - score_of(i + 1).unwrap_or(0.0),
                 bm25: hit.bm25,
                 cosine: hit.cosine,
                 bm25_first: firsts[0] == Some(hit.article_id.as_str()),

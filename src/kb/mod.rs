@@ -338,8 +338,15 @@ impl KnowledgeBase {
         if request.mode == Mode::Hybrid {
             let firsts = [bm25.first(), dense.first()].map(|f| f.map(|(n, _)| self.article_of(*n)));
             let intents_of = |id: &str| self.article(id).map(|a| a.intents.as_slice());
-            self.answerability
-                .judge(&mut hits, request.intents, request.lang, firsts, intents_of);
+            let scores = self.judged_scores(&hits, &phrasings, request.lang);
+            self.answerability.judge(
+                &mut hits,
+                &scores,
+                request.intents,
+                request.lang,
+                firsts,
+                intents_of,
+            );
         }
         hits.truncate(request.limit);
         Ok(hits)
@@ -365,6 +372,19 @@ impl KnowledgeBase {
             .map(|(row, cosine)| (article_of(row), cosine))
             .filter(|(article, _)| seen.insert(*article))
             .take(limit)
+            .collect()
+    }
+
+    /// Each hit's score without the phrasing ranking's share: the answerability model was
+    /// fitted on the passages' and titles' fused score, and reads it as it was fitted.
+    fn judged_scores(&self, hits: &[Hit], phrasings: &[(usize, f32)], lang: &str) -> Vec<f32> {
+        let boosts = self.boosts.of(lang);
+        let share = fusion::rrf(boosts.k, &[(phrasings, boosts.phrasings)]);
+        hits.iter()
+            .map(|hit| {
+                let article = self.articles.iter().position(|a| a.id == hit.article_id);
+                hit.score - article.and_then(|a| share.get(&a)).copied().unwrap_or(0.0)
+            })
             .collect()
     }
 
