@@ -192,7 +192,7 @@ impl Best {
     fn new(limit: usize) -> Best {
         Best {
             limit,
-            pairs: Vec::with_capacity(limit.saturating_mul(2).clamp(16, 8192)),
+            pairs: Vec::with_capacity(buffer_len(limit).min(8192)),
             floor: f32::NEG_INFINITY,
         }
     }
@@ -204,7 +204,7 @@ impl Best {
 
     fn offer(&mut self, number: usize, cosine: f32) {
         self.pairs.push((number, cosine));
-        if self.pairs.len() >= self.limit.saturating_mul(2).max(16) {
+        if self.pairs.len() >= buffer_len(self.limit) {
             self.keep_best();
         }
     }
@@ -223,6 +223,11 @@ impl Best {
         self.pairs.sort_by(by_score);
         self.pairs
     }
+}
+
+/// Pairs held before the buffer is cut back to `limit`.
+fn buffer_len(limit: usize) -> usize {
+    limit.saturating_mul(2).max(16)
 }
 
 /// Higher cosine first; ties go to the lower row, so a truncated search orders them as a full

@@ -328,20 +328,20 @@ impl KnowledgeBase {
             ),
             None => (Vec::new(), Vec::new()),
         };
-        let phrasings = match request.mode {
-            Mode::Dense | Mode::Bm25 => Vec::new(),
-            Mode::Hybrid => self.search_phrasings(request.text, depth, request.tenant)?,
+        let phrasing_share = match request.mode {
+            Mode::Dense | Mode::Bm25 => HashMap::new(),
+            Mode::Hybrid => self.phrasing_share(request, depth)?,
         };
-        let ranked = self.rank(request, &bm25, &dense, &[&titles, &phrasings]);
+        let ranked = self.rank(request, &bm25, &dense, &titles, &phrasing_share);
         // One hit more than asked: the last one's lead over the next is an answerability signal.
+        let judged = self.judged_scores(&ranked, request.limit + 1, &phrasing_share);
         let mut hits = self.hits(ranked, request.limit + 1, &bm25, query.as_deref());
         if request.mode == Mode::Hybrid {
             let firsts = [bm25.first(), dense.first()].map(|f| f.map(|(n, _)| self.article_of(*n)));
             let intents_of = |id: &str| self.article(id).map(|a| a.intents.as_slice());
-            let scores = self.judged_scores(&hits, &phrasings, request.lang);
             self.answerability.judge(
                 &mut hits,
-                &scores,
+                &judged,
                 request.intents,
                 request.lang,
                 firsts,
@@ -367,43 +367,52 @@ impl KnowledgeBase {
             .search(query, limit * self.most_title_rows, |row| {
                 visible(&self.articles[article_of(row)], tenant)
             });
+        self.distinct_articles(rows, limit)
+    }
+
+    /// The first `limit` distinct articles of a ranking of `titles`' rows, each with the score
+    /// of its best row.
+    fn distinct_articles(&self, rows: Vec<(usize, f32)>, limit: usize) -> Vec<(usize, f32)> {
         let mut seen = HashSet::new();
         rows.into_iter()
-            .map(|(row, cosine)| (article_of(row), cosine))
+            .map(|(row, score)| (self.title_rows[row] as usize, score))
             .filter(|(article, _)| seen.insert(*article))
             .take(limit)
             .collect()
     }
 
-    /// Each hit's score without the phrasing ranking's share: the answerability model was
-    /// fitted on the passages' and titles' fused score, and reads it as it was fitted.
-    fn judged_scores(&self, hits: &[Hit], phrasings: &[(usize, f32)], lang: &str) -> Vec<f32> {
-        let boosts = self.boosts.of(lang);
-        let share = fusion::rrf(boosts.k, &[(phrasings, boosts.phrasings)]);
-        hits.iter()
-            .map(|hit| {
-                let article = self.articles.iter().position(|a| a.id == hit.article_id);
-                hit.score - article.and_then(|a| share.get(&a)).copied().unwrap_or(0.0)
+    /// The first `count` scores of a fused ranking without the phrasing ranking's share: the
+    /// answerability model was fitted on the passages' and titles' fused score, and reads it as
+    /// it was fitted. A fused ranking has one passage per article, so these are the hits'.
+    fn judged_scores(
+        &self,
+        ranked: &[(usize, f32)],
+        count: usize,
+        phrasing_share: &HashMap<usize, f32>,
+    ) -> Vec<f32> {
+        ranked
+            .iter()
+            .take(count)
+            .map(|&(n, score)| {
+                let article = self.passages[n].article as usize;
+                score - phrasing_share.get(&article).copied().unwrap_or(0.0)
             })
             .collect()
     }
 
-    /// The best `limit` articles by BM25 over their title or any of their phrasings, with that
-    /// best score.
-    fn search_phrasings(
+    /// What the article-phrasing ranking (BM25 over each article's title and phrasings) adds to
+    /// each article it finds: its RRF share, by article.
+    fn phrasing_share(
         &self,
-        text: &str,
+        request: &SearchRequest,
         limit: usize,
-        tenant: Option<&str>,
-    ) -> Result<Vec<(usize, f32)>, KbError> {
-        let rows = self.phrasings.search(text, tenant, limit * 2)?;
-        let mut seen = HashSet::new();
-        Ok(rows
-            .into_iter()
-            .map(|(row, score)| (self.title_rows[row] as usize, score))
-            .filter(|(article, _)| seen.insert(*article))
-            .take(limit)
-            .collect())
+    ) -> Result<HashMap<usize, f32>, KbError> {
+        let rows = self
+            .phrasings
+            .search(request.text, request.tenant, limit * 2)?;
+        let articles = self.distinct_articles(rows, limit);
+        let boosts = self.boosts.of(request.lang);
+        Ok(fusion::rrf(boosts.k, &[(&articles, boosts.phrasings)]))
     }
 
     fn article_of(&self, passage: usize) -> &str {
@@ -415,24 +424,27 @@ impl KnowledgeBase {
         request: &SearchRequest,
         bm25: &[(usize, f32)],
         dense: &[(usize, f32)],
-        articles: &[&[(usize, f32)]; 2],
+        titles: &[(usize, f32)],
+        phrasing_share: &HashMap<usize, f32>,
     ) -> Vec<(usize, f32)> {
         match request.mode {
             Mode::Bm25 => bm25.to_vec(),
             Mode::Dense => dense.to_vec(),
-            Mode::Hybrid => self.fuse(request, bm25, dense, articles),
+            Mode::Hybrid => self.fuse(request, bm25, dense, titles, phrasing_share),
         }
     }
 
     /// RRF of the passage rankings, plus boosts, gives each article its best passage; the
     /// article rankings (by title and phrasings: dense, then BM25) then add their RRF share to
-    /// the article (an article found only that way enters with its lead passage).
+    /// the article (an article found only that way enters with its lead passage). One passage
+    /// per article.
     fn fuse(
         &self,
         request: &SearchRequest,
         bm25: &[(usize, f32)],
         dense: &[(usize, f32)],
-        [titles, phrasings]: &[&[(usize, f32)]; 2],
+        titles: &[(usize, f32)],
+        phrasing_share: &HashMap<usize, f32>,
     ) -> Vec<(usize, f32)> {
         let boosts = self.boosts.of(request.lang);
         let fused = fusion::rrf(boosts.k, &[(bm25, 1.0), (dense, boosts.dense)]);
@@ -455,7 +467,8 @@ impl KnowledgeBase {
                 *entry = (n, boosted);
             }
         }
-        for &(article, _) in titles.iter().chain(phrasings.iter()) {
+        let found_as_a_whole = titles.iter().map(|(a, _)| a).chain(phrasing_share.keys());
+        for &article in found_as_a_whole {
             let lead = self.lead_of[article];
             best.entry(article)
                 .or_insert_with(|| (lead, boost(lead, 0.0)));
@@ -468,17 +481,13 @@ impl KnowledgeBase {
                 }
             }
         }
-        let by_title = fusion::rrf(
-            boosts.k,
-            &[
-                (titles, boosts.dense * boosts.titles),
-                (phrasings, boosts.phrasings),
-            ],
-        );
+        let by_title = fusion::rrf(boosts.k, &[(titles, boosts.dense * boosts.titles)]);
+        let share = |map: &HashMap<usize, f32>, article| map.get(&article).copied().unwrap_or(0.0);
         let mut ranked: Vec<(usize, f32)> = best
             .into_iter()
             .map(|(article, (n, score))| {
-                (n, score + by_title.get(&article).copied().unwrap_or(0.0))
+                let whole = share(&by_title, article) + share(phrasing_share, article);
+                (n, score + whole)
             })
             .collect();
         ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
