@@ -43,7 +43,11 @@ const ENGLISH: [&[&str]; 10] = [
     &["passed away", "passed on", "has passed", "died", "dead", "deceased", "death",
       "funeral", "late husband", "late wife", "late father", "late mother", "late mum",
       "late dad", "bereavement", "bereaved", "executor", "estate", "next of kin", "killed",
-      "lost my mum", "lost my dad", "lost our", "rip", "widow", "widowed", "probate"],
+      "lost my mum", "lost my dad", "lost our", "rip", "widow", "widowed", "probate",
+      "wife passed", "husband passed", "partner passed", "mum passed", "mom passed",
+      "dad passed", "mother passed", "father passed", "son passed", "daughter passed",
+      "brother passed", "sister passed", "gran passed", "grandma passed", "grandad passed",
+      "grandpa passed", "nan passed"],
     // safety and abuse
     &["abuse", "abusive", "abuser", "domestic violence", "violent", "stalk", "stalker",
       "stalking", "tracking me", "track me", "tracks me", "see where i am", "where i am",
