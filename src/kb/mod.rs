@@ -19,6 +19,7 @@ mod input;
 pub mod live;
 pub mod loader;
 pub mod managed;
+pub mod pinyin;
 pub mod vector_cache;
 
 use std::collections::{HashMap, HashSet};
@@ -36,6 +37,7 @@ use answerable::{Answerability, Signals};
 use bm25::{Bm25Index, IndexedText};
 use dense::Vectors;
 use fusion::{BOOSTS, Candidate, LanguageBoosts};
+use pinyin::PinyinLexicon;
 
 #[derive(Debug, thiserror::Error)]
 pub enum KbError {
@@ -166,6 +168,8 @@ pub struct KnowledgeBase {
     encoder: Arc<Encoder>,
     boosts: LanguageBoosts,
     answerability: Answerability,
+    /// The articles' Chinese words by their pinyin, for questions typed in pinyin.
+    pinyin: PinyinLexicon,
 }
 
 /// The text the encoder sees for a passage: its article's title, its heading and its words.
@@ -208,6 +212,18 @@ fn phrasing_texts<'a>(
 pub fn article_texts(article: &Article) -> impl Iterator<Item = String> + '_ {
     let title = format!("{}. {}", article.title, article.tags.join(", "));
     std::iter::once(title).chain(article.questions.iter().map(|q| q.trim().to_string()))
+}
+
+/// Every text of the `lang` articles: titles, passages, customers' phrasings.
+fn texts_in<'a>(articles: &'a [Article], lang: &'a str) -> impl Iterator<Item = &'a str> {
+    let of_lang = move |article: &&Article| article.lang == lang;
+    articles.iter().filter(of_lang).flat_map(|article| {
+        let passages = article.passages.iter().map(|p| p.text.as_str());
+        let questions = article.questions.iter().map(String::as_str);
+        std::iter::once(article.title.as_str())
+            .chain(passages)
+            .chain(questions)
+    })
 }
 
 impl KnowledgeBase {
@@ -256,6 +272,7 @@ impl KnowledgeBase {
         let titles = cache.embed(&encoder, &title_texts)?;
         let phrasings =
             Bm25Index::build_exact(&phrasing_texts(&articles, &title_texts, &title_rows))?;
+        let pinyin = PinyinLexicon::build(texts_in(&articles, "zh"), texts_in(&articles, "en"));
         let most_title_rows = 1 + articles
             .iter()
             .map(|a| a.questions.len())
@@ -274,7 +291,14 @@ impl KnowledgeBase {
             encoder,
             boosts: BOOSTS,
             answerability: Answerability::builtin().clone(),
+            pinyin,
         })
+    }
+
+    /// `text` with the Chinese words its pinyin stands for appended (`manyou` -> 漫游), or `None`
+    /// when it has none ([`pinyin`]). The message path reads this text instead of the customer's.
+    pub fn expand_pinyin(&self, text: &str) -> Option<String> {
+        self.pinyin.expand(text)
     }
 
     pub fn article_count(&self) -> usize {

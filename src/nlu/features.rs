@@ -61,7 +61,7 @@ fn flush_word(word: &mut String, out: &mut Vec<String>) {
 /// The Chinese words (two characters or more) of each run of CJK characters, segmented by jieba.
 /// Single characters are already tokens; words add what a character bigram across a word
 /// boundary would blur.
-fn chinese_words(text: &str) -> Vec<String> {
+pub(crate) fn chinese_words(text: &str) -> Vec<String> {
     let mut jieba = segmenter();
     let mut words = Vec::new();
     let mut run = String::new();

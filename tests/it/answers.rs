@@ -1,6 +1,6 @@
 //! Issue 13 end to end over real HTTP (real model, index and store): a question no article covers
 //! is not answered with an unrelated article, and everyday Chinese (long, colloquial, mixed with
-//! English) reaches the knowledge base instead of being rejected as out of scope.
+//! English, typed in pinyin) reaches the knowledge base instead of being rejected as out of scope.
 
 use crate::common::spawn_app;
 
@@ -47,4 +47,23 @@ async fn chinese_with_english_words_is_not_rejected_as_out_of_scope() {
     let reply = app.say(&id, "新买的iPhone怎么装esim，扫码没反应").await;
     assert_eq!(reply["action"], "answered", "{reply}");
     assert_eq!(reply["intent"]["name"], "esim_setup", "{reply}");
+}
+
+#[tokio::test]
+async fn a_question_typed_in_pinyin_is_answered_from_the_chinese_article_it_names() {
+    let app = spawn_app().await;
+    let id = app.new_conversation().await;
+    let reply = app.say(&id, "manyou zenme kaitong").await;
+    assert_eq!(reply["action"], "answered", "{reply}");
+    let source = reply["sources"][0]["id"].as_str().unwrap_or_default();
+    assert!(
+        source.starts_with("roaming") && source.ends_with("-zh"),
+        "{reply}"
+    );
+    let transcript = app.transcript(&id).await.to_string();
+    assert!(transcript.contains("manyou zenme kaitong"), "{transcript}");
+    assert!(
+        !transcript.contains("manyou zenme kaitong 漫游"),
+        "{transcript}"
+    );
 }
