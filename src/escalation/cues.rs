@@ -10,7 +10,7 @@ use std::sync::LazyLock;
 
 use aho_corasick::AhoCorasick;
 
-use super::chinese;
+use crate::nlu::chinese;
 
 /// The kinds of cue, in the order the scorer's features use.
 pub const KINDS: [&str; 10] = [

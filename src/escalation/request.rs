@@ -7,8 +7,9 @@
 
 use std::sync::LazyLock;
 
+use super::cues;
 use super::cues::PhraseSet;
-use super::{chinese, cues};
+use crate::nlu::chinese;
 
 #[rustfmt::skip]
 const ENGLISH: &[&str] = &[

@@ -15,8 +15,9 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use super::{chinese, cues, sentiment};
+use super::{cues, sentiment};
 use crate::nlu::NluError;
+use crate::nlu::chinese;
 use crate::nlu::features::sparse_features;
 use crate::nlu::head::{Features, HeadDir, LinearHead};
 

@@ -1,11 +1,13 @@
 //! Pinyin typed for Chinese words. Customers write 漫游 as `manyou` and 套餐 as `tc` (its
-//! initials) when switching the input method is slower than typing Latin letters. The knowledge
+//! initials) when switching the input method is slower than typing Latin letters, and a pinyin
+//! input method's typo is the wrong character for the right sound (拦节 for 拦截). The knowledge
 //! base knows its own Chinese words, so it maps each word's pinyin (tones dropped) back to the
 //! word, and a word's initials when one word clearly owns them; a question then carries the
-//! Chinese words its pinyin stands for into the classifier, the judge and the search.
+//! Chinese words its pinyin, initials and misheard characters stand for into the classifier,
+//! the judge and the search.
 //!
 //! Built from the articles when the knowledge base is built, so a published article's words
-//! count from its next reindex. Words the articles use as Latin words (`app`, `sim`, `change`)
+//! count from its next reindex. Words the English articles use as Latin words (`app`, `change`)
 //! are never read as pinyin.
 
 use std::collections::{HashMap, HashSet};
@@ -13,7 +15,8 @@ use std::sync::OnceLock;
 
 use pinyin::ToPinyin;
 
-use crate::nlu::features::{chinese_words, is_cjk};
+use crate::nlu::chinese::simplified;
+use crate::nlu::features::{chinese_runs, chinese_words, is_cjk};
 
 /// Initials are ambiguous (`tc` is 套餐, but also 通常): the word must make up at least this share
 /// of the knowledge base's words with those initials...
@@ -22,12 +25,18 @@ const INITIALS_SHARE: f32 = 0.6;
 const INITIALS_MIN_COUNT: u32 = 5;
 /// Full pinyin shorter than this is too often an English word or a fragment (`an`, `men`).
 const MIN_FULL_LETTERS: usize = 4;
+/// A word corrects a homophone typo only if the articles use it this often.
+const HOMOPHONE_MIN_COUNT: u32 = 3;
 
 /// Pinyin and pinyin initials -> the knowledge base's Chinese word they stand for.
 #[derive(Debug, Default)]
 pub struct PinyinLexicon {
     full: HashMap<String, String>,
     initials: HashMap<String, String>,
+    /// Every Chinese word of the articles, and the pinyin of those used often enough to correct
+    /// a homophone typo towards.
+    words: HashSet<String>,
+    homophones: HashMap<String, String>,
 }
 
 impl PinyinLexicon {
@@ -47,10 +56,14 @@ impl PinyinLexicon {
         let latin: HashSet<String> = english.flat_map(latin_words).collect();
         let mut full = Spellings::default();
         let mut initials = Spellings::default();
+        let mut homophones = Spellings::default();
         for (word, &count) in &counts {
             let Some((spelled, first_letters)) = spell(word) else {
                 continue;
             };
+            if count >= HOMOPHONE_MIN_COUNT {
+                homophones.add(spelled.clone(), word, count);
+            }
             if spelled.len() >= MIN_FULL_LETTERS && !latin.contains(&spelled) {
                 full.add(spelled, word, count);
             }
@@ -61,6 +74,8 @@ impl PinyinLexicon {
         PinyinLexicon {
             full: full.most_used(0.0, 1),
             initials: initials.most_used(INITIALS_SHARE, INITIALS_MIN_COUNT),
+            words: counts.into_keys().collect(),
+            homophones: homophones.most_used(0.0, 1),
         }
     }
 
@@ -74,7 +89,7 @@ impl PinyinLexicon {
         if !mixed && !all_pinyin(text) {
             return None;
         }
-        let mut words: Vec<&str> = Vec::new();
+        let mut words: Vec<&str> = self.corrections(text);
         for token in latin_words(text) {
             let found = self.full.get(&token).or_else(|| match mixed {
                 true => self.initials.get(&token),
@@ -90,6 +105,39 @@ impl PinyinLexicon {
             return None;
         }
         Some(format!("{text} {}", words.join(" ")))
+    }
+}
+
+impl PinyinLexicon {
+    /// The articles' words that two or three characters of `text` sound like where jieba found
+    /// no word (帐单 -> 账单, 拦节 -> 拦截): typed with a pinyin input method, a typo is usually
+    /// the wrong character for the right sound, and it leaves single characters behind. Only
+    /// runs of single characters are read, so a word boundary (新|用户) never passes for a typo.
+    fn corrections(&self, text: &str) -> Vec<&str> {
+        let mut found: Vec<&str> = Vec::new();
+        for tokens in chinese_runs(&simplified(text)) {
+            for singles in tokens.split(|t| t.chars().count() > 1) {
+                for len in 2..=3 {
+                    for window in singles.windows(len) {
+                        let written = window.concat();
+                        if let Some(word) = self.homophone_of(&written)
+                            && !found.contains(&word)
+                        {
+                            found.push(word);
+                        }
+                    }
+                }
+            }
+        }
+        found
+    }
+
+    fn homophone_of(&self, written: &str) -> Option<&str> {
+        if self.words.contains(written) {
+            return None;
+        }
+        let (spelled, _) = spell(written)?;
+        self.homophones.get(&spelled).map(String::as_str)
     }
 }
 
@@ -181,6 +229,8 @@ mod tests {
             "嫦娥",
             "套餐包含什么，换套餐，套餐价格，套餐对比，取消套餐",
             "通常一天内到账",
+            "拦截骚扰电话：开启拦截，拦截记录",
+            "信用卡，信用额度，信用记录",
         ];
         let english = ["Change your plan in the app."];
         PinyinLexicon::build(chinese.into_iter(), english.into_iter())
@@ -218,5 +268,18 @@ mod tests {
             Some("manyou zenme kaitong 漫游 怎么 开通")
         );
         assert!(is_syllables("zhuangtai") && !is_syllables("staying"));
+    }
+
+    #[test]
+    fn a_character_typed_for_its_sound_is_corrected_to_the_articles_word() {
+        let lexicon = lexicon();
+        let expanded = lexicon.expand("骚扰电话怎么拦节").unwrap_or_default();
+        assert!(expanded.ends_with(" 拦截"), "{expanded}");
+    }
+
+    #[test]
+    fn characters_across_a_word_boundary_are_not_taken_for_a_typo() {
+        // 新用户 is 新|用户: 新用 sounds like 信用 but is no typo.
+        assert_eq!(lexicon().expand("新用户有优惠吗"), None);
     }
 }

@@ -62,8 +62,17 @@ fn flush_word(word: &mut String, out: &mut Vec<String>) {
 /// Single characters are already tokens; words add what a character bigram across a word
 /// boundary would blur.
 pub(crate) fn chinese_words(text: &str) -> Vec<String> {
+    chinese_runs(text)
+        .into_iter()
+        .flatten()
+        .filter(|token| token.chars().count() > 1)
+        .collect()
+}
+
+/// Each run of CJK characters of `text`, cut into words by jieba (single characters included).
+pub(crate) fn chinese_runs(text: &str) -> Vec<Vec<String>> {
     let mut jieba = segmenter();
-    let mut words = Vec::new();
+    let mut runs = Vec::new();
     let mut run = String::new();
     for c in text.chars().chain([' ']) {
         if is_cjk(c) {
@@ -72,15 +81,15 @@ pub(crate) fn chinese_words(text: &str) -> Vec<String> {
         }
         if !run.is_empty() {
             let mut cut = jieba.token_stream(&run);
+            let mut tokens = Vec::new();
             while let Some(token) = cut.next() {
-                if token.text.chars().count() > 1 {
-                    words.push(token.text.clone());
-                }
+                tokens.push(token.text.clone());
             }
+            runs.push(tokens);
             run.clear();
         }
     }
-    words
+    runs
 }
 
 /// jieba's default cut without HMM, on tantivy-jieba's dictionary: the index's analyzer loads

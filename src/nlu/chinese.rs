@@ -1,6 +1,6 @@
 //! Traditional Chinese characters to simplified ones, for the escalation scorer's features and
-//! cues: customers write in either (and in Cantonese), the training examples and lexicons are
-//! simplified. A short table of the characters support messages use most, not a full converter:
+//! cues and the knowledge base's pinyin corrections: customers write in either (and in
+//! Cantonese), the training examples, lexicons and articles are simplified. A short table of the characters support messages use most, not a full converter:
 //! a character it does not know passes through unchanged.
 
 use std::collections::HashMap;
@@ -28,7 +28,7 @@ const PAIRS: &str = concat!(
     "間间關关陰阴陳陈陸陆陽阳隊队隨随險险隱隐雙双雜杂雞鸡離离難难雲云電电靈灵靜静響响",
     "頁页頂顶項项順顺須须預预頓顿領领頭头頻频題题額额顏颜願愿類类顯显風风飛飞飯饭飲饮",
     "餘余館馆馬马騙骗騷骚驗验驚惊髒脏體体髮发鬆松鬧闹鬱郁魚鱼鳥鸟麗丽麥麦麼么黃黄點点",
-    "齊齐齒齿齡龄龍龙龜龟",
+    "齊齐齒齿齡龄龍龙龜龟幾几",
 );
 
 fn table() -> &'static HashMap<char, char> {
