@@ -63,8 +63,7 @@ fn main() -> anyhow::Result<()> {
     cache.save(cache_path)?;
     let mut cases = Vec::new();
     for question in Split::Dev.select(eval::load_questions(Path::new(data))?) {
-        let (prediction, embedding) = classifier.classify_embedded(&question.question)?;
-        cases.push(Case::new(question, prediction, embedding));
+        cases.push(Case::classified(&kb, &classifier, question)?);
     }
     let mut results: Vec<(String, f64, f64, Boosts)> = Vec::new();
     for boosts in grid() {

@@ -80,12 +80,8 @@ pub fn eval_kb(settings: &Settings, args: KbEvalArgs) -> Result<()> {
     let mut kb = kb::KnowledgeBase::build(loaded.articles, Arc::clone(classifier.encoder()))?;
     let questions = args.split.select(kb_eval::load_questions(&args.data)?);
     let mut cases = Vec::with_capacity(questions.len());
-    for mut question in questions {
-        if let Some(expanded) = kb.expand_pinyin(&question.question) {
-            question.question = expanded;
-        }
-        let (prediction, embedding) = classifier.classify_embedded(&question.question)?;
-        cases.push(kb_eval::Case::new(question, prediction, embedding));
+    for question in questions {
+        cases.push(kb_eval::Case::classified(&kb, &classifier, question)?);
     }
     if let Some(path) = &args.answerability {
         kb.set_answerability(Answerability::load(path)?);

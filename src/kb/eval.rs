@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use super::answerable::{self, Answerability, Outcome, Signals};
 use super::{KbError, KnowledgeBase, Mode, SearchRequest};
-use crate::nlu::{Prediction, Scored};
+use crate::nlu::{Classifier, NluError, Prediction, Scored};
 
 /// Which questions to use: a question's own `split` field, or for files without one even lines
 /// (counting from 0) are `Dev` and odd ones `Test`. Everything tuned (the boosts in `fusion`,
@@ -140,6 +140,20 @@ impl Case {
             intents,
             embedding,
         }
+    }
+
+    /// `question` as the service reads it (its pinyin expanded: [`KnowledgeBase::expand_pinyin`]),
+    /// classified by `classifier`.
+    pub fn classified(
+        kb: &KnowledgeBase,
+        classifier: &Classifier,
+        mut question: Question,
+    ) -> Result<Case, NluError> {
+        if let Some(expanded) = kb.expand_pinyin(&question.question) {
+            question.question = expanded;
+        }
+        let (prediction, embedding) = classifier.classify_embedded(&question.question)?;
+        Ok(Case::new(question, prediction, embedding))
     }
 }
 
