@@ -106,9 +106,7 @@ impl PinyinLexicon {
         }
         Some(format!("{text} {}", words.join(" ")))
     }
-}
 
-impl PinyinLexicon {
     /// The articles' words that two or three characters of `text` sound like where jieba found
     /// no word (帐单 -> 账单, 拦节 -> 拦截): typed with a pinyin input method, a typo is usually
     /// the wrong character for the right sound, and it leaves single characters behind. Only
@@ -189,7 +187,9 @@ impl Spellings {
         for (spelling, mut words) in self.0 {
             words.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
             let total: u32 = words.iter().map(|(count, _)| count).sum();
-            let (count, word) = &words[0];
+            let Some((count, word)) = words.first() else {
+                continue;
+            };
             if *count >= min_count && *count as f32 >= share * total as f32 {
                 chosen.insert(spelling, word.clone());
             }
