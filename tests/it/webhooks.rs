@@ -434,15 +434,22 @@ async fn endpoints_for_a_tenant_not_in_the_registry_are_refused_with_404() {
     assert_eq!(response.status(), 200, "a registered tenant is accepted");
 }
 
+/// A free port below Linux's ephemeral range (32768 and up): while the receiver is down, an
+/// outgoing connection of this process could otherwise take a port from that range as its source
+/// port, and binding the receiver there later fails with "address in use".
+fn port_below_the_ephemeral_range() -> u16 {
+    let start = 20_000 + (std::process::id() % 10_000) as u16;
+    (start..32_000)
+        .chain(20_000..start)
+        .find(|port| TcpListener::bind(("127.0.0.1", *port)).is_ok())
+        .expect("a free port between 20000 and 32000")
+}
+
 #[tokio::test]
 async fn a_receiver_that_was_down_gets_every_event_once_in_order_per_conversation() {
     let app = spawn_webhook_app().await;
     // A port nobody listens on: connections are refused until the receiver starts there.
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = port_below_the_ephemeral_range();
     subscribe(&app, &format!("http://127.0.0.1:{port}/hook")).await;
 
     let mut ids = Vec::new();
