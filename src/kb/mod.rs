@@ -214,6 +214,11 @@ pub fn article_texts(article: &Article) -> impl Iterator<Item = String> + '_ {
     std::iter::once(title).chain(article.questions.iter().map(|q| q.trim().to_string()))
 }
 
+/// An article's RRF share in one article ranking (0 when that ranking did not find it).
+fn share_of(shares: &HashMap<usize, f32>, article: usize) -> f32 {
+    shares.get(&article).copied().unwrap_or(0.0)
+}
+
 /// Every text of the `lang` articles: titles, passages, customers' phrasings.
 fn texts_in<'a>(articles: &'a [Article], lang: &'a str) -> impl Iterator<Item = &'a str> {
     let of_lang = move |article: &&Article| article.lang == lang;
@@ -417,10 +422,7 @@ impl KnowledgeBase {
         ranked
             .iter()
             .take(count)
-            .map(|&(n, score)| {
-                let article = self.passages[n].article as usize;
-                score - phrasing_share.get(&article).copied().unwrap_or(0.0)
-            })
+            .map(|&(n, score)| score - share_of(phrasing_share, self.passages[n].article as usize))
             .collect()
     }
 
@@ -506,11 +508,10 @@ impl KnowledgeBase {
             }
         }
         let by_title = fusion::rrf(boosts.k, &[(titles, boosts.dense * boosts.titles)]);
-        let share = |map: &HashMap<usize, f32>, article| map.get(&article).copied().unwrap_or(0.0);
         let mut ranked: Vec<(usize, f32)> = best
             .into_iter()
             .map(|(article, (n, score))| {
-                let whole = share(&by_title, article) + share(phrasing_share, article);
+                let whole = share_of(&by_title, article) + share_of(phrasing_share, article);
                 (n, score + whole)
             })
             .collect();

@@ -2,7 +2,18 @@
 //! is not answered with an unrelated article, and everyday Chinese (long, colloquial, mixed with
 //! English, typed in pinyin) reaches the knowledge base instead of being rejected as out of scope.
 
+use serde_json::Value;
+
 use crate::common::spawn_app;
+
+fn assert_answered_from_a_chinese_roaming_article(reply: &Value) {
+    assert_eq!(reply["action"], "answered", "{reply}");
+    let source = reply["sources"][0]["id"].as_str().unwrap_or_default();
+    assert!(
+        source.starts_with("roaming") && source.ends_with("-zh"),
+        "{reply}"
+    );
+}
 
 #[tokio::test]
 async fn a_question_no_article_covers_is_not_answered_with_an_article() {
@@ -32,12 +43,7 @@ async fn a_long_colloquial_chinese_question_is_answered_from_a_chinese_article()
             "下个月要去日本玩一个礼拜，之前没出过国，手机到那边要怎么弄才能打电话上网啊",
         )
         .await;
-    assert_eq!(reply["action"], "answered", "{reply}");
-    let source = reply["sources"][0]["id"].as_str().unwrap_or_default();
-    assert!(
-        source.starts_with("roaming") && source.ends_with("-zh"),
-        "{reply}"
-    );
+    assert_answered_from_a_chinese_roaming_article(&reply);
 }
 
 #[tokio::test]
@@ -54,12 +60,7 @@ async fn a_question_typed_in_pinyin_is_answered_from_the_chinese_article_it_name
     let app = spawn_app().await;
     let id = app.new_conversation().await;
     let reply = app.say(&id, "manyou zenme kaitong").await;
-    assert_eq!(reply["action"], "answered", "{reply}");
-    let source = reply["sources"][0]["id"].as_str().unwrap_or_default();
-    assert!(
-        source.starts_with("roaming") && source.ends_with("-zh"),
-        "{reply}"
-    );
+    assert_answered_from_a_chinese_roaming_article(&reply);
     let transcript = app.transcript(&id).await.to_string();
     assert!(transcript.contains("manyou zenme kaitong"), "{transcript}");
     assert!(
