@@ -219,13 +219,21 @@ async function main() {
     check(await widget(customer, '.banner').isHidden(), 'the queue banner is still shown after an agent took over');
   });
 
-  await step('agent replies with HTML: plain text in both UIs', async () => {
+  await step('agent replies with HTML: plain text in both UIs; what is typed meanwhile is kept', async () => {
+    // The reply's request is held back, so the agent types the next message while it is in flight.
+    const slow = async (route) => { await sleep(400); await route.continue(); };
+    await agent.route('**/messages', slow);
     await agent.locator('#reply-text').fill(XSS_AGENT);
     await agent.locator('#send-reply').click();
+    const typedMeanwhile = 'Typed while the last reply was being sent.';
+    await agent.locator('#reply-text').fill(typedMeanwhile);
     await waitUntil('the HTML reply as text in the widget', async () =>
       (await widgetMessages(customer)).some((m) => m.kind.includes('agent') && m.text === XSS_AGENT));
     const consoleTexts = () => agent.locator('#transcript li[data-type="agent_message"] .text').allTextContents();
     await waitUntil('the HTML reply as text in the console', async () => (await consoleTexts()).includes(XSS_AGENT));
+    await agent.unroute('**/messages', slow);
+    const box = await agent.locator('#reply-text').inputValue();
+    check(box === typedMeanwhile, `the reply box holds "${box}" after the previous reply was answered`);
   });
 
   await step('an internal note is shown distinctly in the console and never reaches the customer', async () => {

@@ -419,15 +419,18 @@
   }
 
   async function post(path) {
-    const text = $('reply-text').value.trim();
+    const box = $('reply-text');
+    const text = box.value.trim();
     if (!text || !state.current) return;
     $('conv-error').textContent = '';
+    // Cleared now, not when the server answers: whatever the agent types meanwhile is the next
+    // message and must not be wiped by this one's response.
+    box.value = '';
+    $('canned').value = '';
     try {
-      const created = await conversationAction(path, { text });
-      $('reply-text').value = '';
-      $('canned').value = '';
-      applyEvent(created);
+      applyEvent(await conversationAction(path, { text }));
     } catch (error) {
+      if (!box.value.trim()) box.value = text;
       reportTo($('conv-error'))(error);
     }
   }
