@@ -177,7 +177,7 @@ impl Found {
 static LEXICON: LazyLock<(PhraseSet, PhraseSet)> = LazyLock::new(|| {
     (
         PhraseSet::new(tagged(&ENGLISH), true),
-        PhraseSet::new(tagged(&CHINESE), false),
+        PhraseSet::new(in_mandarin(tagged(&CHINESE)), false),
     )
 });
 
@@ -190,14 +190,28 @@ fn tagged(lexicon: &[&[&'static str]; 10]) -> Vec<(usize, &'static str)> {
     entries
 }
 
+/// The Chinese cues as [`find`] reads text, in Mandarin: a Cantonese cue (盗咗) is looked up as
+/// 盗了. Built once, so the few rewritten cues live as long as the process.
+fn in_mandarin(entries: Vec<(usize, &'static str)>) -> Vec<(usize, &'static str)> {
+    let read = |(kind, cue): (usize, &'static str)| {
+        let mandarin = chinese::mandarin(cue);
+        if mandarin == cue {
+            return (kind, cue);
+        }
+        let leaked: &'static str = Box::leak(mandarin.into_boxed_str());
+        (kind, leaked)
+    };
+    entries.into_iter().map(read).collect()
+}
+
 /// Looks every lexicon entry up in `text`: English phrases on word boundaries of the
-/// lower-cased text, Chinese ones as substrings of its simplified form.
+/// lower-cased text, Chinese ones as substrings of it read as Mandarin (`chinese::mandarin`).
 pub fn find(text: &str) -> Found {
     let lower = lowered(text);
-    let simplified = chinese::simplified(&lower);
+    let mandarin = chinese::mandarin(&lower);
     let (english, chinese) = &*LEXICON;
     let english = english.found(&lower);
-    let chinese = chinese.found(&simplified);
+    let chinese = chinese.found(&mandarin);
     let mut found = Found::default();
     for kind in 0..KINDS.len() {
         let of_kind = |(k, _): &&(usize, &str)| *k == kind;

@@ -142,7 +142,7 @@ impl Bot<'_> {
         failed_before: u32,
         annoyed_before: bool,
     ) -> Result<Turn, EvalError> {
-        let expanded = self.kb.expand_pinyin(text);
+        let expanded = self.kb.read_message(text);
         let text = expanded.as_deref().unwrap_or(text);
         let lang = Lang::detect(text);
         let (prediction, embedding) = self.classifier.classify_embedded(text)?;

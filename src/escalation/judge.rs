@@ -148,7 +148,7 @@ impl Judge {
     pub fn assess(&self, text: &str, embedding: &[f32]) -> Assessment {
         let lang = usize::from(text.chars().any(is_cjk));
         let found = cues::find(text);
-        let feeling = sentiment::score(&crate::nlu::chinese::simplified(text));
+        let feeling = sentiment::score(&crate::nlu::chinese::mandarin(text));
         let scores = self.model.as_ref().map(|m| m.score(text, embedding));
         let fired = |label: usize| {
             let scores = scores.as_ref()?;

@@ -62,11 +62,11 @@ pub fn asks_for_person(text: &str) -> Option<&'static str> {
     if let Some((_, phrase)) = ENGLISH_SET.found(&lower).first() {
         return Some(phrase);
     }
-    let mut simplified = chinese::simplified(&lower);
+    let mut mandarin = chinese::mandarin(&lower);
     for word in CHINESE_NOT {
-        simplified = simplified.replace(word, " ");
+        mandarin = mandarin.replace(word, " ");
     }
-    CHINESE.iter().find(|p| simplified.contains(**p)).copied()
+    CHINESE.iter().find(|p| mandarin.contains(**p)).copied()
 }
 
 #[cfg(test)]

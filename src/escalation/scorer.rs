@@ -1,7 +1,7 @@
 //! The learned escalation scorer: one small logistic head per label (multi-label: a message can
 //! be angry and sensitive at once) over the sentence embedding the intent classifier already
-//! computed, hashed word/character n-grams and jieba words of the text (Chinese folded to
-//! simplified), the cue lexicons and the style signals of [`cues`]. Trained by
+//! computed, hashed word/character n-grams and jieba words of the text (Chinese read as
+//! simplified Mandarin), the cue lexicons and the style signals of [`cues`]. Trained by
 //! `switchboard train-escalation` from `models/escalation/*.yaml` (see [`train`]).
 //!
 //! Two labels decide (`sensitive`, `anger`); the others name the kind of situation or of anger
@@ -94,11 +94,11 @@ pub struct EscalationModel {
 }
 
 /// What the head reads for `text`: `embedding` (the classifier's) followed by the extras, and the
-/// n-grams of the simplified text.
+/// n-grams of the text read as Mandarin.
 pub fn features(text: &str, embedding: &[f32]) -> Features {
-    let simplified = chinese::simplified(text);
+    let mandarin = chinese::mandarin(text);
     let found = cues::find(text);
-    let feeling = sentiment::score(&simplified);
+    let feeling = sentiment::score(&mandarin);
     let mut dense = Vec::with_capacity(embedding.len() + EXTRA_DIM);
     dense.extend_from_slice(embedding);
     dense.extend(cues::style(text));
@@ -107,7 +107,7 @@ pub fn features(text: &str, embedding: &[f32]) -> Features {
     dense.push(feeling.score.clamp(0.0, 10.0) / 10.0);
     Features {
         dense,
-        sparse: sparse_features(&simplified),
+        sparse: sparse_features(&mandarin),
     }
 }
 

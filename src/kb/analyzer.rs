@@ -8,6 +8,7 @@ use tantivy::tokenizer::{
 };
 use tantivy_jieba::JiebaTokenizer;
 
+use crate::nlu::chinese::mandarin;
 use crate::nlu::features::is_cjk;
 
 pub const ANALYZER: &str = "switchboard";
@@ -67,22 +68,40 @@ impl Tokenizer for MixedTokenizer {
 }
 
 impl MixedTokenizer {
+    /// jieba's words of the run as Mandarin reads it (`nlu::chinese::mandarin`: 幾時 is indexed
+    /// and searched as 什么时候). A rewritten run's words all point at the whole run.
     fn segment(&mut self, tokens: &mut Vec<Token>, text: &str, from: usize, to: usize) {
-        let mut stream = self.jieba.token_stream(&text[from..to]);
+        let run = &text[from..to];
+        let read = mandarin(run);
+        let rewritten = read != run;
+        let mut stream = self.jieba.token_stream(&read);
         while stream.advance() {
             let word = stream.token();
-            push(tokens, text, from + word.offset_from, from + word.offset_to);
+            if rewritten {
+                push_word(tokens, &word.text, from, to);
+            } else {
+                push_word(
+                    tokens,
+                    &word.text,
+                    from + word.offset_from,
+                    from + word.offset_to,
+                );
+            }
         }
     }
 }
 
 fn push(tokens: &mut Vec<Token>, text: &str, from: usize, to: usize) {
+    push_word(tokens, &text[from..to], from, to);
+}
+
+fn push_word(tokens: &mut Vec<Token>, word: &str, from: usize, to: usize) {
     let position = tokens.len();
     tokens.push(Token {
         offset_from: from,
         offset_to: to,
         position,
-        text: text[from..to].to_string(),
+        text: word.to_string(),
         position_length: 1,
     });
 }
@@ -158,6 +177,15 @@ mod tests {
         assert!(words.contains(&"漫游".to_string()), "{words:?}");
         assert!(words.contains(&"开通".to_string()), "{words:?}");
         assert!(!words.contains(&"游".to_string()), "{words:?}");
+    }
+
+    #[test]
+    fn cantonese_and_traditional_are_indexed_as_mandarin() {
+        let mut analyzer = analyzer();
+        let words = terms(&mut analyzer, "我份約幾時完");
+        assert!(words.contains(&"什么".to_string()), "{words:?}");
+        assert!(words.contains(&"时候".to_string()), "{words:?}");
+        assert_eq!(terms(&mut analyzer, "簡訊"), terms(&mut analyzer, "短信"));
     }
 
     #[test]

@@ -142,14 +142,14 @@ impl Case {
         }
     }
 
-    /// `question` as the service reads it (its pinyin expanded: [`KnowledgeBase::expand_pinyin`]),
+    /// `question` as the service reads it (in Mandarin, pinyin expanded: [`KnowledgeBase::read_message`]),
     /// classified by `classifier`.
     pub fn classified(
         kb: &KnowledgeBase,
         classifier: &Classifier,
         mut question: Question,
     ) -> Result<Case, NluError> {
-        if let Some(expanded) = kb.expand_pinyin(&question.question) {
+        if let Some(expanded) = kb.read_message(&question.question) {
             question.question = expanded;
         }
         let (prediction, embedding) = classifier.classify_embedded(&question.question)?;

@@ -300,10 +300,16 @@ impl KnowledgeBase {
         })
     }
 
-    /// `text` with the Chinese words its pinyin stands for appended (`manyou` -> 漫游), or `None`
-    /// when it has none ([`pinyin`]). The message path reads this text instead of the customer's.
-    pub fn expand_pinyin(&self, text: &str) -> Option<String> {
-        self.pinyin.expand(text)
+    /// The text the message path reads instead of the customer's (`None`: the customer's own):
+    /// Chinese read as simplified Mandarin (`nlu::chinese::mandarin`: 幾時 -> 什么时候), then the
+    /// Chinese words its pinyin stands for appended (`manyou` -> 漫游, [`pinyin`]).
+    pub fn read_message(&self, text: &str) -> Option<String> {
+        let mandarin = crate::nlu::chinese::mandarin(text);
+        match self.pinyin.expand(&mandarin) {
+            Some(expanded) => Some(expanded),
+            None if mandarin != text => Some(mandarin),
+            None => None,
+        }
     }
 
     pub fn article_count(&self) -> usize {

@@ -1,10 +1,15 @@
-//! Traditional Chinese characters to simplified ones, for the escalation scorer's features and
-//! cues and the knowledge base's pinyin corrections: customers write in either (and in
-//! Cantonese), the training examples, lexicons and articles are simplified. A short table of the characters support messages use most, not a full converter:
-//! a character it does not know passes through unchanged.
+//! Chinese as customers write it, read as the training examples, lexicons and articles are
+//! written: simplified Mandarin. Two short tables, not full converters: traditional characters
+//! to simplified ones (the characters support messages use most), and the Cantonese and Taiwanese
+//! words customers type for common Mandarin ones (唔 -> 不, 點樣 -> 怎么, 幾時 -> 什么时候,
+//! 簡訊 -> 短信). What a table does not know passes through unchanged. The classifier's features,
+//! the search index's analyzer and the escalation cues all read [`mandarin`]; the transcript keeps
+//! what the customer wrote.
 
 use std::collections::HashMap;
 use std::sync::OnceLock;
+
+use super::features::is_cjk;
 
 /// Pairs of (traditional, simplified), one pair after another.
 #[rustfmt::skip]
@@ -48,6 +53,70 @@ pub fn simplified(text: &str) -> String {
     text.chars().map(|c| *table.get(&c).unwrap_or(&c)).collect()
 }
 
+/// Cantonese and Taiwanese words (in simplified characters) and their Mandarin equivalents. The
+/// longest key wins at each position, so 唔好意思 is read before 唔. Only words that are not
+/// also ordinary Mandarin: 边 alone ("side") and 仲 alone (仲裁) are left, their compounds read.
+#[rustfmt::skip]
+const WORDS: &[(&str, &str)] = &[
+    // Cantonese: negation, copula, particles, pronouns.
+    ("唔好意思", "不好意思"), ("唔该", "请"), ("得唔得", "可以吗"), ("唔系", "不是"), ("唔", "不"),
+    ("关係", "关系"), ("联係", "联系"), ("係", "是"), ("嘅", "的"), ("咗", "了"),
+    ("冇", "没有"), ("佢哋", "他们"), ("我哋", "我们"), ("你哋", "你们"), ("佢", "他"), ("哋", "们"),
+    // Cantonese: question words.
+    ("点样", "怎么"), ("点解", "为什么"), ("点算", "怎么办"), ("乜嘢", "什么"), ("乜野", "什么"),
+    ("咩嘢", "什么"), ("咩", "什么"), ("边度", "哪里"), ("边个", "哪个"), ("边间", "哪家"),
+    ("边张", "哪张"), ("边部", "哪部"), ("几时", "什么时候"), ("几多", "多少"), ("几耐", "多久"),
+    // Cantonese: common verbs, demonstratives and adverbs.
+    ("喺", "在"), ("嚟", "来"), ("畀", "给"), ("俾", "给"), ("攞", "拿"), ("睇", "看"),
+    ("谂", "想"), ("諗", "想"), ("搵", "找"), ("咁样", "这样"), ("咁", "这么"), ("噉", "这样"),
+    ("嘢", "东西"), ("啱啱", "刚刚"), ("啱", "对"), ("嗰", "那"), ("呢个", "这个"), ("呢度", "这里"),
+    ("呢张", "这张"), ("呢排", "最近"), ("呢间", "这家"), ("呢部", "这部"), ("多啲", "多点"),
+    ("少啲", "少点"), ("快啲", "快点"), ("平啲", "便宜点"), ("一啲", "一些"), ("有啲", "有些"),
+    ("啲", "的"), ("用晒", "用完"), ("仲有", "还有"), ("仲未", "还没"), ("仲系", "还是"),
+    ("仲要", "还要"), ("琴日", "昨天"), ("寻日", "昨天"), ("听日", "明天"), ("今日", "今天"),
+    ("屋企", "家"), ("老豆", "爸爸"), ("搞掂", "搞定"),
+    // Taiwanese usage.
+    ("网路", "网络"), ("简讯", "短信"), ("门号", "号码"), ("讯号", "信号"), ("行动网络", "移动网络"),
+    ("行动数据", "移动数据"), ("绑约", "合约"), ("帐单", "账单"), ("帐号", "账号"), ("帐户", "账户"),
+    ("吃到饱", "无限流量"),
+];
+
+const LONGEST_WORD: usize = 4;
+
+fn words() -> &'static HashMap<&'static str, &'static str> {
+    static WORDS_BY_KEY: OnceLock<HashMap<&'static str, &'static str>> = OnceLock::new();
+    WORDS_BY_KEY.get_or_init(|| WORDS.iter().copied().collect())
+}
+
+/// `text` in simplified Mandarin: [`simplified`], then each Cantonese or Taiwanese word the table
+/// knows replaced, longest first. Text without a CJK character comes back as it is.
+pub fn mandarin(text: &str) -> String {
+    if !text.chars().any(is_cjk) {
+        return text.to_string();
+    }
+    let simple = simplified(text);
+    // Byte offsets of every character, and the end: the words are looked up as slices.
+    let bounds: Vec<usize> = simple
+        .char_indices()
+        .map(|(at, _)| at)
+        .chain([simple.len()])
+        .collect();
+    let words = words();
+    let mut out = String::with_capacity(simple.len());
+    let mut at = 0;
+    while at + 1 < bounds.len() {
+        let longest = LONGEST_WORD.min(bounds.len() - 1 - at);
+        let found = (1..=longest).rev().find_map(|len| {
+            let key = &simple[bounds[at]..bounds[at + len]];
+            words.get(key).map(|word| (len, *word))
+        });
+        let (len, read) = found.unwrap_or((1, &simple[bounds[at]..bounds[at + 1]]));
+        out.push_str(read);
+        at += len;
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -56,5 +125,24 @@ mod tests {
     fn traditional_characters_become_simplified() {
         assert_eq!(simplified("你是機器人嗎"), "你是机器人吗");
         assert_eq!(simplified("hello 你好"), "hello 你好");
+    }
+
+    #[test]
+    fn cantonese_is_read_as_mandarin() {
+        assert_eq!(mandarin("我份約幾時完"), "我份约什么时候完");
+        assert_eq!(mandarin("部機買咗十日想退得唔得"), "部机买了十日想退可以吗");
+        assert_eq!(mandarin("點樣加多啲data"), "怎么加多点data");
+        assert_eq!(
+            mandarin("唔好意思，我冇收到簡訊"),
+            "不好意思，我没有收到短信"
+        );
+    }
+
+    #[test]
+    fn mandarin_words_that_look_cantonese_are_kept() {
+        assert_eq!(mandarin("我要申请仲裁"), "我要申请仲裁");
+        assert_eq!(mandarin("旁边那边有信号"), "旁边那边有信号");
+        assert_eq!(mandarin("没关係"), "没关系");
+        assert_eq!(mandarin("plain english"), "plain english");
     }
 }

@@ -102,15 +102,16 @@ fn ratio(a: usize, b: usize) -> f32 {
     if b == 0 { 0.0 } else { a as f32 / b as f32 }
 }
 
-/// Classifies each example one at a time (as the server does) and scores the results. A message
-/// the model rejects counts as `out_of_scope`.
+/// Classifies each example one at a time, read as Mandarin as the server reads messages
+/// (`chinese::mandarin`), and scores the results. A message the model rejects counts as
+/// `out_of_scope`.
 pub fn evaluate(classifier: &Classifier, examples: &[Example]) -> Result<Report, NluError> {
     let mut predicted = Vec::with_capacity(examples.len());
     let mut top_labels = Vec::with_capacity(examples.len());
     let mut latencies = Vec::with_capacity(examples.len());
     for example in examples {
         let started = Instant::now();
-        let prediction = classifier.classify(&example.text)?;
+        let prediction = classifier.classify(&super::chinese::mandarin(&example.text))?;
         latencies.push(started.elapsed().as_secs_f64() * 1000.0);
         top_labels.push(prediction.intent.name.clone());
         let label = if prediction.out_of_scope {

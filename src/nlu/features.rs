@@ -104,6 +104,8 @@ fn segmenter() -> JiebaTokenizer {
 /// and inflection). CJK characters are tokens, so their bigrams and trigrams come from the
 /// word n-grams.
 pub fn sparse_features(text: &str) -> Sparse {
+    // Cantonese and traditional characters are read as the (simplified Mandarin) examples.
+    let text = &super::chinese::mandarin(text);
     let tokens = tokens(text);
     let mut counts: std::collections::BTreeMap<u32, f32> = std::collections::BTreeMap::new();
     let mut add = |parts: &[&str]| {

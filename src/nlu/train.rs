@@ -6,6 +6,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::NluError;
+use super::chinese::mandarin;
 use super::dataset::Example;
 use super::encoder::Encoder;
 use super::features::{SPARSE_DIM, sparse_features};
@@ -78,7 +79,9 @@ pub fn train(
             "need examples of at least two intents".into(),
         ));
     }
-    let texts: Vec<&str> = examples.iter().map(|e| e.text.as_str()).collect();
+    // Read as the server reads a message: Cantonese and traditional characters as Mandarin.
+    let read: Vec<String> = examples.iter().map(|e| mandarin(&e.text)).collect();
+    let texts: Vec<&str> = read.iter().map(String::as_str).collect();
     let features = featurize(encoder, &texts)?;
     let classes = labels.len();
     let logits = out_of_fold_logits(&features, &gold, classes, options)?;

@@ -117,7 +117,7 @@ impl Switchboard {
         }
         let mut events = reopening(&ticket);
         events.push(customer);
-        let text = self.kb.current().expand_pinyin(&text).unwrap_or(text);
+        let text = self.kb.current().read_message(&text).unwrap_or(text);
         let lang = Lang::detect(&text);
         let forced = self.rules_before_nlu(&ticket);
         let understanding = self.understand(text, lang, &ticket, forced).await?;

@@ -1,6 +1,7 @@
 //! Issue 13 end to end over real HTTP (real model, index and store): a question no article covers
 //! is not answered with an unrelated article, and everyday Chinese (long, colloquial, mixed with
-//! English, typed in pinyin) reaches the knowledge base instead of being rejected as out of scope.
+//! English, typed in pinyin, in Cantonese) reaches the knowledge base instead of being rejected as
+//! out of scope.
 
 use serde_json::Value;
 
@@ -67,4 +68,15 @@ async fn a_question_typed_in_pinyin_is_answered_from_the_chinese_article_it_name
         !transcript.contains("manyou zenme kaitong 漫游"),
         "{transcript}"
     );
+}
+
+#[tokio::test]
+async fn a_question_in_cantonese_is_answered_from_the_chinese_article() {
+    let app = spawn_app().await;
+    let id = app.new_conversation().await;
+    let question = "點樣開通漫遊？我聽日去日本";
+    let reply = app.say(&id, question).await;
+    assert_answered_from_a_chinese_roaming_article(&reply);
+    let transcript = app.transcript(&id).await.to_string();
+    assert!(transcript.contains(question), "{transcript}");
 }
