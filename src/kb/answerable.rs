@@ -26,7 +26,7 @@ const BUILTIN: &str = include_str!("../../models/kb/answerability.json");
 pub struct Signals {
     /// The fused ranking score (RRF plus boosts).
     pub score: f32,
-    /// Its lead over the next article's score.
+    /// Its lead over the next article in the ranking as served.
     pub margin: f32,
     pub bm25: f32,
     pub cosine: f32,
@@ -56,6 +56,14 @@ impl Signals {
             flag(self.top_intent),
         ]
     }
+}
+
+/// A hit's fused score two ways: `judged` without the phrasing ranking's share (what the model
+/// was fitted on), `ranked` with it (the ranking served, whose leads are the margins).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct HitScore {
+    pub judged: f32,
+    pub ranked: f32,
 }
 
 /// One language's logistic model and its decision threshold on the probability.
@@ -136,26 +144,33 @@ impl Answerability {
 
 impl Answerability {
     /// Sets every hit's `answerability` and `answerable` from its signals. `scores` are the
-    /// fused scores the model reads, hit by hit; `intents` are the classifier's top intents
+    /// hits' fused scores, hit by hit; `intents` are the classifier's top intents
     /// (best first); `firsts` the articles first in the BM25 and the dense ranking;
     /// `intents_of` an article's intent tags.
     pub fn judge<'a>(
         &self,
         hits: &mut [Hit],
-        scores: &[f32],
+        scores: &[HitScore],
         intents: &[Scored],
         lang: &str,
         firsts: [Option<&str>; 2],
         intents_of: impl Fn(&str) -> Option<&'a [String]>,
     ) {
-        let score_of = |i: usize| scores.get(i).copied();
+        let unscored = |hit: &Hit| HitScore {
+            judged: hit.score,
+            ranked: hit.score,
+        };
         for (i, hit) in hits.iter_mut().enumerate() {
             let tags = intents_of(&hit.article_id).unwrap_or_default();
             let tagged = |name: &str| tags.iter().any(|t| t == name);
-            let score = score_of(i).unwrap_or(hit.score);
+            let own = scores.get(i).copied().unwrap_or_else(|| unscored(hit));
+            // The last hit has nothing after it: its lead is its whole (judged) score.
+            let next = scores
+                .get(i + 1)
+                .map_or(own.ranked - own.judged, |s| s.ranked);
             let signals = Signals {
-                score,
-                margin: score - score_of(i + 1).unwrap_or(0.0),
+                score: own.judged,
+                margin: own.ranked - next,
                 bm25: hit.bm25,
                 cosine: hit.cosine,
                 bm25_first: firsts[0] == Some(hit.article_id.as_str()),
@@ -294,6 +309,55 @@ mod tests {
             intent: if top_intent { 0.9 } else { 0.0 },
             top_intent,
         }
+    }
+
+    fn hit(id: &str, score: f32) -> Hit {
+        Hit {
+            article_id: id.into(),
+            title: id.into(),
+            anchor: String::new(),
+            heading: id.into(),
+            text: "the answer".into(),
+            lang: "zh".into(),
+            score,
+            bm25: 1.0,
+            cosine: 0.5,
+            answerable: true,
+            answerability: None,
+            signals: Signals::default(),
+        }
+    }
+
+    #[test]
+    fn a_hits_lead_is_read_in_the_ranking_served_and_its_score_as_judged() {
+        // The phrasing share puts `a` first; without it `b` would score higher.
+        let mut hits = vec![hit("a", 6.2), hit("b", 6.0)];
+        let scores = [
+            HitScore {
+                judged: 5.8,
+                ranked: 6.2,
+            },
+            HitScore {
+                judged: 6.0,
+                ranked: 6.0,
+            },
+        ];
+        Answerability::default().judge(&mut hits, &scores, &[], "zh", [None, None], |_| None);
+        assert!(
+            (hits[0].signals.margin - 0.2).abs() < 1e-5,
+            "{:?}",
+            hits[0].signals
+        );
+        assert!(
+            (hits[0].signals.score - 5.8).abs() < 1e-5,
+            "{:?}",
+            hits[0].signals
+        );
+        assert!(
+            (hits[1].signals.margin - 6.0).abs() < 1e-5,
+            "{:?}",
+            hits[1].signals
+        );
     }
 
     #[test]

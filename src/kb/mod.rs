@@ -33,7 +33,7 @@ pub use live::LiveKnowledgeBase;
 pub use loader::{Loaded, load_dir};
 pub use vector_cache::VectorCache;
 
-use answerable::{Answerability, Signals};
+use answerable::{Answerability, HitScore, Signals};
 use bm25::{Bm25Index, IndexedText};
 use dense::Vectors;
 use fusion::{BOOSTS, Candidate, LanguageBoosts};
@@ -416,19 +416,24 @@ impl KnowledgeBase {
             .collect()
     }
 
-    /// The first `count` scores of a fused ranking without the phrasing ranking's share: the
-    /// answerability model was fitted on the passages' and titles' fused score, and reads it as
-    /// it was fitted. A fused ranking has one passage per article, so these are the hits'.
+    /// The first `count` scores of a fused ranking, each also without the phrasing ranking's
+    /// share: the answerability model was fitted on the passages' and titles' fused score and
+    /// reads it as it was fitted, while a hit's lead is read in the ranking served (judged
+    /// scores can be in another order: a lead measured on them would be negative for a first
+    /// hit). A fused ranking has one passage per article, so these are the hits'.
     fn judged_scores(
         &self,
         ranked: &[(usize, f32)],
         count: usize,
         phrasing_share: &HashMap<usize, f32>,
-    ) -> Vec<f32> {
+    ) -> Vec<HitScore> {
         ranked
             .iter()
             .take(count)
-            .map(|&(n, score)| score - share_of(phrasing_share, self.passages[n].article as usize))
+            .map(|&(n, score)| HitScore {
+                judged: score - share_of(phrasing_share, self.passages[n].article as usize),
+                ranked: score,
+            })
             .collect()
     }
 
