@@ -15,6 +15,7 @@ pub mod fingerprint;
 pub mod head;
 pub mod model;
 pub mod onnx;
+pub mod sentences;
 pub mod train;
 pub mod transformer;
 pub mod unigram;
@@ -159,7 +160,8 @@ impl Classifier {
                     dense,
                     sparse: features::sparse_features(text),
                 };
-                let prediction = model.predict(&features, model::language_of(text));
+                let whole = model.predict(&features, model::language_of(text));
+                let prediction = sentences::read_apart(&self.encoder, model, text, whole)?;
                 Ok((prediction, features.dense))
             }
         }

@@ -80,3 +80,21 @@ async fn a_question_in_cantonese_is_answered_from_the_chinese_article() {
     let transcript = app.transcript(&id).await.to_string();
     assert!(transcript.contains(question), "{transcript}");
 }
+
+#[tokio::test]
+async fn a_long_story_rejected_as_a_whole_is_answered_from_the_question_inside_it() {
+    let app = spawn_app().await;
+    let id = app.new_conversation().await;
+    let story = "我老婆下个月生日，我想给她个惊喜，带她去泰国玩一周，酒店机票都订好了。\
+                 她平时离不开手机，刷小红书拍照发朋友圈。出国以后她的卡要怎么弄才能上网？";
+    let reply = app.say(&id, story).await;
+    assert_answered_from_a_chinese_roaming_article(&reply);
+
+    let id = app.new_conversation().await;
+    let story = "My daughter is starting university in September and she's moving into halls \
+                 three hours away. She's been on my account since she was twelve. How do I take \
+                 her line off my family plan so she can pay for it herself?";
+    let reply = app.say(&id, story).await;
+    assert_eq!(reply["action"], "answered", "{reply}");
+    assert_eq!(reply["sources"][0]["id"], "family-remove-line", "{reply}");
+}
