@@ -61,11 +61,7 @@ pub fn train(encoder: &Encoder, examples: &[Example]) -> Result<EscalationModel,
             return Err(NluError::Training(format!("no examples of `{name}`")));
         }
     }
-    // Read as the server reads a message: Cantonese and traditional characters as Mandarin.
-    let read: Vec<String> = examples
-        .iter()
-        .map(|e| crate::nlu::chinese::mandarin(&e.text))
-        .collect();
+    let read = intent_train::read_as_served(examples);
     let texts: Vec<&str> = read.iter().map(String::as_str).collect();
     let embedded = intent_train::featurize(encoder, &texts)?;
     let inputs: Vec<Features> = texts

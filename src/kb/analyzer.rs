@@ -77,16 +77,11 @@ impl MixedTokenizer {
         let mut stream = self.jieba.token_stream(&read);
         while stream.advance() {
             let word = stream.token();
-            if rewritten {
-                push_word(tokens, &word.text, from, to);
-            } else {
-                push_word(
-                    tokens,
-                    &word.text,
-                    from + word.offset_from,
-                    from + word.offset_to,
-                );
-            }
+            let (start, end) = match rewritten {
+                true => (from, to),
+                false => (from + word.offset_from, from + word.offset_to),
+            };
+            push_word(tokens, &word.text, start, end);
         }
     }
 }

@@ -68,6 +68,12 @@ fn featurize_serial(encoder: &Encoder, texts: &[&str]) -> Result<Vec<Features>, 
     Ok(out)
 }
 
+/// The examples' texts read as the server reads a message (`KnowledgeBase::read_message`):
+/// Cantonese and traditional characters as Mandarin. Both trainers learn from these.
+pub fn read_as_served(examples: &[Example]) -> Vec<String> {
+    examples.iter().map(|e| mandarin(&e.text)).collect()
+}
+
 pub fn train(
     encoder: &Encoder,
     examples: &[Example],
@@ -79,8 +85,7 @@ pub fn train(
             "need examples of at least two intents".into(),
         ));
     }
-    // Read as the server reads a message: Cantonese and traditional characters as Mandarin.
-    let read: Vec<String> = examples.iter().map(|e| mandarin(&e.text)).collect();
+    let read = read_as_served(examples);
     let texts: Vec<&str> = read.iter().map(String::as_str).collect();
     let features = featurize(encoder, &texts)?;
     let classes = labels.len();
