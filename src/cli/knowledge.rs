@@ -14,6 +14,7 @@ use switchboard::escalation::judge::Judge;
 use switchboard::kb::answerable::Answerability;
 use switchboard::kb::eval as kb_eval;
 use switchboard::kb::first_turn;
+use switchboard::kb::fitting::{FOLDS, Quoted};
 use switchboard::{kb, startup};
 
 pub fn index(settings: &Settings, dir: &Path) -> Result<()> {
@@ -90,7 +91,8 @@ pub fn eval_kb(settings: &Settings, args: KbEvalArgs) -> Result<()> {
         if args.split != kb_eval::Split::Dev {
             bail!("--fit-answerability fits on the dev split only: add --split dev");
         }
-        let fitted = kb_eval::fit_answerability(&kb, &cases)?;
+        let (fitted, estimates) = kb_eval::fit_answerability(&kb, &cases)?;
+        print_out_of_fold(&estimates);
         std::fs::write(path, serde_json::to_string_pretty(&fitted)? + "\n")?;
         eprintln!("answerability model written to {}", path.display());
         kb.set_answerability(fitted);
@@ -140,6 +142,18 @@ pub fn eval_kb(settings: &Settings, args: KbEvalArgs) -> Result<()> {
         );
     }
     Ok(())
+}
+
+fn print_out_of_fold(estimates: &BTreeMap<String, Quoted>) {
+    println!(
+        "answerability, out of {FOLDS} folds (each question judged by a model fitted without it):"
+    );
+    for (lang, q) in estimates {
+        println!(
+            "  {lang}: right quoted {}/{}  wrong quoted {}/{}  no-article quoted {}/{}",
+            q.right, q.right_of, q.wrong, q.wrong_of, q.no_article, q.no_article_of
+        );
+    }
 }
 
 fn print_headline(headline: &BTreeMap<String, first_turn::Headline>) {

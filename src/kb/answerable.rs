@@ -5,7 +5,7 @@
 //! whether both rankings put its article first, whether it is tagged with the predicted intent)
 //! into the probability that it is the right article, and a per-language threshold decides.
 //!
-//! The weights and thresholds are learned by `switchboard kb-eval --fit-answerability` on the dev
+//! The weights and thresholds are learned (`super::fitting`, `switchboard kb-eval --fit-answerability`) on the dev
 //! split of the held-out KB questions (never on test) and stored in
 //! `models/kb/answerability.json`, compiled in. A language without a model answers as before.
 
@@ -15,6 +15,7 @@ use std::sync::OnceLock;
 
 use serde::{Deserialize, Serialize};
 
+use super::coverage::Gap;
 use super::{Hit, KbError};
 use crate::nlu::Scored;
 
@@ -38,9 +39,11 @@ pub struct Signals {
     pub intent: f32,
     /// The article is tagged with the classifier's top intent.
     pub top_intent: bool,
+    /// What the article's words leave out of the question (see [`super::coverage`]).
+    pub gap: Gap,
 }
 
-pub const FEATURES: usize = 8;
+pub const FEATURES: usize = 10;
 
 impl Signals {
     pub fn vector(&self) -> [f32; FEATURES] {
@@ -54,8 +57,17 @@ impl Signals {
             flag(self.dense_first),
             self.intent,
             flag(self.top_intent),
+            self.gap.uncovered,
+            self.gap.unknown,
         ]
     }
+}
+
+/// What the judge needs to know about a hit's article.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ArticleFacts<'a> {
+    pub intents: &'a [String],
+    pub gap: Gap,
 }
 
 /// A hit's fused score two ways: `judged` without the phrasing ranking's share (what the model
@@ -146,7 +158,7 @@ impl Answerability {
     /// Sets every hit's `answerability` and `answerable` from its signals. `scores` are the
     /// hits' fused scores, hit by hit; `intents` are the classifier's top intents
     /// (best first); `firsts` the articles first in the BM25 and the dense ranking;
-    /// `intents_of` an article's intent tags.
+    /// `about` an article's intent tags and what its words leave out of the question.
     pub fn judge<'a>(
         &self,
         hits: &mut [Hit],
@@ -154,14 +166,15 @@ impl Answerability {
         intents: &[Scored],
         lang: &str,
         firsts: [Option<&str>; 2],
-        intents_of: impl Fn(&str) -> Option<&'a [String]>,
+        about: impl Fn(&str) -> ArticleFacts<'a>,
     ) {
         let unscored = |hit: &Hit| HitScore {
             judged: hit.score,
             ranked: hit.score,
         };
         for (i, hit) in hits.iter_mut().enumerate() {
-            let tags = intents_of(&hit.article_id).unwrap_or_default();
+            let facts = about(&hit.article_id);
+            let tags = facts.intents;
             let tagged = |name: &str| tags.iter().any(|t| t == name);
             let own = scores.get(i).copied().unwrap_or_else(|| unscored(hit));
             // The last hit has nothing after it: its lead is its whole (judged) score.
@@ -181,6 +194,7 @@ impl Answerability {
                     .map(|i| i.confidence)
                     .fold(0.0, f32::max),
                 top_intent: intents.first().is_some_and(|i| tagged(&i.name)),
+                gap: facts.gap,
             };
             hit.signals = signals;
             hit.answerability = self.probability(lang, &signals);
@@ -189,127 +203,9 @@ impl Answerability {
     }
 }
 
-/// What quoting a question's best hit would have been, for fitting.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Outcome {
-    /// The hit is the (or an equally) right article.
-    Right,
-    /// An article covers the question, but not this one.
-    Wrong,
-    /// No article covers the question.
-    NoArticle,
-}
-
-/// Share of no-article questions a threshold may still answer, on the data it is chosen on. The
-/// target is 5% on unseen questions; choosing at 2% leaves room for the difference.
-pub const NO_ARTICLE_BUDGET: f32 = 0.02;
-/// Quoting a wrong article costs this many right ones: the customer is misled, where "I don't
-/// know, shall I get you a person?" only costs a turn.
-const WRONG_COST: f32 = 0.5;
-/// L2 penalty on the standardised weights: the dev split is small (about 90 questions a language).
-const L2: f32 = 0.05;
-const STEPS: usize = 3000;
-const LEARNING_RATE: f32 = 0.3;
-
-/// Fits one language's model: logistic regression on standardised features (full-batch gradient
-/// descent from zero, so deterministic), folded back to raw-feature weights, then the threshold.
-pub fn fit(samples: &[(Signals, Outcome)]) -> LanguageModel {
-    let xs: Vec<[f32; FEATURES]> = samples.iter().map(|(s, _)| s.vector()).collect();
-    let ys: Vec<f32> = samples
-        .iter()
-        .map(|(_, o)| if *o == Outcome::Right { 1.0 } else { 0.0 })
-        .collect();
-    let (mean, scale) = standardisation(&xs);
-    let zs: Vec<[f32; FEATURES]> = xs
-        .iter()
-        .map(|x| std::array::from_fn(|j| (x[j] - mean[j]) / scale[j]))
-        .collect();
-    let (w, b) = logistic(&zs, &ys);
-    let weights: Vec<f32> = (0..FEATURES).map(|j| w[j] / scale[j]).collect();
-    let bias = b
-        - (0..FEATURES)
-            .map(|j| w[j] * mean[j] / scale[j])
-            .sum::<f32>();
-    let mut model = LanguageModel {
-        weights,
-        bias,
-        threshold: 0.0,
-    };
-    let scored: Vec<(f32, Outcome)> = samples
-        .iter()
-        .map(|(s, o)| (model.probability(s), *o))
-        .collect();
-    model.threshold = choose_threshold(&scored);
-    model
-}
-
-fn standardisation(xs: &[[f32; FEATURES]]) -> ([f32; FEATURES], [f32; FEATURES]) {
-    let n = xs.len().max(1) as f32;
-    let mean: [f32; FEATURES] = std::array::from_fn(|j| xs.iter().map(|x| x[j]).sum::<f32>() / n);
-    let scale = std::array::from_fn(|j| {
-        let var = xs.iter().map(|x| (x[j] - mean[j]).powi(2)).sum::<f32>() / n;
-        if var > 1e-8 { var.sqrt() } else { 1.0 }
-    });
-    (mean, scale)
-}
-
-fn logistic(xs: &[[f32; FEATURES]], ys: &[f32]) -> ([f32; FEATURES], f32) {
-    let n = xs.len().max(1) as f32;
-    let (mut w, mut b) = ([0.0f32; FEATURES], 0.0f32);
-    for _ in 0..STEPS {
-        let mut gw = [0.0f32; FEATURES];
-        let mut gb = 0.0;
-        for (x, y) in xs.iter().zip(ys) {
-            let z = b + (0..FEATURES).map(|j| w[j] * x[j]).sum::<f32>();
-            let error = 1.0 / (1.0 + (-z).exp()) - y;
-            (0..FEATURES).for_each(|j| gw[j] += error * x[j]);
-            gb += error;
-        }
-        (0..FEATURES).for_each(|j| w[j] -= LEARNING_RATE * (gw[j] / n + L2 * w[j]));
-        b -= LEARNING_RATE * gb / n;
-    }
-    (w, b)
-}
-
-/// The threshold (a grid of 0.01 steps) that quotes the most right articles, less `WRONG_COST`
-/// per wrong one, among those answering at most `NO_ARTICLE_BUDGET` of the no-article questions.
-/// Ties go to the lower threshold (answer when in doubt between equals).
-pub fn choose_threshold(scored: &[(f32, Outcome)]) -> f32 {
-    let count = |t: f32, outcome: Outcome| {
-        scored
-            .iter()
-            .filter(|(p, o)| *o == outcome && *p >= t)
-            .count() as f32
-    };
-    let no_article = scored
-        .iter()
-        .filter(|(_, o)| *o == Outcome::NoArticle)
-        .count() as f32;
-    let allowed = |t: f32| count(t, Outcome::NoArticle) <= NO_ARTICLE_BUDGET * no_article;
-    let value = |t: f32| count(t, Outcome::Right) - WRONG_COST * count(t, Outcome::Wrong);
-    (0..=100)
-        .map(|i| i as f32 / 100.0)
-        .filter(|&t| allowed(t))
-        .max_by(|&a, &b| value(a).total_cmp(&value(b)).then(b.total_cmp(&a)))
-        .unwrap_or(1.0)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn signals(score: f32, top_intent: bool) -> Signals {
-        Signals {
-            score,
-            margin: score / 2.0,
-            bm25: score * 3.0,
-            cosine: 0.5,
-            bm25_first: top_intent,
-            dense_first: top_intent,
-            intent: if top_intent { 0.9 } else { 0.0 },
-            top_intent,
-        }
-    }
 
     fn hit(id: &str, score: f32) -> Hit {
         Hit {
@@ -342,7 +238,9 @@ mod tests {
                 ranked: 6.0,
             },
         ];
-        Answerability::default().judge(&mut hits, &scores, &[], "zh", [None, None], |_| None);
+        Answerability::default().judge(&mut hits, &scores, &[], "zh", [None, None], |_| {
+            ArticleFacts::default()
+        });
         assert!(
             (hits[0].signals.margin - 0.2).abs() < 1e-5,
             "{:?}",
@@ -370,33 +268,5 @@ mod tests {
         let model = Answerability::default();
         assert!(model.answers("en", &Signals::default()));
         assert_eq!(model.probability("en", &Signals::default()), None);
-    }
-
-    #[test]
-    fn fitted_model_separates_strong_hits_from_weak_ones_and_keeps_no_article_unanswered() {
-        let mut samples = Vec::new();
-        for i in 0..20 {
-            let jitter = i as f32 * 0.01;
-            samples.push((signals(3.0 + jitter, true), Outcome::Right));
-            samples.push((signals(1.0 + jitter, false), Outcome::NoArticle));
-            samples.push((signals(1.2 + jitter, false), Outcome::Wrong));
-        }
-        let model = fit(&samples);
-        let strong = model.probability(&signals(3.1, true));
-        let weak = model.probability(&signals(1.1, false));
-        assert!(strong > weak, "{strong} vs {weak}");
-        let answered_no_article = samples
-            .iter()
-            .filter(|(s, o)| *o == Outcome::NoArticle && model.probability(s) >= model.threshold)
-            .count();
-        assert_eq!(answered_no_article, 0);
-        assert!(strong >= model.threshold);
-    }
-
-    #[test]
-    fn threshold_respects_the_no_article_budget_before_anything_else() {
-        // The only way to answer the right one is to answer the no-article one too.
-        let scored = [(0.9, Outcome::NoArticle), (0.8, Outcome::Right)];
-        assert!(choose_threshold(&scored) > 0.9);
     }
 }

@@ -10,7 +10,8 @@ use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 
-use super::answerable::{self, Answerability, Outcome, Signals};
+use super::answerable::{Answerability, Signals};
+use super::fitting::{self, Outcome, Quoted};
 use super::{KbError, KnowledgeBase, Mode, SearchRequest};
 use crate::nlu::{Classifier, NluError, Prediction, Scored};
 
@@ -272,10 +273,15 @@ pub fn answerability_samples(
     Ok(samples)
 }
 
-/// Fits one answerability model per language on `cases` (the dev split).
-pub fn fit_answerability(kb: &KnowledgeBase, cases: &[Case]) -> Result<Answerability, KbError> {
+/// Fits one answerability model per language on `cases` (the dev split), with each language's
+/// out-of-fold estimate of the same fit.
+pub fn fit_answerability(
+    kb: &KnowledgeBase,
+    cases: &[Case],
+) -> Result<(Answerability, BTreeMap<String, Quoted>), KbError> {
     let samples = answerability_samples(kb, cases)?;
     let mut model = Answerability::default();
+    let mut estimates = BTreeMap::new();
     for lang in ["en", "zh"] {
         let of_lang: Vec<(Signals, Outcome)> = samples
             .iter()
@@ -285,10 +291,11 @@ pub fn fit_answerability(kb: &KnowledgeBase, cases: &[Case]) -> Result<Answerabi
         if !of_lang.is_empty() {
             model
                 .languages
-                .insert(lang.to_string(), answerable::fit(&of_lang));
+                .insert(lang.to_string(), fitting::fit(&of_lang));
+            estimates.insert(lang.to_string(), fitting::out_of_fold(&of_lang));
         }
     }
-    Ok(model)
+    Ok((model, estimates))
 }
 
 /// The questions the serving method (hybrid + intent) gets wrong: the right article not first or

@@ -10,10 +10,12 @@ pub mod analyzer;
 pub mod answerable;
 pub mod article;
 pub mod bm25;
+pub mod coverage;
 pub mod dense;
 pub mod eval;
 pub mod faq;
 pub mod first_turn;
+pub mod fitting;
 pub mod fusion;
 mod input;
 pub mod live;
@@ -33,8 +35,9 @@ pub use live::LiveKnowledgeBase;
 pub use loader::{Loaded, load_dir};
 pub use vector_cache::VectorCache;
 
-use answerable::{Answerability, HitScore, Signals};
+use answerable::{Answerability, ArticleFacts, HitScore, Signals};
 use bm25::{Bm25Index, IndexedText};
+use coverage::Coverage;
 use dense::Vectors;
 use fusion::{BOOSTS, Candidate, LanguageBoosts};
 use pinyin::PinyinLexicon;
@@ -170,6 +173,8 @@ pub struct KnowledgeBase {
     answerability: Answerability,
     /// The articles' Chinese words by their pinyin, for questions typed in pinyin.
     pinyin: PinyinLexicon,
+    /// Every article's words, for what a hit's article leaves out of a question.
+    coverage: Coverage,
 }
 
 /// The text the encoder sees for a passage: its article's title, its heading and its words.
@@ -278,6 +283,7 @@ impl KnowledgeBase {
         let phrasings =
             Bm25Index::build_exact(&phrasing_texts(&articles, &title_texts, &title_rows))?;
         let pinyin = PinyinLexicon::build(texts_in(&articles, "zh"), texts_in(&articles, "en"));
+        let coverage = Coverage::build(&articles);
         let most_title_rows = 1 + articles
             .iter()
             .map(|a| a.questions.len())
@@ -297,6 +303,7 @@ impl KnowledgeBase {
             boosts: BOOSTS,
             answerability: Answerability::builtin().clone(),
             pinyin,
+            coverage,
         })
     }
 
@@ -373,14 +380,15 @@ impl KnowledgeBase {
         let mut hits = self.hits(ranked, request.limit + 1, &bm25, query.as_deref());
         if request.mode == Mode::Hybrid {
             let firsts = [bm25.first(), dense.first()].map(|f| f.map(|(n, _)| self.article_of(*n)));
-            let intents_of = |id: &str| self.article(id).map(|a| a.intents.as_slice());
+            let question = self.coverage.question(request.text);
+            let about = |id: &str| self.article_facts(id, &question);
             self.answerability.judge(
                 &mut hits,
                 &judged,
                 request.intents,
                 request.lang,
                 firsts,
-                intents_of,
+                about,
             );
         }
         hits.truncate(request.limit);
@@ -450,6 +458,16 @@ impl KnowledgeBase {
         let articles = self.distinct_articles(rows, limit);
         let boosts = self.boosts.of(request.lang);
         Ok(fusion::rrf(boosts.k, &[(&articles, boosts.phrasings)]))
+    }
+
+    fn article_facts(&self, id: &str, question: &coverage::QuestionWords) -> ArticleFacts<'_> {
+        let Some(number) = self.articles.iter().position(|a| a.id == id) else {
+            return ArticleFacts::default();
+        };
+        ArticleFacts {
+            intents: &self.articles[number].intents,
+            gap: self.coverage.gap(question, number),
+        }
     }
 
     fn article_of(&self, passage: usize) -> &str {

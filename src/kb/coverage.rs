@@ -1,0 +1,177 @@
+//! How much of a question an article's own words cover: an answerability signal. A question
+//! about a subject next to an article's ("does the Hub 2 do WiFi 6", "can I pay for a laptop in
+//! instalments") ranks that article first on everything it shares with it, yet its most telling
+//! word appears nowhere in it. The share of the question's weight (inverse article frequency)
+//! that the article lacks tells the two apart better than any score of the hit, which only
+//! measures what matched.
+
+use std::collections::{HashMap, HashSet};
+
+use tantivy::tokenizer::TextAnalyzer;
+
+use super::analyzer;
+use super::article::Article;
+
+/// Every article's analysed words, and in how many articles each word appears.
+pub struct Coverage {
+    words: Vec<HashSet<String>>,
+    frequency: HashMap<String, u32>,
+    analyzer: TextAnalyzer,
+}
+
+/// A question's words, each with its weight (0 for a word no article has).
+pub struct QuestionWords(Vec<(String, f32)>);
+
+/// What an article's words leave out of a question.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Gap {
+    /// The share of the question's weight, over words some article has, that this one lacks.
+    pub uncovered: f32,
+    /// The share of the question's distinct words that no article has (typos, other subjects).
+    pub unknown: f32,
+}
+
+impl Coverage {
+    pub fn build(articles: &[Article]) -> Coverage {
+        let mut analyzer = analyzer::analyzer();
+        let mut words = Vec::with_capacity(articles.len());
+        let mut frequency: HashMap<String, u32> = HashMap::new();
+        for article in articles {
+            let mut own = HashSet::new();
+            for text in texts_of(article) {
+                own.extend(analyzer::terms(&mut analyzer, text));
+            }
+            for word in &own {
+                *frequency.entry(word.clone()).or_default() += 1;
+            }
+            words.push(own);
+        }
+        Coverage {
+            words,
+            frequency,
+            analyzer,
+        }
+    }
+
+    /// The distinct analysed words of `text`, weighted by how few articles have them.
+    pub fn question(&self, text: &str) -> QuestionWords {
+        let mut analyzer = self.analyzer.clone();
+        let mut terms = analyzer::terms(&mut analyzer, text);
+        terms.sort();
+        terms.dedup();
+        let articles = self.words.len() as f32;
+        let weighted = terms
+            .into_iter()
+            .map(|term| {
+                let weight = match self.frequency.get(&term) {
+                    Some(&df) => ((articles + 1.0) / df as f32).ln(),
+                    None => 0.0,
+                };
+                (term, weight)
+            })
+            .collect();
+        QuestionWords(weighted)
+    }
+
+    /// What article number `article` leaves out of `question`.
+    pub fn gap(&self, question: &QuestionWords, article: usize) -> Gap {
+        let Some(own) = self.words.get(article) else {
+            return Gap::default();
+        };
+        let words = &question.0;
+        if words.is_empty() {
+            return Gap::default();
+        }
+        let total: f32 = words.iter().map(|(_, w)| w).sum();
+        let missing: f32 = words
+            .iter()
+            .filter(|(term, _)| !own.contains(term))
+            .map(|(_, w)| w)
+            .sum();
+        let unknown = words.iter().filter(|(_, w)| *w == 0.0).count();
+        Gap {
+            uncovered: if total > 0.0 { missing / total } else { 0.0 },
+            unknown: unknown as f32 / words.len() as f32,
+        }
+    }
+}
+
+fn texts_of(article: &Article) -> impl Iterator<Item = &str> {
+    let passages = article
+        .passages
+        .iter()
+        .flat_map(|p| [p.heading.as_str(), p.text.as_str()]);
+    std::iter::once(article.title.as_str())
+        .chain(article.tags.iter().map(String::as_str))
+        .chain(article.questions.iter().map(String::as_str))
+        .chain(passages)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kb::article::Passage;
+
+    fn article(id: &str, title: &str, text: &str) -> Article {
+        Article {
+            id: id.into(),
+            title: title.into(),
+            lang: "en".into(),
+            tags: Vec::new(),
+            intents: Vec::new(),
+            questions: Vec::new(),
+            updated: None,
+            tenant: None,
+            passages: vec![Passage {
+                anchor: String::new(),
+                heading: title.into(),
+                text: text.into(),
+            }],
+        }
+    }
+
+    fn coverage() -> Coverage {
+        Coverage::build(&[
+            article(
+                "hub",
+                "Set up the Hub 2 router",
+                "Plug the router in and join its wifi.",
+            ),
+            article(
+                "roam",
+                "Roaming abroad",
+                "Turn on roaming before you travel.",
+            ),
+            article(
+                "bill",
+                "Your bill",
+                "Your bill lists your plan and roaming charges.",
+            ),
+        ])
+    }
+
+    #[test]
+    fn a_question_about_the_article_subject_is_covered() {
+        let coverage = coverage();
+        let question = coverage.question("how do I set up my router wifi");
+        let gap = coverage.gap(&question, 0);
+        assert!(gap.uncovered < 0.01, "{gap:?}");
+    }
+
+    #[test]
+    fn a_word_another_article_has_counts_as_uncovered() {
+        let coverage = coverage();
+        let question = coverage.question("router roaming");
+        let gap = coverage.gap(&question, 0);
+        assert!(gap.uncovered > 0.3 && gap.uncovered < 0.7, "{gap:?}");
+    }
+
+    #[test]
+    fn a_word_no_article_has_is_unknown_not_uncovered() {
+        let coverage = coverage();
+        let question = coverage.question("router vpn");
+        let gap = coverage.gap(&question, 0);
+        assert_eq!(gap.uncovered, 0.0);
+        assert!((gap.unknown - 0.5).abs() < 1e-6, "{gap:?}");
+    }
+}
