@@ -41,9 +41,11 @@ pub struct Signals {
     pub top_intent: bool,
     /// What the article's words leave out of the question (see [`super::coverage`]).
     pub gap: Gap,
+    /// Cosine of the question and the closest of the article's title and customers' phrasings.
+    pub phrasing_cosine: f32,
 }
 
-pub const FEATURES: usize = 10;
+pub const FEATURES: usize = 11;
 
 impl Signals {
     pub fn vector(&self) -> [f32; FEATURES] {
@@ -59,6 +61,7 @@ impl Signals {
             flag(self.top_intent),
             self.gap.uncovered,
             self.gap.unknown,
+            self.phrasing_cosine,
         ]
     }
 }
@@ -68,6 +71,9 @@ impl Signals {
 pub struct ArticleFacts<'a> {
     pub intents: &'a [String],
     pub gap: Gap,
+    /// Cosine of the question and the closest of the article's title and phrasings (0: not
+    /// among the closest articles).
+    pub phrasing_cosine: f32,
 }
 
 /// A hit's fused score two ways: `judged` without the phrasing ranking's share (what the model
@@ -195,6 +201,7 @@ impl Answerability {
                     .fold(0.0, f32::max),
                 top_intent: intents.first().is_some_and(|i| tagged(&i.name)),
                 gap: facts.gap,
+                phrasing_cosine: facts.phrasing_cosine,
             };
             hit.signals = signals;
             hit.answerability = self.probability(lang, &signals);

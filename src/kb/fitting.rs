@@ -171,6 +171,7 @@ mod tests {
             intent: if top_intent { 0.9 } else { 0.0 },
             top_intent,
             gap: Default::default(),
+            phrasing_cosine: 0.5,
         }
     }
 

@@ -381,7 +381,14 @@ impl KnowledgeBase {
         if request.mode == Mode::Hybrid {
             let firsts = [bm25.first(), dense.first()].map(|f| f.map(|(n, _)| self.article_of(*n)));
             let question = self.coverage.question(request.text);
-            let about = |id: &str| self.article_facts(id, &question);
+            let closest = |article: usize| {
+                let cosine = titles.iter().find(|(a, _)| *a == article).map(|(_, c)| *c);
+                match (cosine, query.as_deref()) {
+                    (Some(c), Some(q)) => self.encoder.comparable_cosine(q, c),
+                    _ => 0.0,
+                }
+            };
+            let about = |id: &str| self.article_facts(id, &question, closest);
             self.answerability.judge(
                 &mut hits,
                 &judged,
@@ -460,13 +467,22 @@ impl KnowledgeBase {
         Ok(fusion::rrf(boosts.k, &[(&articles, boosts.phrasings)]))
     }
 
-    fn article_facts(&self, id: &str, question: &coverage::QuestionWords) -> ArticleFacts<'_> {
+    /// What the answerability model reads about article `id`: its intent tags, what its words
+    /// leave out of the question, and `closest(article number)`, the cosine of its nearest
+    /// title or phrasing.
+    fn article_facts(
+        &self,
+        id: &str,
+        question: &coverage::QuestionWords,
+        closest: impl Fn(usize) -> f32,
+    ) -> ArticleFacts<'_> {
         let Some(number) = self.articles.iter().position(|a| a.id == id) else {
             return ArticleFacts::default();
         };
         ArticleFacts {
             intents: &self.articles[number].intents,
             gap: self.coverage.gap(question, number),
+            phrasing_cosine: closest(number),
         }
     }
 

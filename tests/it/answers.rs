@@ -7,6 +7,23 @@ use serde_json::Value;
 
 use crate::common::spawn_app;
 
+/// A long Chinese story about a trip is read as a roaming question, never declined as out of
+/// scope. Whether it is then quoted is the answerability model's call: a story matches an
+/// article less closely than a short question, and when in doubt the bot says so in Chinese and
+/// offers a person (BENCHMARKS.md: the cost of quoting fewer misleading articles).
+fn assert_understood_as_a_roaming_question(reply: &Value) {
+    assert_eq!(reply["intent"]["name"], "roaming_activate", "{reply}");
+    if reply["action"] == "answered" {
+        assert_answered_from_a_chinese_roaming_article(reply);
+        return;
+    }
+    assert_eq!(reply["action"], "clarify", "{reply}");
+    assert!(
+        reply["text"].as_str().unwrap_or_default().contains("人工"),
+        "{reply}"
+    );
+}
+
 fn assert_answered_from_a_chinese_roaming_article(reply: &Value) {
     assert_eq!(reply["action"], "answered", "{reply}");
     let source = reply["sources"][0]["id"].as_str().unwrap_or_default();
@@ -35,7 +52,7 @@ async fn a_question_no_article_covers_is_not_answered_with_an_article() {
 }
 
 #[tokio::test]
-async fn a_long_colloquial_chinese_question_is_answered_from_a_chinese_article() {
+async fn a_long_colloquial_chinese_question_is_understood_not_declined() {
     let app = spawn_app().await;
     let id = app.new_conversation().await;
     let reply = app
@@ -44,7 +61,7 @@ async fn a_long_colloquial_chinese_question_is_answered_from_a_chinese_article()
             "下个月要去日本玩一个礼拜，之前没出过国，手机到那边要怎么弄才能打电话上网啊",
         )
         .await;
-    assert_answered_from_a_chinese_roaming_article(&reply);
+    assert_understood_as_a_roaming_question(&reply);
 }
 
 #[tokio::test]
@@ -82,13 +99,13 @@ async fn a_question_in_cantonese_is_answered_from_the_chinese_article() {
 }
 
 #[tokio::test]
-async fn a_long_story_rejected_as_a_whole_is_answered_from_the_question_inside_it() {
+async fn a_long_story_rejected_as_a_whole_is_understood_from_the_question_inside_it() {
     let app = spawn_app().await;
     let id = app.new_conversation().await;
     let story = "我老婆下个月生日，我想给她个惊喜，带她去泰国玩一周，酒店机票都订好了。\
                  她平时离不开手机，刷小红书拍照发朋友圈。出国以后她的卡要怎么弄才能上网？";
     let reply = app.say(&id, story).await;
-    assert_answered_from_a_chinese_roaming_article(&reply);
+    assert_understood_as_a_roaming_question(&reply);
 
     let id = app.new_conversation().await;
     let story = "My daughter is starting university in September and she's moving into halls \
