@@ -11,6 +11,7 @@ use std::time::Instant;
 
 use switchboard::config::Settings;
 use switchboard::kb::bm25::{Bm25Index, IndexedText};
+use switchboard::kb::coverage::Coverage;
 use switchboard::kb::{
     Article, KnowledgeBase, Mode, Passage, SearchRequest, VectorCache, embedding_text, load_dir,
 };
@@ -47,6 +48,13 @@ fn main() -> anyhow::Result<()> {
         "BM25 index (tantivy, jieba/English analysis): {:.1} s",
         started.elapsed().as_secs_f64()
     );
+    let started = Instant::now();
+    let coverage = Coverage::build(&articles);
+    println!(
+        "answerability word coverage (kb::coverage): {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    drop(coverage);
     if !embed {
         return Ok(());
     }

@@ -12,15 +12,23 @@ use tantivy::tokenizer::TextAnalyzer;
 use super::analyzer;
 use super::article::Article;
 
-/// Every article's analysed words, and in how many articles each word appears.
+/// Every article's analysed words, and in how many articles each word appears. Words are kept
+/// once, by number; an article holds its words' numbers, sorted (a 10,000-article KB holds a few
+/// million numbers, not a few million strings).
 pub struct Coverage {
-    words: Vec<HashSet<String>>,
-    frequency: HashMap<String, u32>,
+    /// Article number -> its distinct word numbers, sorted.
+    words: Vec<Vec<u32>>,
+    /// Word -> (its number, how many articles have it).
+    vocabulary: HashMap<String, (u32, u32)>,
     analyzer: TextAnalyzer,
 }
 
-/// A question's words, each with its weight (0 for a word no article has).
-pub struct QuestionWords(Vec<(String, f32)>);
+/// A question's distinct words that some article has, each with its number and weight, and how
+/// many words no article has.
+pub struct QuestionWords {
+    known: Vec<(u32, f32)>,
+    unknown: usize,
+}
 
 /// What an article's words leave out of a question.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
@@ -35,42 +43,48 @@ impl Coverage {
     pub fn build(articles: &[Article]) -> Coverage {
         let mut analyzer = analyzer::analyzer();
         let mut words = Vec::with_capacity(articles.len());
-        let mut frequency: HashMap<String, u32> = HashMap::new();
+        let mut vocabulary: HashMap<String, (u32, u32)> = HashMap::new();
         for article in articles {
             let mut own = HashSet::new();
             for text in texts_of(article) {
                 own.extend(analyzer::terms(&mut analyzer, text));
             }
-            for word in &own {
-                *frequency.entry(word.clone()).or_default() += 1;
-            }
-            words.push(own);
+            let mut numbers: Vec<u32> = own
+                .into_iter()
+                .map(|word| {
+                    let next = vocabulary.len() as u32;
+                    let entry = vocabulary.entry(word).or_insert((next, 0));
+                    entry.1 += 1;
+                    entry.0
+                })
+                .collect();
+            numbers.sort_unstable();
+            words.push(numbers);
         }
         Coverage {
             words,
-            frequency,
+            vocabulary,
             analyzer,
         }
     }
 
-    /// The distinct analysed words of `text`, weighted by how few articles have them.
+    /// The distinct analysed words of `text`, weighted by how few articles have them (a word all
+    /// articles have weighs nothing).
     pub fn question(&self, text: &str) -> QuestionWords {
         let mut analyzer = self.analyzer.clone();
         let mut terms = analyzer::terms(&mut analyzer, text);
         terms.sort();
         terms.dedup();
         let articles = self.words.len() as f32;
-        let weighted = terms
-            .into_iter()
-            .map(|term| {
-                let weight = match self.frequency.get(&term) {
-                    Some(&df) => ((articles + 1.0) / df as f32).ln(),
-                    None => 0.0,
-                };
-                (term, weight)
-            })
+        let known: Vec<(u32, f32)> = terms
+            .iter()
+            .filter_map(|term| self.vocabulary.get(term))
+            .map(|&(number, df)| (number, ((articles + 1.0) / df as f32).ln()))
             .collect();
-        QuestionWords(weighted)
+        QuestionWords {
+            unknown: terms.len() - known.len(),
+            known,
+        }
     }
 
     /// What article number `article` leaves out of `question`.
@@ -78,20 +92,20 @@ impl Coverage {
         let Some(own) = self.words.get(article) else {
             return Gap::default();
         };
-        let words = &question.0;
-        if words.is_empty() {
+        let words = question.known.len() + question.unknown;
+        if words == 0 {
             return Gap::default();
         }
-        let total: f32 = words.iter().map(|(_, w)| w).sum();
-        let missing: f32 = words
+        let total: f32 = question.known.iter().map(|(_, w)| w).sum();
+        let missing: f32 = question
+            .known
             .iter()
-            .filter(|(term, _)| !own.contains(term))
+            .filter(|(number, _)| own.binary_search(number).is_err())
             .map(|(_, w)| w)
             .sum();
-        let unknown = words.iter().filter(|(_, w)| *w == 0.0).count();
         Gap {
             uncovered: if total > 0.0 { missing / total } else { 0.0 },
-            unknown: unknown as f32 / words.len() as f32,
+            unknown: question.unknown as f32 / words as f32,
         }
     }
 }
