@@ -77,6 +77,7 @@ const WORDS: &[(&str, &str)] = &[
     ("屋企", "家"), ("老豆", "爸爸"), ("搞掂", "搞定"),
     // Taiwanese usage.
     ("网路", "网络"), ("简讯", "短信"), ("门号", "号码"), ("讯号", "信号"), ("行动网络", "移动网络"),
+    ("行动网路", "移动网络"),
     ("行动数据", "移动数据"), ("绑约", "合约"), ("帐单", "账单"), ("帐号", "账号"), ("帐户", "账户"),
     ("吃到饱", "无限流量"),
 ];
@@ -136,6 +137,17 @@ mod tests {
             mandarin("唔好意思，我冇收到簡訊"),
             "不好意思，我没有收到短信"
         );
+    }
+
+    #[test]
+    fn reading_twice_changes_nothing_more() {
+        for (word, _) in WORDS {
+            let once = mandarin(word);
+            assert_eq!(mandarin(&once), once, "{word}");
+        }
+        let sentence = "行动网路唔得，簡訊都收唔到";
+        let once = mandarin(sentence);
+        assert_eq!(mandarin(&once), once);
     }
 
     #[test]
