@@ -14,6 +14,7 @@ pub mod features;
 pub mod fingerprint;
 pub mod head;
 pub mod model;
+pub mod neighbours;
 pub mod onnx;
 pub mod sentences;
 pub mod train;

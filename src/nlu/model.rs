@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use super::NluError;
 use super::features::SPARSE_DIM;
 use super::head::{Features, HeadDir, LinearHead, softmax};
+use super::neighbours::{self, Neighbours};
 
 pub const FORMAT: &str = "switchboard-intents/1";
 /// The label that marks out-of-scope training examples, when a data set has them.
@@ -35,6 +36,10 @@ pub struct ModelMeta {
     /// scope. A language missing here uses `temperature` and `threshold`.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub languages: BTreeMap<String, LanguageCalibration>,
+    /// The head is blended with the training examples as neighbours (`neighbours.bin`, see
+    /// [`super::neighbours`]); models written before have none.
+    #[serde(default)]
+    pub neighbours: bool,
 }
 
 /// The calibration of one language and what it measured on that language's held-out logits.
@@ -95,6 +100,7 @@ pub fn rank(labels: &[String], probabilities: Vec<f32>) -> (Scored, Option<Score
 pub struct IntentModel {
     pub meta: ModelMeta,
     pub head: LinearHead,
+    pub neighbours: Option<Neighbours>,
 }
 
 impl IntentModel {
@@ -110,6 +116,9 @@ impl IntentModel {
     pub fn probabilities(&self, features: &Features, lang: &str) -> Vec<f32> {
         let (temperature, _) = self.calibration(lang);
         let mut logits = self.head.logits(features);
+        if let Some(neighbours) = &self.neighbours {
+            logits = neighbours.log_blend(logits, &features.dense);
+        }
         logits.iter_mut().for_each(|l| *l /= temperature);
         softmax(&mut logits);
         logits
@@ -129,7 +138,11 @@ impl IntentModel {
     }
 
     pub fn save(&self, dir: &Path) -> Result<(), NluError> {
-        head_dir(dir).save(&self.meta, &self.head)
+        head_dir(dir).save(&self.meta, &self.head)?;
+        match &self.neighbours {
+            Some(neighbours) => neighbours.save(dir),
+            None => Ok(()),
+        }
     }
 
     /// Loads and checks a model directory; `dense_dim` is what the encoder produces.
@@ -154,7 +167,19 @@ impl IntentModel {
             )));
         }
         let head = files.read_head(meta.labels.len(), dense_dim)?;
-        Ok(IntentModel { meta, head })
+        let neighbours = match meta.neighbours {
+            true => Some(
+                Neighbours::load(dir, dense_dim, meta.labels.len()).ok_or_else(|| {
+                    corrupt(format!("{} is missing or damaged", neighbours::FILE))
+                })?,
+            ),
+            false => None,
+        };
+        Ok(IntentModel {
+            meta,
+            head,
+            neighbours,
+        })
     }
 }
 
@@ -181,6 +206,7 @@ mod tests {
             examples: 2,
             validation: Validation::default(),
             languages: BTreeMap::new(),
+            neighbours: false,
         }
     }
 
@@ -205,6 +231,25 @@ mod tests {
     }
 
     #[test]
+    fn a_model_that_names_neighbours_without_their_file_is_refused() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut meta = two_label_meta(0.4);
+        meta.neighbours = true;
+        let model = IntentModel {
+            meta,
+            head: LinearHead::zeros(2, 4),
+            neighbours: None,
+        };
+        model.save(dir.path()).expect("saved");
+        assert!(IntentModel::load(dir.path(), 4).is_err());
+        let embeddings: [&[f32]; 2] = [&[1.0, 0.0, 0.0, 0.0], &[0.0, 1.0, 0.0, 0.0]];
+        Neighbours::new(&embeddings, &[0, 1])
+            .save(dir.path())
+            .expect("saved");
+        assert!(IntentModel::load(dir.path(), 4).is_ok());
+    }
+
+    #[test]
     fn a_languages_own_threshold_decides_rejection_for_that_language_only() {
         // Two labels and a zero head: every message scores 0.5, under the overall threshold.
         let mut meta = two_label_meta(0.9);
@@ -217,6 +262,7 @@ mod tests {
         let model = IntentModel {
             meta,
             head: LinearHead::zeros(2, 4),
+            neighbours: None,
         };
         assert!(!model.predict(&features(), "zh").out_of_scope);
         assert!(model.predict(&features(), "en").out_of_scope);

@@ -14,6 +14,7 @@ use super::head::{Features, LinearHead, TrainOptions, argmax, softmax};
 use super::model::{
     FORMAT, IntentModel, LanguageCalibration, ModelMeta, OUT_OF_SCOPE, Validation, language_of,
 };
+use super::neighbours::Neighbours;
 
 const BATCH: usize = 32;
 /// Cross-validation folds for calibration (each example is held out exactly once).
@@ -104,8 +105,10 @@ pub fn train(
             validation: calibration.validation,
             languages,
             labels,
+            neighbours: true,
         },
         head: LinearHead::train(&features, &gold, classes, options),
+        neighbours: Some(neighbours_of(&features, &gold)),
     })
 }
 
@@ -142,10 +145,20 @@ fn fold_logits(
     }
     let (xs, ys) = subset(features, gold, &train_idx);
     let head = LinearHead::train(&xs, &ys, classes, options);
+    let neighbours = neighbours_of(&xs, &ys);
     held_idx
         .into_iter()
-        .map(|i| (i, head.logits(&features[i])))
+        .map(|i| {
+            let logits = head.logits(&features[i]);
+            (i, neighbours.log_blend(logits, &features[i].dense))
+        })
         .collect()
+}
+
+/// The examples as neighbours (see [`super::neighbours`]).
+fn neighbours_of(features: &[Features], gold: &[usize]) -> Neighbours {
+    let embeddings: Vec<&[f32]> = features.iter().map(|f| f.dense.as_slice()).collect();
+    Neighbours::new(&embeddings, gold)
 }
 
 /// The sorted distinct intents, and each example's index into them.

@@ -1,6 +1,7 @@
 //! What the suite builds once and keeps under `target/` between test runs: the default intent
 //! model, the escalation scorer and the default KB's passage vectors. Each is keyed by a hash of everything it is made
-//! from (the encoders' STAMPs, the defaults, the training data or the KB), so a change rebuilds
+//! from (the encoders' STAMPs, the defaults, the training data or the KB, and the code that trains
+//! the models), so a change rebuilds
 //! it and the second run of the suite (PostgreSQL after sled) skips a minute and a half of
 //! training and embedding on 2 cores.
 

@@ -15,7 +15,12 @@ pub const ESCALATION_DATA: &str = "models/escalation";
 pub fn escalation_model_dir() -> PathBuf {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
     DIR.get_or_init(|| {
-        let key = cache::key(&[ESCALATION_DATA, DEFAULT_TRAINING_DATA]);
+        let key = cache::key(&[
+            ESCALATION_DATA,
+            DEFAULT_TRAINING_DATA,
+            "src/escalation",
+            "src/nlu",
+        ]);
         cache::directory("test-escalation-model", key, |dir| {
             let (examples, _) =
                 train::load_examples(Path::new(ESCALATION_DATA), Path::new(DEFAULT_TRAINING_DATA))
