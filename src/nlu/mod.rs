@@ -13,6 +13,7 @@ pub mod eval;
 pub mod features;
 pub mod fingerprint;
 pub mod head;
+pub mod int8;
 pub mod model;
 pub mod neighbours;
 pub mod onnx;
