@@ -8,9 +8,8 @@
 //! Stored beside the head as `neighbours.bin`: the examples' unit-length embeddings and labels;
 //! held in memory in 8 bits (3 MB for the default intents' 3,947 examples).
 
-use std::path::Path;
-
 use std::ops::Range;
+use std::path::Path;
 
 use super::NluError;
 use super::head::softmax;
@@ -27,9 +26,9 @@ pub const FILE: &str = "neighbours.bin";
 pub struct Neighbours {
     dim: usize,
     labels: Vec<u32>,
-    /// One unit-length row per example in 8 bits (see [`int8`]), each with its scale and non-zero span: an encoder
-    /// routed by language fills one half of the vector, so a message is compared with its own
-    /// language's examples, on that half only.
+    /// One unit-length row per example in 8 bits (see [`super::int8`]), each with its scale and
+    /// non-zero span: an encoder routed by language fills one half of the vector, so a message is
+    /// compared with its own language's examples, on that half only.
     compact: Vec<CompactRow>,
 }
 
@@ -89,7 +88,7 @@ impl Neighbours {
     }
 
     /// Per intent, the mean cosine of its [`CLOSEST`] examples nearest to `embedding` (-1 for
-    /// an intent without examples).
+    /// an intent without examples in the message's half).
     fn similarities(&self, embedding: &[f32], classes: usize) -> Vec<f32> {
         let norm = embedding.iter().map(|v| v * v).sum::<f32>().sqrt();
         let mut best = vec![[-1.0f32; CLOSEST]; classes];
