@@ -5,9 +5,9 @@
 //! whether both rankings put its article first, whether it is tagged with the predicted intent)
 //! into the probability that it is the right article, and a per-language threshold decides.
 //!
-//! The weights and thresholds are learned (`super::fitting`, `switchboard kb-eval --fit-answerability`) on the dev
-//! split of the held-out KB questions (never on test) and stored in
-//! `models/kb/answerability.json`, compiled in. A language without a model answers as before.
+//! The weights and thresholds are learned (`super::fitting`, `switchboard kb-eval
+//! --fit-answerability`) on the dev split of the held-out KB questions (never on test) and stored
+//! in `models/kb/answerability.json`, compiled in. A language without a model answers as before.
 
 use std::collections::BTreeMap;
 use std::path::Path;

@@ -19,7 +19,7 @@
 
 use std::ops::Range;
 
-use crate::nlu::int8::{dot, nonzero_span, quantize};
+use crate::nlu::int8::{dot, nonzero_span, quantize, quantize_row};
 
 /// A vector kept from its first to its last non-zero component.
 #[derive(Debug, Clone, PartialEq)]
@@ -113,12 +113,9 @@ impl Vectors {
             }
         };
         let lane_rows = &mut self.lanes[lane];
-        let largest = row.values.iter().fold(0.0f32, |m, v| m.max(v.abs()));
-        let scale = if largest > 0.0 { largest / 127.0 } else { 1.0 };
+        let (values, scale) = quantize_row(&row.values);
         lane_rows.rows.push(number);
-        lane_rows
-            .data
-            .extend(row.values.iter().map(|v| (v / scale).round() as i8));
+        lane_rows.data.extend(values);
         lane_rows.scales.push(scale);
         (lane, lane_rows.rows.len() - 1)
     }

@@ -1,6 +1,6 @@
 //! Learning the answerability model (see [`super::answerable`]): one logistic regression per
 //! language on what the search knew about each dev question's best hit, and the threshold that
-//! quotes the most right articles within a budget of no-article questions answered. Also the
+//! quotes the most right articles less a cost for each misleading quote. Also the
 //! out-of-fold estimate of the same fit, because a model judged on the questions it was fitted on
 //! overstates itself.
 
@@ -175,15 +175,25 @@ mod tests {
         }
     }
 
-    #[test]
-    fn fitted_model_separates_strong_hits_from_weak_ones_and_keeps_no_article_unanswered() {
+    /// Twenty samples of each (score, top intent, outcome), their scores 0.01 apart.
+    fn jittered(kinds: &[(f32, bool, Outcome)]) -> Vec<(Signals, Outcome)> {
         let mut samples = Vec::new();
         for i in 0..20 {
             let jitter = i as f32 * 0.01;
-            samples.push((signals(3.0 + jitter, true), Outcome::Right));
-            samples.push((signals(1.0 + jitter, false), Outcome::NoArticle));
-            samples.push((signals(1.2 + jitter, false), Outcome::Wrong));
+            for &(score, top_intent, outcome) in kinds {
+                samples.push((signals(score + jitter, top_intent), outcome));
+            }
         }
+        samples
+    }
+
+    #[test]
+    fn fitted_model_separates_strong_hits_from_weak_ones_and_keeps_no_article_unanswered() {
+        let samples = jittered(&[
+            (3.0, true, Outcome::Right),
+            (1.0, false, Outcome::NoArticle),
+            (1.2, false, Outcome::Wrong),
+        ]);
         let model = fit(&samples);
         let strong = model.probability(&signals(3.1, true));
         let weak = model.probability(&signals(1.1, false));
@@ -198,12 +208,10 @@ mod tests {
 
     #[test]
     fn out_of_fold_judges_every_sample_once_by_a_model_fitted_without_it() {
-        let mut samples = Vec::new();
-        for i in 0..20 {
-            let jitter = i as f32 * 0.01;
-            samples.push((signals(3.0 + jitter, true), Outcome::Right));
-            samples.push((signals(1.0 + jitter, false), Outcome::NoArticle));
-        }
+        let samples = jittered(&[
+            (3.0, true, Outcome::Right),
+            (1.0, false, Outcome::NoArticle),
+        ]);
         let quoted = out_of_fold(&samples);
         assert_eq!(
             (quoted.right_of, quoted.no_article_of, quoted.wrong_of),

@@ -5,6 +5,17 @@
 
 use std::ops::Range;
 
+/// A row in 8 bits (its largest component maps to 127), and its scale: value x scale gives the
+/// component back to within half a step.
+pub fn quantize_row(row: &[f32]) -> (Vec<i8>, f32) {
+    let largest = row.iter().fold(0.0f32, |m, v| m.max(v.abs()));
+    let scale = if largest > 0.0 { largest / 127.0 } else { 1.0 };
+    (
+        row.iter().map(|v| (v / scale).round() as i8).collect(),
+        scale,
+    )
+}
+
 /// The query in 16 bits (its largest component maps to 32767: a step of 1/32767 of it, far
 /// finer than the rows' 8 bits), and its scale.
 pub fn quantize(query: &[f32]) -> (Vec<i16>, f32) {

@@ -13,7 +13,7 @@ use std::path::Path;
 
 use super::NluError;
 use super::head::softmax;
-use super::int8::{dot, nonzero_span, quantize};
+use super::int8::{dot, nonzero_span, quantize, quantize_row};
 
 /// Share of the blend that the neighbours carry.
 pub const WEIGHT: f32 = 0.2;
@@ -165,11 +165,9 @@ impl Neighbours {
 impl CompactRow {
     fn new(row: &[f32]) -> CompactRow {
         let span = nonzero_span(row);
-        let part = &row[span.clone()];
-        let largest = part.iter().fold(0.0f32, |m, v| m.max(v.abs()));
-        let scale = if largest > 0.0 { largest / 127.0 } else { 1.0 };
+        let (values, scale) = quantize_row(&row[span.clone()]);
         CompactRow {
-            values: part.iter().map(|v| (v / scale).round() as i8).collect(),
+            values,
             scale,
             span,
         }
