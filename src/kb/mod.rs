@@ -1,6 +1,6 @@
 //! The knowledge base: articles from `kb/` (Markdown with front matter, and CSV/JSON FAQ pairs),
 //! split into passages and searched two ways, BM25 over a tantivy index (`bm25`) and cosine over
-//! sentence-encoder vectors (`dense`), and each article as a whole (its title and customers'
+//! sentence-encoder vectors ([`crate::nlu::vectors`]), and each article as a whole (its title and customers'
 //! phrasings, by cosine and by BM25), fused by reciprocal rank with the predicted intent, the
 //! customer's language and the lead passage as boosts (`fusion`); `answerable` decides whether
 //! the best hit answers the question at all. `live` makes it editable while serving; `managed`
@@ -11,7 +11,6 @@ pub mod answerable;
 pub mod article;
 pub mod bm25;
 pub mod coverage;
-pub mod dense;
 pub mod eval;
 pub mod faq;
 pub mod first_turn;
@@ -28,6 +27,7 @@ use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use crate::nlu::vectors::Vectors;
 use crate::nlu::{Encoder, NluError, Scored};
 
 pub use article::{Article, Passage};
@@ -38,7 +38,6 @@ pub use vector_cache::VectorCache;
 use answerable::{Answerability, ArticleFacts, HitScore, Signals};
 use bm25::{Bm25Index, IndexedText};
 use coverage::Coverage;
-use dense::Vectors;
 use fusion::{BOOSTS, Candidate, LanguageBoosts};
 use pinyin::PinyinLexicon;
 
@@ -168,6 +167,8 @@ pub struct KnowledgeBase {
     most_title_rows: usize,
     /// The first passage of each article.
     lead_of: Vec<usize>,
+    /// Each article id's number (the first article of that id).
+    number_of: HashMap<String, usize>,
     encoder: Arc<Encoder>,
     boosts: LanguageBoosts,
     answerability: Answerability,
@@ -289,6 +290,10 @@ impl KnowledgeBase {
             .map(|a| a.questions.len())
             .max()
             .unwrap_or(0);
+        let mut number_of = HashMap::with_capacity(articles.len());
+        for (a, article) in articles.iter().enumerate() {
+            number_of.entry(article.id.clone()).or_insert(a);
+        }
         Ok(KnowledgeBase {
             articles,
             passages,
@@ -299,6 +304,7 @@ impl KnowledgeBase {
             title_rows,
             most_title_rows,
             lead_of,
+            number_of,
             encoder,
             boosts: BOOSTS,
             answerability: Answerability::builtin().clone(),
@@ -332,7 +338,7 @@ impl KnowledgeBase {
     }
 
     pub fn article(&self, id: &str) -> Option<&Article> {
-        self.articles.iter().find(|a| a.id == id)
+        self.number_of.get(id).map(|&a| &self.articles[a])
     }
 
     /// Replaces the fusion weights (for tuning on a dev split; the service uses [`BOOSTS`]).
@@ -476,7 +482,7 @@ impl KnowledgeBase {
         question: &coverage::QuestionWords,
         closest: impl Fn(usize) -> f32,
     ) -> ArticleFacts<'_> {
-        let Some(number) = self.articles.iter().position(|a| a.id == id) else {
+        let Some(&number) = self.number_of.get(id) else {
             return ArticleFacts::default();
         };
         ArticleFacts {

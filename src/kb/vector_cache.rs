@@ -10,9 +10,9 @@ use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::nlu::Encoder;
+use crate::nlu::vectors::{SparseRow, Vectors};
 
 use super::KbError;
-use super::dense::{SparseRow, Vectors};
 
 /// Texts to embed from which a build counts as bulk work (a cold KB, a new encoder), run with
 /// large allocations reused (see [`crate::nlu::with_large_blocks_reused`]); an edit embeds a few.

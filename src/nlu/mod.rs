@@ -21,6 +21,7 @@ pub mod sentences;
 pub mod train;
 pub mod transformer;
 pub mod unigram;
+pub mod vectors;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};

@@ -6,14 +6,13 @@
 //! from weight 0.15 to 0.25 and sharpness 0.005 to 0.015 (BENCHMARKS.md).
 //!
 //! Stored beside the head as `neighbours.bin`: the examples' unit-length embeddings and labels;
-//! held in memory in 8 bits (3 MB for the default intents' 3,947 examples).
+//! held in memory in 8 bits as [`Vectors`] (3 MB for the default intents' 3,947 examples).
 
-use std::ops::Range;
 use std::path::Path;
 
 use super::NluError;
 use super::head::softmax;
-use super::int8::{dot, nonzero_span, quantize, quantize_row};
+use super::vectors::{SparseRow, Vectors};
 
 /// Share of the blend that the neighbours carry.
 pub const WEIGHT: f32 = 0.2;
@@ -24,41 +23,24 @@ const CLOSEST: usize = 2;
 pub const FILE: &str = "neighbours.bin";
 
 pub struct Neighbours {
-    dim: usize,
+    /// Row `i` is example `i`'s intent.
     labels: Vec<u32>,
-    /// One unit-length row per example in 8 bits (see [`super::int8`]), each with its scale and
-    /// non-zero span: an encoder routed by language fills one half of the vector, so a message is
-    /// compared with its own language's examples, on that half only.
-    compact: Vec<CompactRow>,
-}
-
-struct CompactRow {
-    values: Vec<i8>,
-    scale: f32,
-    span: Range<usize>,
+    /// One unit-length row per example, kept by lane in 8 bits: an encoder routed by language
+    /// fills one half of the vector, so a message is compared with its own language's examples,
+    /// on that half only.
+    rows: Vectors,
 }
 
 impl Neighbours {
     pub fn new(embeddings: &[&[f32]], labels: &[usize]) -> Neighbours {
         let dim = embeddings.first().map_or(0, |e| e.len());
-        let mut rows = Vec::with_capacity(embeddings.len() * dim);
-        for embedding in embeddings {
-            let norm = embedding.iter().map(|v| v * v).sum::<f32>().sqrt();
-            let scale = if norm > 0.0 { 1.0 / norm } else { 0.0 };
-            rows.extend(embedding.iter().map(|v| v * scale));
-        }
-        Neighbours::from_rows(dim, labels.iter().map(|&l| l as u32).collect(), rows)
-    }
-
-    fn from_rows(dim: usize, labels: Vec<u32>, rows: Vec<f32>) -> Neighbours {
-        let compact = match dim {
-            0 => Vec::new(),
-            _ => rows.chunks_exact(dim).map(CompactRow::new).collect(),
-        };
+        let rows: Vec<SparseRow> = embeddings
+            .iter()
+            .map(|e| SparseRow::compact(&unit(e)))
+            .collect();
         Neighbours {
-            dim,
-            labels,
-            compact,
+            labels: labels.iter().map(|&l| l as u32).collect(),
+            rows: Vectors::from_rows(dim, rows.iter().map(Some)),
         }
     }
 
@@ -90,29 +72,16 @@ impl Neighbours {
     /// Per intent, the mean cosine of its [`CLOSEST`] examples nearest to `embedding` (-1 for
     /// an intent without examples in the message's half).
     fn similarities(&self, embedding: &[f32], classes: usize) -> Vec<f32> {
-        let norm = embedding.iter().map(|v| v * v).sum::<f32>().sqrt();
         let mut best = vec![[-1.0f32; CLOSEST]; classes];
-        if norm == 0.0 || embedding.len() != self.dim {
-            return vec![-1.0; classes];
-        }
-        let asked = nonzero_span(embedding);
-        let (query, query_scale) = quantize(&embedding[asked.clone()]);
-        for (row, &label) in self.compact.iter().zip(&self.labels) {
-            let Some(top) = best.get_mut(label as usize) else {
-                continue;
+        self.rows.visit(&unit(embedding), |row, cosine| {
+            let Some(top) = best.get_mut(self.labels[row] as usize) else {
+                return;
             };
-            let (start, end) = (row.span.start.max(asked.start), row.span.end.min(asked.end));
-            if start >= end {
-                continue;
-            }
-            let values = &row.values[start - row.span.start..end - row.span.start];
-            let part = &query[start - asked.start..end - asked.start];
-            let cosine = dot(values, part) as f32 * row.scale * query_scale / norm;
             if cosine > top[CLOSEST - 1] {
                 top[CLOSEST - 1] = cosine;
                 top.sort_by(|a, b| b.total_cmp(a));
             }
-        }
+        });
         best.iter()
             .map(|top| top.iter().sum::<f32>() / CLOSEST as f32)
             .collect()
@@ -120,19 +89,17 @@ impl Neighbours {
 
     pub fn save(&self, dir: &Path) -> Result<(), NluError> {
         let count = self.labels.len();
-        let mut bytes = Vec::with_capacity(8 + count * 4 + count * self.dim * 4);
+        let dim = self.rows.dim();
+        let mut bytes = Vec::with_capacity(8 + count * 4 + count * dim * 4);
         bytes.extend((count as u32).to_le_bytes());
-        bytes.extend((self.dim as u32).to_le_bytes());
+        bytes.extend((dim as u32).to_le_bytes());
         self.labels
             .iter()
             .for_each(|l| bytes.extend(l.to_le_bytes()));
-        for row in &self.compact {
+        for number in 0..count {
             // Floats again (what the 8 bits stand for): reading them back gives the same bits.
-            let mut full = vec![0.0f32; self.dim];
-            for (slot, value) in full[row.span.clone()].iter_mut().zip(&row.values) {
-                *slot = f32::from(*value) * row.scale;
-            }
-            full.iter().for_each(|v| bytes.extend(v.to_le_bytes()));
+            let row = self.rows.expanded(number);
+            row.iter().for_each(|v| bytes.extend(v.to_le_bytes()));
         }
         let path = dir.join(FILE);
         std::fs::write(&path, bytes)
@@ -155,23 +122,27 @@ impl Neighbours {
         if labels.iter().any(|&l| l as usize >= classes) {
             return None;
         }
-        let rows: Vec<f32> = (0..count * dim)
-            .map(|i| word(2 + count + i).map(f32::from_le_bytes))
+        let rows: Vec<SparseRow> = (0..count)
+            .map(|row| {
+                let at = 2 + count + row * dim;
+                let values: Option<Vec<f32>> = (at..at + dim)
+                    .map(|i| word(i).map(f32::from_le_bytes))
+                    .collect();
+                values.map(|v| SparseRow::compact(&v))
+            })
             .collect::<Option<_>>()?;
-        Some(Neighbours::from_rows(dim, labels, rows))
+        Some(Neighbours {
+            labels,
+            rows: Vectors::from_rows(dim, rows.iter().map(Some)),
+        })
     }
 }
 
-impl CompactRow {
-    fn new(row: &[f32]) -> CompactRow {
-        let span = nonzero_span(row);
-        let (values, scale) = quantize_row(&row[span.clone()]);
-        CompactRow {
-            values,
-            scale,
-            span,
-        }
-    }
+/// `vector` scaled to unit length (zero stays zero).
+fn unit(vector: &[f32]) -> Vec<f32> {
+    let norm = vector.iter().map(|v| v * v).sum::<f32>().sqrt();
+    let scale = if norm > 0.0 { 1.0 / norm } else { 0.0 };
+    vector.iter().map(|v| v * scale).collect()
 }
 
 #[cfg(test)]
@@ -221,12 +192,7 @@ mod tests {
         let again = tempfile::tempdir().expect("temp dir");
         loaded.save(again.path()).expect("saved again");
         let reloaded = Neighbours::load(again.path(), 2, 2).expect("loads again");
-        let values = |n: &Neighbours| {
-            n.compact
-                .iter()
-                .map(|r| r.values.clone())
-                .collect::<Vec<_>>()
-        };
+        let values = |n: &Neighbours| (0..4).map(|i| n.rows.expanded(i)).collect::<Vec<_>>();
         assert_eq!(values(&reloaded), values(&loaded));
         assert!(Neighbours::load(dir.path(), 3, 2).is_none());
         assert!(Neighbours::load(dir.path(), 2, 1).is_none());

@@ -1,5 +1,5 @@
-//! The semantic half of retrieval: one unit-length vector per passage from the same sentence
-//! encoder the classifier uses, searched exactly (brute-force cosine, i.e. dot products).
+//! Unit-length vectors searched exactly (brute-force cosine, i.e. dot products), in 8 bits: the
+//! knowledge base's passage and title vectors, and the intent neighbours' training examples.
 //!
 //! Vectors are stored by lane. The routed encoder writes each vector into its own encoder's half
 //! and leaves the other half zero, so each row keeps only its span of non-zero components, rows
@@ -10,16 +10,16 @@
 //!
 //! Each row is stored as 8-bit integers with one scale (its largest component maps to 127): a
 //! quarter of the memory of `f32` (at 10,000 articles, 58 MB instead of 230 MB for 150,000
-//! rows). The query is put in 16 bits once per search, so each row costs integer multiply-adds;
-//! a unit vector's 384 components are small and even, so the cosine moves by about 1e-3 at
-//! most (the rows' rounding), well below the gaps that order the articles.
+//! rows). The query is put in 16 bits once per search, so each row costs integer multiply-adds
+//! ([`super::int8`]); a unit vector's 384 components are small and even, so the cosine moves by
+//! about 1e-3 at most (the rows' rounding), well below the gaps that order the articles.
 //!
-//! [`VectorCache`](super::vector_cache::VectorCache) remembers the vector of every passage text
-//! it has seen, so that a rebuild only embeds what changed.
+//! [`VectorCache`](crate::kb::vector_cache::VectorCache) remembers the vector of every passage
+//! text it has seen, so that a rebuild only embeds what changed.
 
 use std::ops::Range;
 
-use crate::nlu::int8::{dot, nonzero_span, quantize, quantize_row};
+use super::int8::{dot, nonzero_span, quantize, quantize_row};
 
 /// A vector kept from its first to its last non-zero component.
 #[derive(Debug, Clone, PartialEq)]
@@ -70,7 +70,7 @@ impl Lane {
     }
 }
 
-/// The passage vectors of a knowledge base, by lane.
+/// Unit-length rows (passages, titles, training examples) in 8 bits, by lane.
 pub struct Vectors {
     dim: usize,
     lanes: Vec<Lane>,
@@ -120,6 +120,11 @@ impl Vectors {
         (lane, lane_rows.rows.len() - 1)
     }
 
+    /// Width of the vectors (of every row and of a query).
+    pub fn dim(&self) -> usize {
+        self.dim
+    }
+
     pub fn len(&self) -> usize {
         self.places.len()
     }
@@ -142,20 +147,43 @@ impl Vectors {
         dot(row, &query) as f32 * scale * query_scale
     }
 
+    /// Row `number` as a whole `dim`-wide vector, from its 8 bits (zeros for a row without one).
+    pub fn expanded(&self, number: usize) -> Vec<f32> {
+        let mut vector = vec![0.0; self.dim];
+        if let Some(Some((lane, place))) = self.places.get(number) {
+            let lane = &self.lanes[*lane];
+            let (row, scale) = lane.row(*place);
+            for (slot, value) in vector[lane.span.clone()].iter_mut().zip(row) {
+                *slot = f32::from(*value) * scale;
+            }
+        }
+        vector
+    }
+
     /// The `limit` passages most similar to `query` among those `visible` allows:
-    /// (passage number, cosine), best first. Rows whose non-zero span does not overlap the
-    /// query's are left out (their cosine is zero).
+    /// (passage number, cosine), best first.
     pub fn search(
         &self,
         query: &[f32],
         limit: usize,
         visible: impl Fn(usize) -> bool,
     ) -> Vec<(usize, f32)> {
+        let mut best = Best::new(limit);
+        self.visit(query, |number, cosine| {
+            if best.could_take(cosine) && visible(number) {
+                best.offer(number, cosine);
+            }
+        });
+        best.into_sorted()
+    }
+
+    /// Calls `each(row number, cosine with query)` for every row whose non-zero span overlaps
+    /// the query's (the others have cosine zero and are left out), lane by lane.
+    pub fn visit(&self, query: &[f32], mut each: impl FnMut(usize, f32)) {
         if query.len() != self.dim || self.dim == 0 {
-            return Vec::new();
+            return;
         }
         let active = nonzero_span(query);
-        let mut best = Best::new(limit);
         for lane in &self.lanes {
             let overlap = active.start.max(lane.span.start)..active.end.min(lane.span.end);
             if overlap.is_empty() {
@@ -165,13 +193,12 @@ impl Vectors {
             let (query, query_scale) = quantize(&query[overlap]);
             for (place, number) in lane.rows.iter().enumerate() {
                 let (row, scale) = lane.row(place);
-                let cosine = dot(&row[columns.clone()], &query) as f32 * scale * query_scale;
-                if best.could_take(cosine) && visible(*number) {
-                    best.offer(*number, cosine);
-                }
+                each(
+                    *number,
+                    dot(&row[columns.clone()], &query) as f32 * scale * query_scale,
+                );
             }
         }
-        best.into_sorted()
     }
 }
 
