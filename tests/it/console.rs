@@ -217,7 +217,7 @@ async fn after_a_hand_back_the_bot_answers_again() {
     let (status, ticket) = alice.post(&handback, json!({})).await;
     assert_eq!((status, ticket["status"].as_str()), (200, Some("open")));
     let reply = app
-        .say(&id, "How do I switch on roaming for my trip to Spain?")
+        .say(&id, "How do I turn on roaming before I travel abroad?")
         .await;
     assert_eq!(reply["action"], "answered", "{reply}");
 }

@@ -60,7 +60,7 @@ async fn a_calm_question_is_still_answered_by_the_bot() {
     let app = spawn_desk(|_| {}).await;
     let id = app.new_conversation().await;
     let reply = app
-        .say(&id, "How do I switch on roaming for my trip to Spain?")
+        .say(&id, "How do I turn on roaming before I travel abroad?")
         .await;
     assert_eq!(reply["action"], "answered", "{reply}");
     assert!(reply["escalation_reason"].is_null());
@@ -221,7 +221,7 @@ async fn the_bot_resolves_when_the_customer_says_goodbye_after_an_answer() {
         hello["ticket_status"], "open",
         "a greeting alone closes nothing"
     );
-    app.say(&id, "How do I switch on roaming for my trip to Spain?")
+    app.say(&id, "How do I turn on roaming before I travel abroad?")
         .await;
     let bye = app.say(&id, "goodbye").await;
     assert_eq!(bye["ticket_status"], "resolved", "{bye}");
