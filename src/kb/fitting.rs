@@ -17,6 +17,9 @@ pub enum Outcome {
     NoArticle,
 }
 
+/// A dev question's search signals and what quoting its best hit would have been.
+type Sample = (Signals, Outcome);
+
 /// What quoting a wrong article costs, in right quotes, among questions an article covers: the
 /// customer is misled, where "I don't know, shall I get you a person?" only costs a turn.
 const WRONG_COST: f32 = 4.0;
@@ -38,14 +41,14 @@ const LEARNING_RATE: f32 = 0.3;
 /// chosen on each sample's probability from a model fitted without it: in-sample probabilities
 /// separate the outcomes better than new questions will, and a threshold chosen on them jumped
 /// between distant operating points (English: 0.69 or 0.79 for the same out-of-fold result).
-pub fn fit(samples: &[(Signals, Outcome)]) -> LanguageModel {
+pub fn fit(samples: &[Sample]) -> LanguageModel {
     let mut model = fit_weights(samples);
     model.threshold = choose_threshold(&held_out_scores(samples));
     model
 }
 
 /// The logistic regression alone (threshold 0).
-fn fit_weights(samples: &[(Signals, Outcome)]) -> LanguageModel {
+fn fit_weights(samples: &[Sample]) -> LanguageModel {
     let xs: Vec<[f32; FEATURES]> = samples.iter().map(|(s, _)| s.vector()).collect();
     let ys: Vec<f32> = samples
         .iter()
@@ -71,7 +74,7 @@ fn fit_weights(samples: &[(Signals, Outcome)]) -> LanguageModel {
 
 /// Each sample's probability from weights fitted on the other folds (sample n is held out in fold
 /// n % `FOLDS`), with its outcome.
-fn held_out_scores(samples: &[(Signals, Outcome)]) -> Vec<(f32, Outcome)> {
+fn held_out_scores(samples: &[Sample]) -> Vec<(f32, Outcome)> {
     let mut scored = Vec::with_capacity(samples.len());
     for fold in 0..FOLDS {
         let (training, held_out) = split_fold(samples, fold);
@@ -81,17 +84,13 @@ fn held_out_scores(samples: &[(Signals, Outcome)]) -> Vec<(f32, Outcome)> {
     scored
 }
 
-/// A dev question's search signals and what quoting its best hit would have been.
-type Sample = (Signals, Outcome);
-
 /// The samples outside fold `fold` and those in it.
 fn split_fold(samples: &[Sample], fold: usize) -> (Vec<Sample>, Vec<Sample>) {
     let (held_out, training): (Vec<_>, Vec<_>) = samples
         .iter()
         .enumerate()
         .partition(|(n, _)| n % FOLDS == fold);
-    let strip =
-        |part: Vec<(usize, &(Signals, Outcome))>| part.into_iter().map(|(_, s)| *s).collect();
+    let strip = |part: Vec<(usize, &Sample)>| part.into_iter().map(|(_, s)| *s).collect();
     (strip(training), strip(held_out))
 }
 
@@ -175,7 +174,7 @@ impl Quoted {
 /// Each sample judged by a model fitted without it: sample n is held out in fold n % `FOLDS`.
 /// The dev numbers of a model fitted on all of dev are in-sample; these are what to compare
 /// feature sets and settings on.
-pub fn out_of_fold(samples: &[(Signals, Outcome)]) -> Quoted {
+pub fn out_of_fold(samples: &[Sample]) -> Quoted {
     let mut quoted = Quoted::default();
     for fold in 0..FOLDS {
         let (training, held_out) = split_fold(samples, fold);

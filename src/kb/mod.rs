@@ -1,9 +1,9 @@
 //! The knowledge base: articles from `kb/` (Markdown with front matter, and CSV/JSON FAQ pairs),
 //! split into passages and searched two ways, BM25 over a tantivy index (`bm25`) and cosine over
-//! sentence-encoder vectors ([`crate::nlu::vectors`]), and each article as a whole (its title and customers'
-//! phrasings, by cosine and by BM25), fused by reciprocal rank with the predicted intent, the
-//! customer's language and the lead passage as boosts (`fusion`); `answerable` decides whether
-//! the best hit answers the question at all. `live` makes it editable while serving; `managed`
+//! sentence-encoder vectors ([`crate::nlu::vectors`]), and each article as a whole (its title and
+//! customers' phrasings, by cosine and by BM25), fused by reciprocal rank with the predicted
+//! intent, the customer's language and the lead passage as boosts (`fusion`); `answerable` decides
+//! whether the best hit answers the question at all. `live` makes it editable while serving; `managed`
 //! persists the articles edited through the admin API.
 
 pub mod analyzer;

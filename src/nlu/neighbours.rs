@@ -11,6 +11,7 @@
 use std::path::Path;
 
 use super::NluError;
+use super::features::normalize;
 use super::head::softmax;
 use super::vectors::{SparseRow, Vectors};
 
@@ -140,9 +141,9 @@ impl Neighbours {
 
 /// `vector` scaled to unit length (zero stays zero).
 fn unit(vector: &[f32]) -> Vec<f32> {
-    let norm = vector.iter().map(|v| v * v).sum::<f32>().sqrt();
-    let scale = if norm > 0.0 { 1.0 / norm } else { 0.0 };
-    vector.iter().map(|v| v * scale).collect()
+    let mut unit = vector.to_vec();
+    normalize(&mut unit);
+    unit
 }
 
 #[cfg(test)]
