@@ -152,6 +152,21 @@ pub fn terms(analyzer: &mut TextAnalyzer, text: &str) -> Vec<String> {
     out
 }
 
+/// The analysed terms of `text`, each with the word it came from as written, lowercased (a
+/// Chinese run rewritten to Mandarin gives the whole run).
+pub fn terms_and_words(analyzer: &mut TextAnalyzer, text: &str) -> Vec<(String, String)> {
+    let mut stream = analyzer.token_stream(text);
+    let mut out = Vec::new();
+    while stream.advance() {
+        let token = stream.token();
+        let written = text
+            .get(token.offset_from..token.offset_to)
+            .unwrap_or_default();
+        out.push((token.text.clone(), written.to_lowercase()));
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -162,6 +177,18 @@ mod tests {
         assert_eq!(
             terms(&mut analyzer, "The roaming charges"),
             vec!["roam", "charg"]
+        );
+    }
+
+    #[test]
+    fn terms_keep_the_word_they_came_from() {
+        let mut analyzer = analyzer();
+        assert_eq!(
+            terms_and_words(&mut analyzer, "The Roaming charges"),
+            vec![
+                ("roam".into(), "roaming".into()),
+                ("charg".into(), "charges".into())
+            ]
         );
     }
 

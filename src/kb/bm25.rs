@@ -12,15 +12,13 @@ use tantivy::schema::{
 use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{Index, IndexReader, Searcher, TantivyDocument, Term};
 
-use super::{KbError, analyzer};
+use super::{KbError, analyzer, spelling};
 
 /// Field boosts: a word in the title or a tag says more than one in the body.
 const TITLE_BOOST: f32 = 2.0;
 const HEADING_BOOST: f32 = 1.5;
 const TAGS_BOOST: f32 = 1.5;
 const BODY_BOOST: f32 = 1.0;
-/// Shorter unknown words are left alone: one edit away from a 3-letter word is too many words.
-const MIN_FUZZY_CHARS: usize = 4;
 /// The `tenant` term of passages shared by every tenant (not a valid tenant id).
 const SHARED: &str = "*shared";
 
@@ -190,10 +188,7 @@ impl Bm25Index {
 
     /// A Latin word of 4+ letters found in no title, heading, body or tags.
     fn is_unknown_word(&self, searcher: &Searcher, term: &str) -> Result<bool, KbError> {
-        if self.matching == Matching::Exact
-            || term.chars().count() < MIN_FUZZY_CHARS
-            || !term.chars().all(|c| c.is_ascii_alphabetic())
-        {
+        if self.matching == Matching::Exact || !spelling::may_be_typo(term) {
             return Ok(false);
         }
         let f = self.fields;

@@ -11,6 +11,7 @@ use tantivy::tokenizer::TextAnalyzer;
 
 use super::analyzer;
 use super::article::Article;
+use super::spelling::Spelling;
 
 /// Every article's analysed words, and in how many articles each word appears. Words are kept
 /// once, by number; an article holds its words' numbers, sorted (a 10,000-article KB holds a few
@@ -20,6 +21,8 @@ pub struct Coverage {
     words: Vec<Vec<u32>>,
     /// Word -> (its number, how many articles have it).
     vocabulary: HashMap<String, (u32, u32)>,
+    /// The articles' words as written, for the known word a misspelt one stands for.
+    spelling: Spelling,
     analyzer: TextAnalyzer,
 }
 
@@ -44,10 +47,12 @@ impl Coverage {
         let mut analyzer = analyzer::analyzer();
         let mut words = Vec::with_capacity(articles.len());
         let mut vocabulary: HashMap<String, (u32, u32)> = HashMap::new();
+        // Each word as written -> how many articles have it.
+        let mut written: HashMap<String, u32> = HashMap::new();
         for article in articles {
-            let mut own = HashSet::new();
-            for text in texts_of(article) {
-                own.extend(analyzer::terms(&mut analyzer, text));
+            let (own, own_written) = article_words(&mut analyzer, article);
+            for word in own_written {
+                *written.entry(word).or_default() += 1;
             }
             let mut numbers: Vec<u32> = own
                 .into_iter()
@@ -64,8 +69,28 @@ impl Coverage {
         Coverage {
             words,
             vocabulary,
+            spelling: Spelling::build(written.iter().map(|(w, n)| (w.as_str(), *n))),
             analyzer,
         }
+    }
+
+    /// The known words `text`'s misspelt words stand for, each once. A word is misspelt when no
+    /// article has it, `is_word` (a dictionary) does not know it, and an article has a word one
+    /// edit from it ([`Spelling`]): "hosting" is no typo of "posting".
+    pub fn corrections(&self, text: &str, is_word: impl Fn(&str) -> bool) -> Vec<&str> {
+        let mut analyzer = self.analyzer.clone();
+        let mut found: Vec<&str> = Vec::new();
+        for (term, written) in analyzer::terms_and_words(&mut analyzer, text) {
+            if self.vocabulary.contains_key(&term) || is_word(&written) {
+                continue;
+            }
+            if let Some(known) = self.spelling.best(&written)
+                && !found.contains(&known)
+            {
+                found.push(known);
+            }
+        }
+        found
     }
 
     /// The distinct analysed words of `text`, weighted by how few articles have them (a word all
@@ -108,6 +133,22 @@ impl Coverage {
             unknown: question.unknown as f32 / words as f32,
         }
     }
+}
+
+/// An article's distinct terms, and its distinct words as written (lowercased).
+fn article_words(
+    analyzer: &mut TextAnalyzer,
+    article: &Article,
+) -> (HashSet<String>, HashSet<String>) {
+    let mut terms = HashSet::new();
+    let mut written = HashSet::new();
+    for text in texts_of(article) {
+        for (term, word) in analyzer::terms_and_words(analyzer, text) {
+            terms.insert(term);
+            written.insert(word);
+        }
+    }
+    (terms, written)
 }
 
 fn texts_of(article: &Article) -> impl Iterator<Item = &str> {
@@ -178,6 +219,21 @@ mod tests {
         let question = coverage.question("router roaming");
         let gap = coverage.gap(&question, 0);
         assert!(gap.uncovered > 0.3 && gap.uncovered < 0.7, "{gap:?}");
+    }
+
+    #[test]
+    fn a_misspelt_word_is_corrected_to_the_word_an_article_has() {
+        let coverage = coverage();
+        let no_dictionary = |_: &str| false;
+        let corrections = |text| coverage.corrections(text, no_dictionary);
+        assert_eq!(corrections("how do I set up my ruoter"), vec!["router"]);
+        assert!(corrections("set up the routers").is_empty(), "known stem");
+        assert!(corrections("router vpn").is_empty(), "nothing near");
+        let dictionary = |word: &str| word == "ruoter";
+        assert!(
+            coverage.corrections("ruoter", dictionary).is_empty(),
+            "a real word"
+        );
     }
 
     #[test]

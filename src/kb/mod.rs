@@ -21,6 +21,7 @@ pub mod live;
 pub mod loader;
 pub mod managed;
 pub mod pinyin;
+pub mod spelling;
 pub mod vector_cache;
 
 use std::collections::{HashMap, HashSet};
@@ -315,14 +316,19 @@ impl KnowledgeBase {
 
     /// The text the message path reads instead of the customer's (`None`: the customer's own):
     /// Chinese read as simplified Mandarin (`nlu::chinese::mandarin`: 幾時 -> 什么时候), then the
-    /// Chinese words its pinyin stands for appended (`manyou` -> 漫游, [`pinyin`]).
+    /// Chinese words its pinyin stands for appended (`manyou` -> 漫游, [`pinyin`]), then the
+    /// articles' words its misspelt words stand for (`voicemial` -> voicemail, [`spelling`]).
     pub fn read_message(&self, text: &str) -> Option<String> {
         let mandarin = crate::nlu::chinese::mandarin(text);
-        match self.pinyin.expand(&mandarin) {
-            Some(expanded) => Some(expanded),
-            None if mandarin != text => Some(mandarin),
-            None => None,
-        }
+        let read = self.pinyin.expand(&mandarin).unwrap_or(mandarin);
+        let corrections = self
+            .coverage
+            .corrections(&read, |word| self.encoder.knows_word(word));
+        let read = match corrections.is_empty() {
+            true => read,
+            false => format!("{read} {}", corrections.join(" ")),
+        };
+        (read != text).then_some(read)
     }
 
     pub fn article_count(&self) -> usize {

@@ -158,6 +158,13 @@ impl Encoder {
         self.dim
     }
 
+    /// Whether the (English, else multilingual) tokenizer holds `word` (lowercase) whole: a
+    /// dictionary word, so not a typo.
+    pub fn knows_word(&self, word: &str) -> bool {
+        let lane = self.english.as_ref().or(self.multilingual.as_ref());
+        lane.is_some_and(|lane| lane.model.knows_word(word))
+    }
+
     /// A hash of the graphs and tokenizers this encoder runs, and of how it lays out their
     /// vectors: equal fingerprints embed every text to the same vector.
     pub fn fingerprint(&self) -> u64 {

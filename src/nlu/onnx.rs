@@ -155,6 +155,14 @@ enum TextTokenizer {
 }
 
 impl TextTokenizer {
+    /// Whether the vocabulary holds `word` (lowercase) as one whole token.
+    fn knows_word(&self, word: &str) -> bool {
+        match self {
+            TextTokenizer::Full(tokenizer) => tokenizer.token_to_id(word).is_some(),
+            TextTokenizer::Unigram(tokenizer) => tokenizer.has_word(word),
+        }
+    }
+
     /// Token ids and attention mask of `texts`, padded to the longest: (ids, mask, seq).
     fn encode_batch(&self, texts: &[&str]) -> Result<(Vec<i64>, Vec<i64>, usize), NluError> {
         let rows = match self {
@@ -328,6 +336,12 @@ impl TextModel {
             inputs,
             options,
         })
+    }
+
+    /// Whether the tokenizer's vocabulary holds `word` (lowercase) as one whole token: a word
+    /// common enough in the text the model learned from to be a real word, not a typo.
+    pub fn knows_word(&self, word: &str) -> bool {
+        self.tokenizer.knows_word(word)
     }
 
     pub fn session_count(&self) -> usize {

@@ -98,6 +98,11 @@ impl UnigramTokenizer {
     }
 
     /// `<s>`, the pieces of `text` (at most `max_tokens` - 2 of them), `</s>`.
+    /// Whether the vocabulary holds `word` whole, as a word's first piece.
+    pub fn has_word(&self, word: &str) -> bool {
+        self.pieces.contains_key(format!("\u{2581}{word}").as_str())
+    }
+
     pub fn encode(&self, text: &str, max_tokens: usize) -> Result<Vec<u32>, NluError> {
         let failed = |e: tokenizers::Error| NluError::Inference(format!("tokenizer: {e}"));
         let mut normalized = NormalizedString::from(text);
