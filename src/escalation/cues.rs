@@ -6,6 +6,7 @@
 //!
 //! Also the style signals that a sentence encoder cannot see: capitals, `!!!`, `???`.
 
+use std::ops::Range;
 use std::sync::LazyLock;
 
 use aho_corasick::AhoCorasick;
@@ -151,6 +152,36 @@ const CHINESE: [&[&str]; 10] = [
       "不专业", "没用", "搞乜鬼", "一帮", "一群", "就这水平", "烂"],
 ];
 
+/// Phrases in which a cue means something else: a phone "died", the signal "没了" (is gone), "烦死了"
+/// (annoying to death). A cue found wholly inside one of them is no cue: without them every
+/// customer whose battery died looked bereaved.
+#[rustfmt::skip]
+const ENGLISH_IDIOMS: &[&str] = &[
+    "phone died", "phone has died", "phone's died", "phone just died", "phone is dead",
+    "phone's dead", "phone went dead", "phone was dead", "dead phone", "battery died",
+    "battery has died", "battery's died", "battery is dead", "battery's dead", "dead battery",
+    "screen died", "screen is dead", "screen's dead", "dead screen", "line is dead", "line's dead",
+    "line went dead", "line was dead", "line has been dead", "line's been dead", "dead line",
+    "landline is dead", "landline's dead", "router died", "router has died", "router is dead",
+    "router's dead", "dead router", "sim died", "sim is dead", "sim's dead", "dead sim",
+    "esim is dead", "signal died", "signal is dead", "signal's dead", "internet died",
+    "internet is dead", "internet's dead", "broadband died", "broadband is dead",
+    "broadband's dead", "broadband's been dead", "broadband has been dead", "wifi died",
+    "wifi is dead", "wifi's dead", "connection died", "charger died", "charger is dead",
+    "modem died", "hub died", "hub is dead", "dead zone", "dead zones", "dead spot",
+    "dead spots", "dead on arrival", "died on me", "killed my battery", "kills my battery",
+    "killing my battery", "drained my battery", "drains my battery", "draining my battery",
+    "drains the battery", "battery drained", "battery drain", "battery draining", "real estate",
+];
+
+#[rustfmt::skip]
+const CHINESE_IDIOMS: &[&str] = &[
+    "手机死了", "死机", "卡死", "信号死了", "屏幕死了", "信号没了", "网没了", "网络没了",
+    "流量没了", "电没了", "没电了", "声音没了", "图标没了", "5g没了", "4g没了", "优惠没了",
+    "烦死了", "累死了", "慢死了", "急死了", "气死了", "笑死了", "热死了", "冷死了", "饿死了",
+    "困死了", "忙死了", "吵死了", "贵死了", "坑死了", "麻烦死了",
+];
+
 /// Which kinds of cue a message has, and the cues themselves (for the evidence).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Found {
@@ -178,6 +209,15 @@ static LEXICON: LazyLock<(PhraseSet, PhraseSet)> = LazyLock::new(|| {
     (
         PhraseSet::new(tagged(&ENGLISH), true),
         PhraseSet::new(in_mandarin(tagged(&CHINESE)), false),
+    )
+});
+
+/// The idioms, English and Chinese.
+static IDIOMS: LazyLock<(PhraseSet, PhraseSet)> = LazyLock::new(|| {
+    let untagged = |idioms: &[&'static str]| idioms.iter().map(|i| (0, *i)).collect();
+    (
+        PhraseSet::new(untagged(ENGLISH_IDIOMS), true),
+        PhraseSet::new(in_mandarin(untagged(CHINESE_IDIOMS)), false),
     )
 });
 
@@ -210,8 +250,9 @@ pub fn find(text: &str) -> Found {
     let lower = lowered(text);
     let mandarin = chinese::mandarin(&lower);
     let (english, chinese) = &*LEXICON;
-    let english = english.found(&lower);
-    let chinese = chinese.found(&mandarin);
+    let (english_idioms, chinese_idioms) = &*IDIOMS;
+    let english = english.found_outside(&lower, &english_idioms.spans(&lower));
+    let chinese = chinese.found_outside(&mandarin, &chinese_idioms.spans(&mandarin));
     let mut found = Found::default();
     for kind in 0..KINDS.len() {
         let of_kind = |(k, _): &&(usize, &str)| *k == kind;
@@ -249,15 +290,36 @@ impl PhraseSet {
 
     /// The phrases found in `text`, in the order of the list.
     pub(crate) fn found(&self, text: &str) -> Vec<(usize, &'static str)> {
+        self.found_outside(text, &[])
+    }
+
+    /// The phrases found in `text` other than wholly inside one of `masked` (byte ranges), in
+    /// the order of the list.
+    fn found_outside(&self, text: &str, masked: &[Range<usize>]) -> Vec<(usize, &'static str)> {
         let mut hit = vec![false; self.phrases.len()];
-        for m in self.automaton.find_overlapping_iter(text) {
-            let phrase = self.phrases[m.pattern().as_usize()].1;
-            if !self.on_word_boundaries || bounded(text, m.start(), phrase) {
-                hit[m.pattern().as_usize()] = true;
+        for (pattern, span) in self.matches(text) {
+            let inside = |mask: &Range<usize>| mask.start <= span.start && span.end <= mask.end;
+            if !masked.iter().any(inside) {
+                hit[pattern] = true;
             }
         }
         let found = self.phrases.iter().zip(hit).filter(|(_, hit)| *hit);
         found.map(|(entry, _)| *entry).collect()
+    }
+
+    /// Where the phrases occur in `text` (byte ranges).
+    fn spans(&self, text: &str) -> Vec<Range<usize>> {
+        self.matches(text).map(|(_, span)| span).collect()
+    }
+
+    /// Every occurrence of a phrase (on word boundaries where asked): (phrase number, bytes).
+    fn matches<'t>(&'t self, text: &'t str) -> impl Iterator<Item = (usize, Range<usize>)> + 't {
+        self.automaton.find_overlapping_iter(text).filter_map(|m| {
+            let pattern = m.pattern().as_usize();
+            let phrase = self.phrases[pattern].1;
+            let kept = !self.on_word_boundaries || bounded(text, m.start(), phrase);
+            kept.then_some((pattern, m.range()))
+        })
     }
 }
 
@@ -352,6 +414,18 @@ mod tests {
         assert!(find("你们公司就是个笑话").present[CONTEMPT]);
         assert!(!find("tell me a joke").present[CONTEMPT]);
         assert!(!find("讲个笑话吧").present[CONTEMPT]);
+    }
+
+    #[test]
+    fn a_device_that_died_is_no_bereavement_and_a_signal_that_went_is_no_fraud() {
+        const BEREAVEMENT: usize = 1;
+        assert!(!find("my phone died and won't charge").present[BEREAVEMENT]);
+        assert!(!find("the line's been dead since monday").present[BEREAVEMENT]);
+        assert!(find("my dad died, his phone is still on my plan").present[BEREAVEMENT]);
+        assert!(!find("信号没了，烦死了").present[BEREAVEMENT]);
+        assert!(!find("信号没了").present[0], "fraud");
+        assert!(find("我爸爸死了").present[BEREAVEMENT]);
+        assert!(find("卡里的钱没了").present[0], "fraud");
     }
 
     #[test]
