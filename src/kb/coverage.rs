@@ -78,9 +78,15 @@ impl Coverage {
     /// article has it, `is_word` (a dictionary) does not know it, and an article has a word one
     /// edit from it ([`Spelling`]): "hosting" is no typo of "posting".
     pub fn corrections(&self, text: &str, is_word: impl Fn(&str) -> bool) -> Vec<&str> {
+        // Only Latin words can be typos here: the rest of the text is not analysed at all (jieba
+        // over a long Chinese message would cost more than everything else on this path).
+        let latin: String = text
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() { c } else { ' ' })
+            .collect();
         let mut analyzer = self.analyzer.clone();
         let mut found: Vec<&str> = Vec::new();
-        for (term, written) in analyzer::terms_and_words(&mut analyzer, text) {
+        for (term, written) in analyzer::terms_and_words(&mut analyzer, &latin) {
             if self.vocabulary.contains_key(&term) || is_word(&written) {
                 continue;
             }
