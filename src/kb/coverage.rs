@@ -85,8 +85,11 @@ impl Coverage {
             .map(|c| if c.is_ascii_alphanumeric() { c } else { ' ' })
             .collect();
         let mut analyzer = self.analyzer.clone();
+        let mut words = analyzer::terms_and_words(&mut analyzer, &latin);
+        words.sort_unstable();
+        words.dedup();
         let mut found: Vec<&str> = Vec::new();
-        for (term, written) in analyzer::terms_and_words(&mut analyzer, &latin) {
+        for (term, written) in words {
             if self.vocabulary.contains_key(&term) || is_word(&written) {
                 continue;
             }
