@@ -1,7 +1,7 @@
 //! Issue 13 end to end over real HTTP (real model, index and store): a question no article covers
 //! is not answered with an unrelated article, and everyday Chinese (long, colloquial, mixed with
-//! English, typed in pinyin, in Cantonese) reaches the knowledge base instead of being rejected as
-//! out of scope.
+//! English, typed in pinyin, in Cantonese) and misspelt English reach the knowledge base instead of
+//! being rejected as out of scope.
 
 use serde_json::Value;
 
@@ -114,4 +114,26 @@ async fn a_long_story_rejected_as_a_whole_is_understood_from_the_question_inside
     let reply = app.say(&id, story).await;
     assert_eq!(reply["action"], "answered", "{reply}");
     assert_eq!(reply["sources"][0]["id"], "family-remove-line", "{reply}");
+}
+
+#[tokio::test]
+async fn a_misspelt_question_is_answered_from_the_article_it_means() {
+    let app = spawn_app().await;
+    for (question, article) in [
+        (
+            "I want to turn off my voicemial completely",
+            "voicemail-turn-off",
+        ),
+        ("how do I get my phone unlokced", "device-unlock-request"),
+    ] {
+        let id = app.new_conversation().await;
+        let reply = app.say(&id, question).await;
+        assert_eq!(reply["action"], "answered", "{reply}");
+        assert_eq!(reply["sources"][0]["id"], article, "{reply}");
+        let transcript = app.transcript(&id).await.to_string();
+        assert!(
+            transcript.contains(question),
+            "the customer's words are kept"
+        );
+    }
 }
