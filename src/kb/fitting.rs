@@ -27,8 +27,8 @@ const WRONG_COST: f32 = 4.0;
 /// in shares of right quotes among covered ones: answering 1% more no-article questions must
 /// bring more than this many % more right answers. Rates, not counts, so the threshold does not
 /// follow how many questions of each kind dev happens to hold. With misspellings read as words
-/// (`kb::spelling`), English's value curve has two plateaus, 0.68 (costs 1.0 to 2.0) and 0.80
-/// (2.5 to 3.0); at 0.80, 9 of the 24 plain questions of the load test (`how do i top up data`,
+/// (`kb::spelling`) and near-equal values counted as equal ([`choose_threshold`]), English's
+/// threshold sits on one of two plateaus, 0.68 (costs 1.5 and 2.0) or 0.80 (2.5 to 3.5); at 0.80, 9 of the 24 plain questions of the load test (`how do i top up data`,
 /// `where do i grab a pdf of my statement`) got "I don't know", at 0.68 4. 2.0 keeps the plainer
 /// questions answered; out of fold it quotes 4.3% (en) and 6.0% (zh) of no-article questions.
 const NO_ARTICLE_COST: f32 = 2.0;

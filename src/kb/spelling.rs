@@ -12,7 +12,7 @@
 use std::collections::HashMap;
 
 /// Shorter unknown words are left alone: one edit from a 3-letter word is too many words.
-pub const MIN_TYPO_CHARS: usize = 4;
+const MIN_TYPO_CHARS: usize = 4;
 
 /// Whether an analysed term is one a typo may hide in: a Latin word of 4+ letters (Chinese
 /// misspellings are homophones, handled by `super::pinyin`).
