@@ -77,7 +77,9 @@ pub fn needs_search(plan: &Plan, settings: &DialogueSettings) -> bool {
     match plan {
         Plan::Lookup { .. } => true,
         Plan::Decline => settings.decline_answer_min_bm25 > 0.0,
-        Plan::Smalltalk { .. } | Plan::Escalate(_) | Plan::Clarify { .. } => false,
+        // A clarification names the articles the two intents lead to.
+        Plan::Clarify { .. } => true,
+        Plan::Smalltalk { .. } | Plan::Escalate(_) => false,
     }
 }
 
@@ -180,13 +182,14 @@ pub fn respond(
             failed: false,
         },
         Plan::Clarify { first, second } => {
-            failure(BotAction::Clarify, replies::clarify(&first, &second, lang))
+            let text = match two_titles(&relevant(hits, settings), lang) {
+                Some((a, b)) => replies::clarify_between(a, b, lang),
+                None => replies::clarify(&first, &second, lang),
+            };
+            failure(BotAction::Clarify, text)
         }
         Plan::Lookup { .. } => {
-            let answers: Vec<Hit> = hits
-                .into_iter()
-                .filter(|h| h.bm25 >= settings.min_kb_score || h.cosine >= settings.min_kb_cosine)
-                .collect();
+            let answers = relevant(hits, settings);
             match answers.first() {
                 // The best hit is only the least bad of articles that do not cover the question:
                 // say so and offer a person rather than quote it.
@@ -198,6 +201,25 @@ pub fn respond(
             }
         }
     }
+}
+
+/// The hits that match the message well enough to quote: by words (BM25) or by meaning.
+fn relevant(hits: Vec<Hit>, settings: &DialogueSettings) -> Vec<Hit> {
+    hits.into_iter()
+        .filter(|h| h.bm25 >= settings.min_kb_score || h.cosine >= settings.min_kb_cosine)
+        .collect()
+}
+
+/// The titles of the first two articles in the customer's language: what a clarifying question
+/// offers to choose between, in words the customer reads rather than intent names.
+fn two_titles(hits: &[Hit], lang: Lang) -> Option<(&str, &str)> {
+    let mut titles = hits
+        .iter()
+        .filter(|h| h.lang == lang.code())
+        .map(|h| h.title.as_str());
+    let first = titles.next()?;
+    let second = titles.find(|t| *t != first)?;
+    Some((first, second))
 }
 
 /// Quotes the first of `answers` (not empty) and cites them all.
@@ -271,6 +293,38 @@ mod tests {
                 second: "plan_compare".into()
             }
         );
+    }
+
+    fn titled(title: &str, lang: &str) -> Hit {
+        Hit {
+            title: title.into(),
+            lang: lang.into(),
+            ..hit(5.0)
+        }
+    }
+
+    #[test]
+    fn a_clarification_names_two_articles_in_the_customers_language() {
+        let settings = Settings::defaults().dialogue;
+        let clarify = Plan::Clarify {
+            first: "roaming_activate".into(),
+            second: "roaming_charges".into(),
+        };
+        let hits = vec![
+            titled("Turn on roaming", "en"),
+            titled("开通漫游", "zh"),
+            titled("Turn on roaming", "en"),
+            titled("Roaming charges", "en"),
+        ];
+        let outcome = respond(clarify.clone(), hits, Lang::En, 0, &settings);
+        assert_eq!(outcome.action, BotAction::Clarify);
+        assert_eq!(
+            outcome.text,
+            "Just to be sure, which of these do you mean: \"Turn on roaming\" or \"Roaming charges\"?"
+        );
+        let only_one = vec![titled("开通漫游", "zh")];
+        let outcome = respond(clarify, only_one, Lang::Zh, 0, &settings);
+        assert!(!outcome.text.contains("roaming"), "{}", outcome.text);
     }
 
     #[test]

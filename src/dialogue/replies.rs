@@ -113,11 +113,25 @@ pub fn offline(lang: Lang) -> &'static str {
     }
 }
 
-pub fn clarify(first: &str, second: &str, lang: Lang) -> String {
-    let (first, second) = (humanize(first), humanize(second));
+/// A clarifying question between two articles, by their titles.
+pub fn clarify_between(first: &str, second: &str, lang: Lang) -> String {
     match lang {
-        Lang::En => format!("Just to be sure: is your question about {first} or {second}?"),
-        Lang::Zh => format!("请确认一下：您的问题是关于 {first} 还是 {second}？"),
+        Lang::En => {
+            format!("Just to be sure, which of these do you mean: \"{first}\" or \"{second}\"?")
+        }
+        Lang::Zh => format!("请确认一下，您想问的是“{first}”还是“{second}”？"),
+    }
+}
+
+/// A clarifying question when no two articles match: English names the two intents; a Chinese
+/// customer is not shown the intents' English names, only asked for more detail.
+pub fn clarify(first: &str, second: &str, lang: Lang) -> String {
+    match lang {
+        Lang::En => {
+            let (first, second) = (humanize(first), humanize(second));
+            format!("Just to be sure: is your question about {first} or {second}?")
+        }
+        Lang::Zh => "请再具体说说您想了解什么，我好为您找到准确的答案。".to_string(),
     }
 }
 

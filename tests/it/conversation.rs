@@ -76,20 +76,54 @@ async fn an_out_of_scope_question_is_declined_not_escalated() {
     assert_eq!(reply["ticket_status"], "open");
 }
 
+/// The titles of the knowledge base's articles in `lang`, as the server loads them.
+fn article_titles(lang: &str) -> Vec<String> {
+    let loaded = switchboard::kb::load_dir(std::path::Path::new("kb")).expect("kb/ loads");
+    loaded
+        .articles
+        .into_iter()
+        .filter(|a| a.lang == lang)
+        .map(|a| a.title)
+        .collect()
+}
+
+/// The article titles `text` quotes (“...” in Chinese, "..." in English).
+fn quoted_titles(text: &str, titles: &[String]) -> Vec<String> {
+    titles
+        .iter()
+        .filter(|t| text.contains(&format!("\"{t}\"")) || text.contains(&format!("“{t}”")))
+        .cloned()
+        .collect()
+}
+
 #[tokio::test]
-async fn an_ambiguous_message_gets_a_clarifying_question_naming_both_candidates() {
+async fn an_ambiguous_message_gets_a_clarifying_question_naming_two_articles() {
     let app = spawn_app_with(|s| s.dialogue.clarify_margin = common::AMBIGUOUS_MARGIN).await;
     let id = app.new_conversation().await;
     let reply = app.say(&id, common::AMBIGUOUS).await;
     assert_eq!(reply["action"], "clarify", "{reply}");
     let text = reply["text"].as_str().unwrap();
-    let first = reply["intent"]["name"].as_str().unwrap().replace('_', " ");
-    let second = reply["runner_up"]["name"]
-        .as_str()
-        .unwrap()
-        .replace('_', " ");
-    assert!(text.contains(&first) && text.contains(&second), "{text}");
+    assert_eq!(
+        quoted_titles(text, &article_titles("en")).len(),
+        2,
+        "{text}"
+    );
     assert_eq!(reply["ticket_status"], "open");
+}
+
+#[tokio::test]
+async fn a_chinese_clarifying_question_names_chinese_articles_not_intent_names() {
+    let app = spawn_app_with(|s| s.dialogue.clarify_margin = common::AMBIGUOUS_MARGIN).await;
+    let id = app.new_conversation().await;
+    let reply = app.say(&id, "漫游").await;
+    assert_eq!(reply["action"], "clarify", "{reply}");
+    let text = reply["text"].as_str().unwrap();
+    assert_eq!(
+        quoted_titles(text, &article_titles("zh")).len(),
+        2,
+        "{text}"
+    );
+    assert!(!text.contains('_') && !text.contains("roaming"), "{text}");
 }
 
 #[tokio::test]
