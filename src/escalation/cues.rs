@@ -172,6 +172,7 @@ const ENGLISH_IDIOMS: &[&str] = &[
     "dead spots", "dead on arrival", "died on me", "killed my battery", "kills my battery",
     "killing my battery", "drained my battery", "drains my battery", "draining my battery",
     "drains the battery", "battery drained", "battery drain", "battery draining", "real estate",
+    "still dead", "completely dead", "totally dead", "dead again",
 ];
 
 #[rustfmt::skip]
@@ -180,6 +181,9 @@ const CHINESE_IDIOMS: &[&str] = &[
     "流量没了", "电没了", "没电了", "声音没了", "图标没了", "5g没了", "4g没了", "优惠没了",
     "烦死了", "累死了", "慢死了", "急死了", "气死了", "笑死了", "热死了", "冷死了", "饿死了",
     "困死了", "忙死了", "吵死了", "贵死了", "坑死了", "麻烦死了",
+    // paying by bank card, and keeping one's SIM, are everyday account business
+    "绑定银行卡", "换绑银行卡", "绑银行卡", "用银行卡", "银行卡支付", "银行卡付款", "银行卡缴费",
+    "不换卡",
 ];
 
 /// Which kinds of cue a message has, and the cues themselves (for the evidence).
@@ -426,6 +430,18 @@ mod tests {
         assert!(!find("信号没了").present[0], "fraud");
         assert!(find("我爸爸死了").present[BEREAVEMENT]);
         assert!(find("卡里的钱没了").present[0], "fraud");
+    }
+
+    #[test]
+    fn paying_by_bank_card_or_keeping_ones_sim_is_no_fraud() {
+        const FRAUD: usize = 0;
+        const BEREAVEMENT: usize = 1;
+        assert!(!find("换绑银行卡").present[FRAUD]);
+        assert!(!find("能用银行卡交话费吗").present[FRAUD]);
+        assert!(find("银行卡里的钱被转走了").present[FRAUD]);
+        assert!(find("有人没经过我同意把我的号码转走了").present[FRAUD]);
+        assert!(!find("能不能只换号码不换卡").present[FRAUD]);
+        assert!(!find("new sim still dead after an hour").present[BEREAVEMENT]);
     }
 
     #[test]
