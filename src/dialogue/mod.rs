@@ -2,6 +2,7 @@
 //! decide what the bot does with a message (answer, clarify, decline, escalate, small talk) and
 //! say it. Pure functions: no I/O, so every rule is unit-tested.
 
+mod choices;
 pub mod replies;
 
 use crate::config::DialogueSettings;
@@ -9,6 +10,7 @@ use crate::escalation::judge::{Judge, Verdict};
 use crate::escalation::{self, Escalation};
 use crate::kb::Hit;
 use crate::nlu::Prediction;
+use crate::nlu::model::OUT_OF_SCOPE;
 use crate::tickets::BotAction;
 
 pub use replies::Lang;
@@ -26,9 +28,11 @@ pub enum Plan {
         first: String,
         second: String,
     },
-    /// Search the knowledge base for this intent.
+    /// Search the knowledge base for this intent. `vague`: the message is a bare keyword or two
+    /// ("宽带", "my plan"), which several articles may answer.
     Lookup {
         intent: String,
+        vague: bool,
     },
 }
 
@@ -48,12 +52,22 @@ pub struct Outcome {
 /// `escalation::check_request`): a message outside the bot's domain (declined, not escalated:
 /// nobody needs to read "what's the capital of Australia"), small talk, a clarifying question, or
 /// a knowledge-base lookup.
-pub fn plan(prediction: &Prediction, settings: &DialogueSettings) -> Plan {
-    if prediction.out_of_scope {
-        return Plan::Decline;
-    }
+pub fn plan(text: &str, prediction: &Prediction, settings: &DialogueSettings) -> Plan {
     let intent = &prediction.intent;
-    if settings.smalltalk_intents.contains(&intent.name) {
+    let smalltalk = settings.smalltalk_intents.contains(&intent.name);
+    if prediction.out_of_scope {
+        // A keyword the classifier is unsure of ("宽带": an outage? slow internet?) still names
+        // a topic of the domain: look it up, and ask which article it means.
+        let unsure_topic = intent.name != OUT_OF_SCOPE && !smalltalk;
+        return match unsure_topic && choices::is_bare_keywords(text) {
+            true => Plan::Lookup {
+                intent: intent.name.clone(),
+                vague: true,
+            },
+            false => Plan::Decline,
+        };
+    }
+    if smalltalk {
         return Plan::Smalltalk {
             intent: intent.name.clone(),
         };
@@ -68,6 +82,7 @@ pub fn plan(prediction: &Prediction, settings: &DialogueSettings) -> Plan {
     }
     Plan::Lookup {
         intent: intent.name.clone(),
+        vague: choices::is_bare_keywords(text),
     }
 }
 
@@ -111,8 +126,8 @@ pub fn decide(
         .verdict(forced, request, annoyed_before);
     match verdict {
         Verdict::Escalate(escalation) => (Plan::Escalate(escalation), None),
-        Verdict::Tentative(held_back) => (plan(prediction, settings), Some(held_back)),
-        Verdict::Keep => (plan(prediction, settings), None),
+        Verdict::Tentative(held_back) => (plan(text, prediction, settings), Some(held_back)),
+        Verdict::Keep => (plan(text, prediction, settings), None),
     }
 }
 
@@ -182,44 +197,34 @@ pub fn respond(
             failed: false,
         },
         Plan::Clarify { first, second } => {
-            let text = match two_titles(&relevant(hits, settings), lang) {
+            let text = match choices::two_titles(&choices::relevant(hits, settings), lang) {
                 Some((a, b)) => replies::clarify_between(a, b, lang),
                 None => replies::clarify(&first, &second, lang),
             };
             failure(BotAction::Clarify, text)
         }
-        Plan::Lookup { .. } => {
-            let answers = relevant(hits, settings);
+        Plan::Lookup { vague, .. } => {
+            let answers = choices::relevant(hits, settings);
             match answers.first() {
                 // The best hit is only the least bad of articles that do not cover the question:
-                // say so and offer a person rather than quote it.
+                // say so and offer a person rather than quote it. A bare keyword that articles
+                // use is not uncovered but vague: ask which of the two best it means.
                 Some(best) if !best.answerable => {
-                    failure(BotAction::Clarify, replies::no_article(lang).to_string())
+                    let matches = match vague {
+                        true => choices::word_matches(&answers, settings),
+                        false => Vec::new(),
+                    };
+                    let text = match choices::two_titles(&matches, lang) {
+                        Some((a, b)) => replies::clarify_between(a, b, lang),
+                        None => replies::no_article(lang).to_string(),
+                    };
+                    failure(BotAction::Clarify, text)
                 }
                 Some(_) => answered(answers),
                 None => failure(BotAction::Clarify, replies::no_answer(lang).to_string()),
             }
         }
     }
-}
-
-/// The hits that match the message well enough to quote: by words (BM25) or by meaning.
-fn relevant(hits: Vec<Hit>, settings: &DialogueSettings) -> Vec<Hit> {
-    hits.into_iter()
-        .filter(|h| h.bm25 >= settings.min_kb_score || h.cosine >= settings.min_kb_cosine)
-        .collect()
-}
-
-/// The titles of the first two articles in the customer's language: what a clarifying question
-/// offers to choose between, in words the customer reads rather than intent names.
-fn two_titles(hits: &[Hit], lang: Lang) -> Option<(&str, &str)> {
-    let mut titles = hits
-        .iter()
-        .filter(|h| h.lang == lang.code())
-        .map(|h| h.title.as_str());
-    let first = titles.next()?;
-    let second = titles.find(|t| *t != first)?;
-    Some((first, second))
 }
 
 /// Quotes the first of `answers` (not empty) and cites them all.
@@ -283,6 +288,7 @@ mod tests {
     fn close_intents_ask_to_clarify() {
         let settings = Settings::defaults().dialogue;
         let plan = plan(
+            "a question",
             &prediction(("plan_change", 0.45), ("plan_compare", 0.40)),
             &settings,
         );
@@ -328,9 +334,33 @@ mod tests {
     }
 
     #[test]
+    fn a_bare_keyword_no_article_answers_asks_which_article_it_means() {
+        let settings = Settings::defaults().dialogue;
+        let unsure = |title: &str| Hit {
+            answerable: false,
+            ..titled(title, "en")
+        };
+        let hits = || vec![unsure("Upgrade your plan"), unsure("Downgrade your plan")];
+        let lookup = |vague| Plan::Lookup {
+            intent: "plan_change".into(),
+            vague,
+        };
+        let asked = respond(lookup(true), hits(), Lang::En, 0, &settings);
+        assert_eq!((asked.action, asked.failed), (BotAction::Clarify, true));
+        assert!(
+            asked.text.contains("\"Downgrade your plan\""),
+            "{}",
+            asked.text
+        );
+        let question = respond(lookup(false), hits(), Lang::En, 0, &settings);
+        assert_eq!(question.text, replies::no_article(Lang::En));
+    }
+
+    #[test]
     fn confident_intent_with_a_match_is_answered() {
         let settings = Settings::defaults().dialogue;
         let plan = plan(
+            "a question",
             &prediction(("roaming_activate", 0.9), ("roaming_charges", 0.05)),
             &settings,
         );
@@ -345,6 +375,7 @@ mod tests {
         let settings = Settings::defaults().dialogue;
         let lookup = Plan::Lookup {
             intent: "bill_explain".into(),
+            vague: false,
         };
         let first = respond(lookup.clone(), vec![hit(0.1)], Lang::En, 0, &settings);
         assert_eq!((first.action, first.failed), (BotAction::Clarify, true));
@@ -366,6 +397,7 @@ mod tests {
         };
         let lookup = Plan::Lookup {
             intent: "bill_explain".into(),
+            vague: false,
         };
         let held = Some(anger.clone());
         let answered =
@@ -389,7 +421,7 @@ mod tests {
         let settings = Settings::defaults().dialogue;
         let mut unknown = prediction(("plan_compare", 0.2), ("roaming_charges", 0.1));
         unknown.out_of_scope = true;
-        assert_eq!(plan(&unknown, &settings), Plan::Decline);
+        assert_eq!(plan("a question", &unknown, &settings), Plan::Decline);
         let first = respond(Plan::Decline, Vec::new(), Lang::En, 0, &settings);
         assert_eq!((first.action, first.failed), (BotAction::Declined, true));
         assert!(first.escalation.is_none());
@@ -406,7 +438,13 @@ mod tests {
         let settings = Settings::defaults().dialogue;
         let asked = prediction(("bot_identity", 0.9), ("greeting", 0.05));
         for (lang, words) in [(Lang::En, "virtual assistant"), (Lang::Zh, "虚拟助手")] {
-            let outcome = respond(plan(&asked, &settings), Vec::new(), lang, 0, &settings);
+            let outcome = respond(
+                plan("a question", &asked, &settings),
+                Vec::new(),
+                lang,
+                0,
+                &settings,
+            );
             assert_eq!(outcome.action, BotAction::Smalltalk);
             assert!(outcome.text.contains(words), "{}", outcome.text);
         }
@@ -417,6 +455,7 @@ mod tests {
         let settings = Settings::defaults().dialogue;
         let lookup = Plan::Lookup {
             intent: "device_troubleshoot".into(),
+            vague: false,
         };
         let unrelated = Hit {
             answerable: false,
@@ -431,7 +470,11 @@ mod tests {
     #[test]
     fn smalltalk_skips_the_knowledge_base() {
         let settings = Settings::defaults().dialogue;
-        let plan = plan(&prediction(("greeting", 0.95), ("thanks", 0.01)), &settings);
+        let plan = plan(
+            "a question",
+            &prediction(("greeting", 0.95), ("thanks", 0.01)),
+            &settings,
+        );
         let outcome = respond(plan, Vec::new(), Lang::Zh, 0, &settings);
         assert_eq!(outcome.action, BotAction::Smalltalk);
         assert!(outcome.text.contains("您好"));

@@ -127,6 +127,22 @@ async fn a_chinese_clarifying_question_names_chinese_articles_not_intent_names()
 }
 
 #[tokio::test]
+async fn a_bare_keyword_several_articles_use_gets_asked_which_one_it_means() {
+    let app = spawn_app().await;
+    for (keyword, lang) in [("my plan", "en"), ("宽带", "zh")] {
+        let id = app.new_conversation().await;
+        let reply = app.say(&id, keyword).await;
+        assert_eq!(reply["action"], "clarify", "{reply}");
+        let text = reply["text"].as_str().unwrap();
+        assert_eq!(
+            quoted_titles(text, &article_titles(lang)).len(),
+            2,
+            "{text}"
+        );
+    }
+}
+
+#[tokio::test]
 async fn two_failed_turns_in_a_row_escalate() {
     let app = spawn_app_with(|s| s.dialogue.clarify_margin = common::AMBIGUOUS_MARGIN).await;
     let id = app.new_conversation().await;
