@@ -288,7 +288,7 @@ mod tests {
     fn close_intents_ask_to_clarify() {
         let settings = Settings::defaults().dialogue;
         let plan = plan(
-            "a question",
+            "could you tell me about this?",
             &prediction(("plan_change", 0.45), ("plan_compare", 0.40)),
             &settings,
         );
@@ -360,7 +360,7 @@ mod tests {
     fn confident_intent_with_a_match_is_answered() {
         let settings = Settings::defaults().dialogue;
         let plan = plan(
-            "a question",
+            "could you tell me about this?",
             &prediction(("roaming_activate", 0.9), ("roaming_charges", 0.05)),
             &settings,
         );
@@ -421,7 +421,15 @@ mod tests {
         let settings = Settings::defaults().dialogue;
         let mut unknown = prediction(("plan_compare", 0.2), ("roaming_charges", 0.1));
         unknown.out_of_scope = true;
-        assert_eq!(plan("a question", &unknown, &settings), Plan::Decline);
+        assert_eq!(
+            plan("could you tell me about this?", &unknown, &settings),
+            Plan::Decline
+        );
+        let keyword = plan("宽带", &unknown, &settings);
+        assert!(
+            matches!(keyword, Plan::Lookup { vague: true, .. }),
+            "{keyword:?}"
+        );
         let first = respond(Plan::Decline, Vec::new(), Lang::En, 0, &settings);
         assert_eq!((first.action, first.failed), (BotAction::Declined, true));
         assert!(first.escalation.is_none());
@@ -439,7 +447,7 @@ mod tests {
         let asked = prediction(("bot_identity", 0.9), ("greeting", 0.05));
         for (lang, words) in [(Lang::En, "virtual assistant"), (Lang::Zh, "虚拟助手")] {
             let outcome = respond(
-                plan("a question", &asked, &settings),
+                plan("could you tell me about this?", &asked, &settings),
                 Vec::new(),
                 lang,
                 0,
@@ -471,7 +479,7 @@ mod tests {
     fn smalltalk_skips_the_knowledge_base() {
         let settings = Settings::defaults().dialogue;
         let plan = plan(
-            "a question",
+            "could you tell me about this?",
             &prediction(("greeting", 0.95), ("thanks", 0.01)),
             &settings,
         );
