@@ -28,6 +28,7 @@ fn bot_reply(latency_ms: f64) -> EventKind {
         }),
         runner_up: None,
         sources: Vec::new(),
+        choices: Vec::new(),
         latency_ms,
     })
 }

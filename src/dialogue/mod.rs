@@ -43,6 +43,8 @@ pub struct Outcome {
     pub text: String,
     /// The passages quoted, best first (empty unless answered).
     pub sources: Vec<Hit>,
+    /// The article titles a clarifying question offers (the widget shows them as buttons).
+    pub choices: Vec<String>,
     pub escalation: Option<Escalation>,
     /// Whether this turn counts toward the failed-turns rule.
     pub failed: bool,
@@ -171,6 +173,7 @@ pub fn respond(
             action,
             text,
             sources: Vec::new(),
+            choices: Vec::new(),
             escalation: None,
             failed: true,
         },
@@ -193,15 +196,18 @@ pub fn respond(
             action: BotAction::Smalltalk,
             text: replies::smalltalk(&intent, lang).to_string(),
             sources: Vec::new(),
+            choices: Vec::new(),
             escalation: None,
             failed: false,
         },
         Plan::Clarify { first, second } => {
-            let text = match choices::two_titles(&choices::relevant(hits, settings), lang) {
+            let matching = choices::relevant(hits, settings);
+            let offered = choices::two_titles(&matching, lang);
+            let text = match offered {
                 Some((a, b)) => replies::clarify_between(a, b, lang),
                 None => replies::clarify(&first, &second, lang),
             };
-            failure(BotAction::Clarify, text)
+            offering(failure(BotAction::Clarify, text), offered)
         }
         Plan::Lookup { vague, .. } => {
             let answers = choices::relevant(hits, settings);
@@ -214,16 +220,32 @@ pub fn respond(
                         true => choices::word_matches(&answers, settings),
                         false => Vec::new(),
                     };
-                    let text = match choices::two_titles(&matches, lang) {
+                    let offered = choices::two_titles(&matches, lang);
+                    let text = match offered {
                         Some((a, b)) => replies::clarify_between(a, b, lang),
                         None => replies::no_article(lang).to_string(),
                     };
-                    failure(BotAction::Clarify, text)
+                    offering(failure(BotAction::Clarify, text), offered)
                 }
                 Some(_) => answered(answers),
                 None => failure(BotAction::Clarify, replies::no_answer(lang).to_string()),
             }
         }
+    }
+}
+
+/// A clarifying question's choices, kept only if the turn stayed a clarification (a second failed
+/// turn hands over instead).
+fn offering(outcome: Outcome, offered: Option<(&str, &str)>) -> Outcome {
+    let Some((a, b)) = offered else {
+        return outcome;
+    };
+    if outcome.action != BotAction::Clarify {
+        return outcome;
+    }
+    Outcome {
+        choices: vec![a.to_string(), b.to_string()],
+        ..outcome
     }
 }
 
@@ -233,6 +255,7 @@ fn answered(answers: Vec<Hit>) -> Outcome {
         action: BotAction::Answered,
         text: answers.first().map(|h| h.text.clone()).unwrap_or_default(),
         sources: answers,
+        choices: Vec::new(),
         escalation: None,
         failed: false,
     }
@@ -243,6 +266,7 @@ fn escalate(escalation: Escalation, lang: Lang) -> Outcome {
         action: BotAction::Escalated,
         text: replies::escalated(escalation.reason, lang).to_string(),
         sources: Vec::new(),
+        choices: Vec::new(),
         escalation: Some(escalation),
         failed: false,
     }
@@ -352,6 +376,7 @@ mod tests {
             "{}",
             asked.text
         );
+        assert_eq!(asked.choices, ["Upgrade your plan", "Downgrade your plan"]);
         let question = respond(lookup(false), hits(), Lang::En, 0, &settings);
         assert_eq!(question.text, replies::no_article(Lang::En));
     }

@@ -141,6 +141,7 @@ pub(super) fn escalated_reply(
         intent: None,
         runner_up: None,
         sources: Vec::new(),
+        choices: Vec::new(),
         latency_ms: elapsed_ms(started),
     }
 }

@@ -427,6 +427,7 @@ fn reply_of(outcome: &Outcome, prediction: &Prediction, started: Instant) -> Bot
     let runner_up = prediction.runner_up.as_ref().map(scored);
     let mut reply = bot_reply(outcome.action, intent, runner_up, sources, started);
     reply.text = Some(outcome.text.clone());
+    reply.choices = outcome.choices.clone();
     reply
 }
 
@@ -443,6 +444,7 @@ fn bot_reply(
         intent,
         runner_up,
         sources,
+        choices: Vec::new(),
         latency_ms: elapsed_ms(started),
     }
 }

@@ -70,6 +70,9 @@ pub struct BotReply {
     pub intent: Option<ScoredIntent>,
     pub runner_up: Option<ScoredIntent>,
     pub sources: Vec<Source>,
+    /// What a clarifying question offers to choose between (article titles); empty otherwise.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub choices: Vec<String>,
     pub latency_ms: f64,
 }
 

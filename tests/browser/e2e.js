@@ -396,6 +396,28 @@ async function main() {
     await zh.close();
   });
 
+  await step('a bare keyword gets a clarifying question whose choices are buttons; one press answers it', async () => {
+    const page = await browser.newPage(); // its own context: another customer
+    watch(page, 'keyword page', problems);
+    await page.goto(`${HOST}/`);
+    await openWidget(page);
+    await sendFromWidget(page, 'my plan');
+    const buttons = widget(page, '.msg.bot .choices button.choice');
+    await buttons.first().waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
+    const labels = (await buttons.allTextContents()).map((label) => label.trim());
+    check(labels.length === 2 && labels[0] !== labels[1], `choices offered: ${JSON.stringify(labels)}`);
+    await buttons.nth(1).click();
+    const answer = widget(page, '.msg.bot').filter({ has: page.locator('.sources') }).first();
+    await answer.waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
+    const cited = (await answer.locator('.sources li').first().textContent()).trim();
+    check(cited === labels[1], `pressed "${labels[1]}", the answer cites "${cited}"`);
+    const messages = await widgetMessages(page);
+    check(messages.some((m) => m.kind.includes('customer') && m.text === labels[1]),
+      'the pressed choice is not shown as the customer\'s message');
+    check(await buttons.nth(0).isDisabled(), 'a spent choice can still be pressed');
+    await page.close();
+  });
+
   await step('online/offline toggle and logout', async () => {
     const toggle = agent.locator('#online-toggle');
     await toggle.click();

@@ -110,6 +110,7 @@ fn bot_reply(intent: &str, latency_ms: f64) -> EventKind {
         }),
         runner_up: None,
         sources: Vec::new(),
+        choices: Vec::new(),
         latency_ms,
     })
 }

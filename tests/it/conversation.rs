@@ -134,10 +134,15 @@ async fn a_bare_keyword_several_articles_use_gets_asked_which_one_it_means() {
         let reply = app.say(&id, keyword).await;
         assert_eq!(reply["action"], "clarify", "{reply}");
         let text = reply["text"].as_str().unwrap();
+        let titles = quoted_titles(text, &article_titles(lang));
+        assert_eq!(titles.len(), 2, "{text}");
+        let mut choices: Vec<String> = serde_json::from_value(reply["choices"].clone()).unwrap();
+        choices.sort();
+        let mut titles = titles;
+        titles.sort();
         assert_eq!(
-            quoted_titles(text, &article_titles(lang)).len(),
-            2,
-            "{text}"
+            choices, titles,
+            "the choices are the titles the question names"
         );
     }
 }

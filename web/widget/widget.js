@@ -87,6 +87,9 @@
     '.sources{margin:6px 0 0;padding:6px 0 0;border-top:1px solid #e1e5ea;font-size:12px}',
     '.sources ul{margin:2px 0 0;padding-left:16px}',
     '.sources a{color:#0b5cad}',
+    '.choices{display:flex;flex-direction:column;align-items:flex-start;gap:6px;margin:8px 0 0}',
+    '.choice{border:1px solid #0b5cad;border-radius:14px;background:#fff;color:#0b5cad;font:inherit;font-size:13px;padding:5px 10px;cursor:pointer;text-align:left}',
+    '.choice:disabled{opacity:.5;cursor:default}',
     '.note{margin:0 0 10px;text-align:center;font-size:12px;color:#5b6570}',
     '.typing{margin:0;padding:4px 14px;font-size:12px;color:#5b6570;font-style:italic}',
     '.rating{margin:0;padding:10px 14px;border-top:1px solid #e1e5ea}',
@@ -288,6 +291,8 @@
     if (!text || state.busy) return;
     ui.input.value = '';
     ui.error.textContent = '';
+    // A question asked before this message is answered by it: its choices are spent.
+    ui.log.querySelectorAll('.choice').forEach(function (button) { button.disabled = true; });
     var pending = messageItem('customer', T.you, text);
     pending.classList.add('pending');
     ui.log.appendChild(pending);
@@ -490,6 +495,8 @@
 
   function botItem(event) {
     var item = messageItem('bot', T.bot, event.text);
+    var choices = event.choices || [];
+    if (choices.length > 0) item.appendChild(choiceButtons(choices));
     var sources = uniqueArticles(event.sources || []);
     if (sources.length === 0) return item;
     var box = el('div', { class: 'sources' });
@@ -506,6 +513,22 @@
     box.appendChild(list);
     item.appendChild(box);
     return item;
+  }
+
+  /** A clarifying question's choices as buttons: a press sends that choice as the customer's
+   *  message. Titles go in as text, never as markup. */
+  function choiceButtons(choices) {
+    var box = el('div', { class: 'choices' });
+    choices.forEach(function (choice) {
+      var button = el('button', { class: 'choice', type: 'button' }, choice);
+      button.addEventListener('click', function () {
+        if (state.busy) return;
+        ui.input.value = choice;
+        sendMessage();
+      });
+      box.appendChild(button);
+    });
+    return box;
   }
 
   /** One entry per article: a reply may cite several passages of the same one. */

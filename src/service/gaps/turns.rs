@@ -202,6 +202,7 @@ mod tests {
                     score: 1.0,
                 })
                 .collect(),
+            choices: Vec::new(),
             latency_ms: 1.0,
         })
     }
