@@ -12,7 +12,7 @@ use std::path::Path;
 use crate::nlu::dataset::{self, Example};
 use crate::nlu::encoder::Encoder;
 use crate::nlu::features::is_cjk;
-use crate::nlu::head::{Features, LinearHead};
+use crate::nlu::head::{Features, LinearHead, SplitMix};
 use crate::nlu::{NluError, train as intent_train};
 
 /// Intents of the intent training data that are not calm examples for the scorer: complaints
@@ -105,33 +105,7 @@ pub fn fit(inputs: &[Features], targets: &[u16]) -> LinearHead {
     let heads: Vec<LinearHead> = (0..ORDERS)
         .map(|k| fit_in_order(inputs, targets, SEED + k))
         .collect();
-    average(heads)
-}
-
-/// The mean of heads of one shape. The head is linear, so the mean's logits are the mean of the
-/// heads' logits.
-fn average(heads: Vec<LinearHead>) -> LinearHead {
-    let count = heads.len().max(1) as f32;
-    let mut heads = heads.into_iter();
-    let Some(mut sum) = heads.next() else {
-        return LinearHead::zeros(LABELS.len(), 0);
-    };
-    for head in heads {
-        let add =
-            |into: &mut [f32], from: &[f32]| into.iter_mut().zip(from).for_each(|(a, b)| *a += b);
-        add(&mut sum.bias, &head.bias);
-        add(&mut sum.dense, &head.dense);
-        add(&mut sum.sparse, &head.sparse);
-    }
-    for w in sum
-        .bias
-        .iter_mut()
-        .chain(&mut sum.dense)
-        .chain(&mut sum.sparse)
-    {
-        *w /= count;
-    }
-    sum
+    LinearHead::mean(heads).unwrap_or_else(|| LinearHead::zeros(LABELS.len(), 0))
 }
 
 /// Fits one head on every example in the order seeded by `seed`.
@@ -141,9 +115,9 @@ fn fit_in_order(inputs: &[Features], targets: &[u16], seed: u64) -> LinearHead {
     let mut head = LinearHead::zeros(LABELS.len(), dense_dim);
     let mut squares = LinearHead::zeros(LABELS.len(), dense_dim);
     let mut order: Vec<usize> = (0..inputs.len()).collect();
-    let mut state = seed;
+    let mut rng = SplitMix(seed);
     for _ in 0..EPOCHS {
-        shuffle(&mut order, &mut state);
+        rng.shuffle(&mut order);
         for &i in &order {
             step(&mut head, &mut squares, &inputs[i], targets[i], &weights);
         }
@@ -183,18 +157,6 @@ fn step(head: &mut LinearHead, squares: &mut LinearHead, x: &Features, target: u
             &mut squares.sparse[range],
             v,
         );
-    }
-}
-
-/// A seeded Fisher-Yates shuffle (SplitMix64 steps), the same on every platform.
-fn shuffle(items: &mut [usize], state: &mut u64) {
-    for i in (1..items.len()).rev() {
-        *state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = *state;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        let j = ((z ^ (z >> 31)) % (i as u64 + 1)) as usize;
-        items.swap(i, j);
     }
 }
 

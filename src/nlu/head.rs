@@ -47,8 +47,8 @@ pub struct LinearHead {
     pub sparse: Vec<f32>,
 }
 
-/// SplitMix64: a tiny deterministic generator for the shuffle.
-struct SplitMix(u64);
+/// SplitMix64: a tiny deterministic generator for the shuffle (the same on every platform).
+pub struct SplitMix(pub u64);
 
 impl SplitMix {
     fn next(&mut self) -> u64 {
@@ -59,7 +59,8 @@ impl SplitMix {
         z ^ (z >> 31)
     }
 
-    fn shuffle(&mut self, items: &mut [usize]) {
+    /// A Fisher-Yates shuffle.
+    pub fn shuffle(&mut self, items: &mut [usize]) {
         for i in (1..items.len()).rev() {
             let j = (self.next() % (i as u64 + 1)) as usize;
             items.swap(i, j);
@@ -93,6 +94,28 @@ impl LinearHead {
             dense: vec![0.0; classes * dense_dim],
             sparse: vec![0.0; classes * SPARSE_DIM],
         }
+    }
+
+    /// The mean of heads of one shape (`None` for none). The head is linear, so the mean's
+    /// logits are the mean of the heads' logits.
+    pub fn mean(heads: Vec<LinearHead>) -> Option<LinearHead> {
+        let count = heads.len() as f32;
+        let mut heads = heads.into_iter();
+        let mut sum = heads.next()?;
+        let add =
+            |into: &mut [f32], from: &[f32]| into.iter_mut().zip(from).for_each(|(a, b)| *a += b);
+        for head in heads {
+            add(&mut sum.bias, &head.bias);
+            add(&mut sum.dense, &head.dense);
+            add(&mut sum.sparse, &head.sparse);
+        }
+        let weights = sum
+            .bias
+            .iter_mut()
+            .chain(&mut sum.dense)
+            .chain(&mut sum.sparse);
+        weights.for_each(|w| *w /= count);
+        Some(sum)
     }
 
     pub fn logits(&self, x: &Features) -> Vec<f32> {
