@@ -19,18 +19,22 @@ pub fn relevant(hits: Vec<Hit>, settings: &DialogueSettings) -> Vec<Hit> {
 
 /// The hits that share the message's words: what a keyword's clarifying question may offer
 /// (a match by meaning alone is too loose for a word or two).
-pub fn word_matches(hits: &[Hit], settings: &DialogueSettings) -> Vec<Hit> {
-    hits.iter()
-        .filter(|h| h.bm25 >= settings.min_kb_score)
-        .cloned()
-        .collect()
+pub fn word_matches<'a>(
+    hits: &'a [Hit],
+    settings: &DialogueSettings,
+) -> impl Iterator<Item = &'a Hit> {
+    let min_score = settings.min_kb_score;
+    hits.iter().filter(move |h| h.bm25 >= min_score)
 }
 
 /// The titles of the first two articles in the customer's language: what a clarifying question
 /// offers to choose between, in words the customer reads rather than intent names.
-pub fn two_titles(hits: &[Hit], lang: Lang) -> Option<(&str, &str)> {
+pub fn two_titles<'a>(
+    hits: impl IntoIterator<Item = &'a Hit>,
+    lang: Lang,
+) -> Option<(&'a str, &'a str)> {
     let mut titles = hits
-        .iter()
+        .into_iter()
         .filter(|h| h.lang == lang.code())
         .map(|h| h.title.as_str());
     let first = titles.next()?;

@@ -216,11 +216,12 @@ pub fn respond(
                 // say so and offer a person rather than quote it. A bare keyword that articles
                 // use is not uncovered but vague: ask which of the two best it means.
                 Some(best) if !best.answerable => {
-                    let matches = match vague {
-                        true => choices::word_matches(&answers, settings),
-                        false => Vec::new(),
+                    let offered = match vague {
+                        true => {
+                            choices::two_titles(choices::word_matches(&answers, settings), lang)
+                        }
+                        false => None,
                     };
-                    let offered = choices::two_titles(&matches, lang);
                     let text = match offered {
                         Some((a, b)) => replies::clarify_between(a, b, lang),
                         None => replies::no_article(lang).to_string(),
