@@ -42,6 +42,12 @@ pub fn two_titles<'a>(
     Some((first, second))
 }
 
+/// A bare keyword, or a request for help whose subject is one ("help with my bill", "帮我看看账单").
+pub fn is_vague(text: &str) -> bool {
+    let subject = super::opener::subject_of_help_request(text);
+    is_bare_keywords(text) || subject.is_some_and(|s| is_bare_keywords(&s))
+}
+
 /// A message of a word or two and no question mark: a topic named, not a question asked.
 pub fn is_bare_keywords(text: &str) -> bool {
     if text.contains(['?', '？']) {

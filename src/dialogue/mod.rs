@@ -3,6 +3,7 @@
 //! say it. Pure functions: no I/O, so every rule is unit-tested.
 
 mod choices;
+mod opener;
 pub mod replies;
 
 use crate::config::DialogueSettings;
@@ -21,6 +22,8 @@ pub enum Plan {
     Smalltalk {
         intent: String,
     },
+    /// The customer asked for help without saying with what: ask them (see [`opener`]).
+    AskWhatFor,
     Escalate(Escalation),
     /// The classifier rejected the message: outside what the bot covers.
     Decline,
@@ -61,7 +64,7 @@ pub fn plan(text: &str, prediction: &Prediction, settings: &DialogueSettings) ->
         // A keyword the classifier is unsure of ("宽带": an outage? slow internet?) still names
         // a topic of the domain: look it up, and ask which article it means.
         let unsure_topic = intent.name != OUT_OF_SCOPE && !smalltalk;
-        return match unsure_topic && choices::is_bare_keywords(text) {
+        return match unsure_topic && choices::is_vague(text) {
             true => Plan::Lookup {
                 intent: intent.name.clone(),
                 vague: true,
@@ -84,7 +87,7 @@ pub fn plan(text: &str, prediction: &Prediction, settings: &DialogueSettings) ->
     }
     Plan::Lookup {
         intent: intent.name.clone(),
-        vague: choices::is_bare_keywords(text),
+        vague: choices::is_vague(text),
     }
 }
 
@@ -96,7 +99,7 @@ pub fn needs_search(plan: &Plan, settings: &DialogueSettings) -> bool {
         Plan::Decline => settings.decline_answer_min_bm25 > 0.0,
         // A clarification names the articles the two intents lead to.
         Plan::Clarify { .. } => true,
-        Plan::Smalltalk { .. } | Plan::Escalate(_) => false,
+        Plan::Smalltalk { .. } | Plan::AskWhatFor | Plan::Escalate(_) => false,
     }
 }
 
@@ -123,6 +126,11 @@ pub fn decide(
         &settings.handoff_intents,
         settings.handoff_min_confidence,
     );
+    // "I need help" has no subject to judge yet: asking what it is beats reading a situation
+    // into it (the scorer took that one for a sensitive one).
+    if forced.is_none() && request.is_none() && opener::asks_for_help_only(text) {
+        return (Plan::AskWhatFor, None);
+    }
     let verdict = judge
         .assess(text, embedding)
         .verdict(forced, request, annoyed_before);
@@ -195,6 +203,14 @@ pub fn respond(
         Plan::Smalltalk { intent } => Outcome {
             action: BotAction::Smalltalk,
             text: replies::smalltalk(&intent, lang).to_string(),
+            sources: Vec::new(),
+            choices: Vec::new(),
+            escalation: None,
+            failed: false,
+        },
+        Plan::AskWhatFor => Outcome {
+            action: BotAction::Smalltalk,
+            text: replies::what_for(lang).to_string(),
             sources: Vec::new(),
             choices: Vec::new(),
             escalation: None,

@@ -102,6 +102,19 @@ pub fn decline(lang: Lang) -> &'static str {
     }
 }
 
+/// The reply to a request for help that names no subject: what the bot can help with, and a
+/// person on offer.
+pub fn what_for(lang: Lang) -> &'static str {
+    match lang {
+        Lang::En => {
+            "Of course. What do you need help with? I can answer questions about your bills and payments, plans, roaming, SIM and eSIM, phones, coverage, home internet and your account. If you'd rather talk to a person, just say so."
+        }
+        Lang::Zh => {
+            "好的，请问您需要什么帮助？我可以解答账单和缴费、套餐、漫游、SIM卡和eSIM、手机、信号覆盖、家庭宽带和账户方面的问题。如需人工服务，请直接告诉我。"
+        }
+    }
+}
+
 /// Added to the escalation reply when nobody can take the conversation now (outside business
 /// hours, or no agent online): the ticket waits in the queue.
 pub fn offline(lang: Lang) -> &'static str {

@@ -148,6 +148,38 @@ async fn a_bare_keyword_several_articles_use_gets_asked_which_one_it_means() {
 }
 
 #[tokio::test]
+async fn a_request_for_help_that_names_no_subject_is_asked_what_it_is_about() {
+    // Before: "I need help" went to a person as a sensitive situation, "help" and "我需要帮助"
+    // got "you're welcome", "我有个问题" was declined as out of scope.
+    let app = spawn_app().await;
+    for (text, asks) in [
+        ("I need help", "What do you need help with?"),
+        ("help", "What do you need help with?"),
+        ("我需要帮助", "请问您需要什么帮助"),
+        ("我有个问题", "请问您需要什么帮助"),
+    ] {
+        let id = app.new_conversation().await;
+        let reply = app.say(&id, text).await;
+        assert_eq!(reply["action"], "smalltalk", "{text}: {reply}");
+        assert!(
+            reply["text"].as_str().unwrap().contains(asks),
+            "{text}: {reply}"
+        );
+        assert_eq!(app.transcript(&id).await["status"], "open", "{text}");
+    }
+}
+
+#[tokio::test]
+async fn a_request_for_help_with_a_bare_topic_gets_asked_which_article_it_means() {
+    let app = spawn_app().await;
+    let id = app.new_conversation().await;
+    let reply = app.say(&id, "help with my bill").await;
+    assert_eq!(reply["action"], "clarify", "{reply}");
+    let choices = reply["choices"].as_array().unwrap();
+    assert_eq!(choices.len(), 2, "{reply}");
+}
+
+#[tokio::test]
 async fn two_failed_turns_in_a_row_escalate() {
     let app = spawn_app_with(|s| s.dialogue.clarify_margin = common::AMBIGUOUS_MARGIN).await;
     let id = app.new_conversation().await;
