@@ -2,6 +2,7 @@
 //! decide what the bot does with a message (answer, clarify, decline, escalate, small talk) and
 //! say it. Pure functions: no I/O, so every rule is unit-tested.
 
+mod assent;
 mod choices;
 mod opener;
 pub mod replies;
@@ -13,6 +14,7 @@ use crate::kb::Hit;
 use crate::nlu::Prediction;
 use crate::nlu::model::OUT_OF_SCOPE;
 use crate::tickets::BotAction;
+use assent::Assent;
 
 pub use replies::Lang;
 
@@ -24,6 +26,8 @@ pub enum Plan {
     },
     /// The customer asked for help without saying with what: ask them (see [`opener`]).
     AskWhatFor,
+    /// The customer said no to the person the bot offered after a failed turn (see [`assent`]).
+    CarryOn,
     Escalate(Escalation),
     /// The classifier rejected the message: outside what the bot covers.
     Decline,
@@ -37,6 +41,15 @@ pub enum Plan {
         intent: String,
         vague: bool,
     },
+}
+
+/// What the conversation's earlier turns left behind for this one.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Before {
+    /// Failed bot turns in a row just before this message; each offered a person.
+    pub failed_turns: u32,
+    /// The previous message held mild anger back ([`Verdict::Tentative`]).
+    pub annoyed: bool,
 }
 
 /// The decision for one message.
@@ -99,7 +112,7 @@ pub fn needs_search(plan: &Plan, settings: &DialogueSettings) -> bool {
         Plan::Decline => settings.decline_answer_min_bm25 > 0.0,
         // A clarification names the articles the two intents lead to.
         Plan::Clarify { .. } => true,
-        Plan::Smalltalk { .. } | Plan::AskWhatFor | Plan::Escalate(_) => false,
+        Plan::Smalltalk { .. } | Plan::AskWhatFor | Plan::CarryOn | Plan::Escalate(_) => false,
     }
 }
 
@@ -117,15 +130,21 @@ pub fn decide(
     prediction: &Prediction,
     embedding: &[f32],
     forced: Option<Escalation>,
-    annoyed_before: bool,
+    before: Before,
     settings: &DialogueSettings,
 ) -> (Plan, Option<Escalation>) {
+    let offered_person = before.failed_turns > 0;
+    let answer_to_offer = offered_person.then(|| assent::read(text)).flatten();
+    if forced.is_none() && answer_to_offer == Some(Assent::No) {
+        return (Plan::CarryOn, None);
+    }
     let request = escalation::check_request(
         prediction,
         text,
         &settings.handoff_intents,
         settings.handoff_min_confidence,
-    );
+    )
+    .or_else(|| (answer_to_offer == Some(Assent::Yes)).then(escalation::accepted_offer));
     // "I need help" has no subject to judge yet: asking what it is beats reading a situation
     // into it (the scorer took that one for a sensitive one).
     if forced.is_none() && request.is_none() && opener::asks_for_help_only(text) {
@@ -133,7 +152,7 @@ pub fn decide(
     }
     let verdict = judge
         .assess(text, embedding)
-        .verdict(forced, request, annoyed_before);
+        .verdict(forced, request, before.annoyed);
     match verdict {
         Verdict::Escalate(escalation) => (Plan::Escalate(escalation), None),
         Verdict::Tentative(held_back) => (plan(text, prediction, settings), Some(held_back)),
@@ -211,6 +230,14 @@ pub fn respond(
         Plan::AskWhatFor => Outcome {
             action: BotAction::Smalltalk,
             text: replies::what_for(lang).to_string(),
+            sources: Vec::new(),
+            choices: Vec::new(),
+            escalation: None,
+            failed: false,
+        },
+        Plan::CarryOn => Outcome {
+            action: BotAction::Smalltalk,
+            text: replies::carry_on(lang).to_string(),
             sources: Vec::new(),
             choices: Vec::new(),
             escalation: None,

@@ -115,6 +115,16 @@ pub fn what_for(lang: Lang) -> &'static str {
     }
 }
 
+/// The reply to a "no" to the offer of a person: the conversation goes on with the bot.
+pub fn carry_on(lang: Lang) -> &'static str {
+    match lang {
+        Lang::En => {
+            "All right. Is there anything else I can help you with? You can also ask your question another way."
+        }
+        Lang::Zh => "好的。还有什么可以帮您的吗？也可以换个说法再问一次。",
+    }
+}
+
 /// Added to the escalation reply when nobody can take the conversation now (outside business
 /// hours, or no agent online): the ticket waits in the queue.
 pub fn offline(lang: Lang) -> &'static str {

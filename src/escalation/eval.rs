@@ -153,7 +153,10 @@ impl Bot<'_> {
             &prediction,
             &embedding,
             None,
-            annoyed_before,
+            dialogue::Before {
+                failed_turns: failed_before,
+                annoyed: annoyed_before,
+            },
             self.settings,
         );
         let hits = if dialogue::needs_search(&plan, self.settings) {

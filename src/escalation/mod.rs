@@ -100,6 +100,15 @@ pub fn check_request(
     })
 }
 
+/// A "yes" to the person the bot offered after a turn it could not help with.
+pub fn accepted_offer() -> Escalation {
+    Escalation {
+        reason: EscalationReason::ExplicitRequest,
+        evidence: "said yes to the offer of a person".into(),
+        priority: 0,
+    }
+}
+
 /// The rule over the conversation: too many failed turns in a row.
 pub fn check_failures(failed_turns: u32, max_failed_turns: u32) -> Option<Escalation> {
     (failed_turns >= max_failed_turns).then(|| Escalation {

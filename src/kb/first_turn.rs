@@ -60,7 +60,7 @@ pub fn first_turn(
         &case.prediction,
         &case.embedding,
         None,
-        false,
+        dialogue::Before::default(),
         settings,
     );
     let hits = match dialogue::needs_search(&plan, settings) {

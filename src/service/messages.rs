@@ -235,7 +235,10 @@ impl Switchboard {
         forced: Option<Escalation>,
     ) -> Result<Understanding, ServiceError> {
         let tenant = ticket.tenant.clone();
-        let annoyed_before = ticket.annoyed;
+        let before = dialogue::Before {
+            failed_turns: ticket.failed_turns,
+            annoyed: ticket.annoyed,
+        };
         let shared = Arc::clone(&self.classifier);
         let models = Arc::clone(&self.tenant_models);
         let model_dir = self.tenants.get(&tenant).await?.intent_model_dir;
@@ -259,7 +262,7 @@ impl Switchboard {
                 &prediction,
                 &embedding,
                 forced,
-                annoyed_before,
+                before,
                 &settings,
             );
             let hits = if dialogue::needs_search(&plan, &settings) {

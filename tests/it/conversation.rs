@@ -76,6 +76,43 @@ async fn an_out_of_scope_question_is_declined_not_escalated() {
     assert_eq!(reply["ticket_status"], "open");
 }
 
+#[tokio::test]
+async fn a_yes_after_a_failed_turn_takes_the_offered_person() {
+    // Before: "yes" was out of scope and declined again.
+    let app = spawn_app().await;
+    for (question, yes) in [
+        (
+            "what is a good recipe for lasagne with spinach",
+            "yes please",
+        ),
+        ("今天天气怎么样", "是的"),
+    ] {
+        let id = app.new_conversation().await;
+        let declined = app.say(&id, question).await;
+        assert_eq!(declined["action"], "declined", "{declined}");
+        let reply = app.say(&id, yes).await;
+        assert_eq!(reply["action"], "escalated", "{yes}: {reply}");
+        assert_eq!(reply["escalation_reason"], "explicit_request", "{reply}");
+    }
+}
+
+#[tokio::test]
+async fn a_no_after_a_failed_turn_keeps_the_bot_and_resets_the_failures() {
+    // Before: "no" was a second failed turn and handed the customer to the person they refused.
+    let app = spawn_app().await;
+    let id = app.new_conversation().await;
+    app.say(&id, "what is a good recipe for lasagne with spinach")
+        .await;
+    let reply = app.say(&id, "no thanks").await;
+    assert_eq!(reply["action"], "smalltalk", "{reply}");
+    assert_eq!(reply["ticket_status"], "open", "{reply}");
+    let next = app.say(&id, "what is the capital of australia").await;
+    assert_eq!(
+        next["action"], "declined",
+        "one failure after the no, not two: {next}"
+    );
+}
+
 /// The titles of the knowledge base's articles in `lang`, as the server loads them.
 fn article_titles(lang: &str) -> Vec<String> {
     let loaded = switchboard::kb::load_dir(std::path::Path::new("kb")).expect("kb/ loads");
