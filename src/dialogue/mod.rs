@@ -4,6 +4,7 @@
 
 mod assent;
 mod choices;
+mod feedback;
 mod opener;
 pub mod replies;
 
@@ -26,6 +27,8 @@ pub enum Plan {
     },
     /// The customer asked for help without saying with what: ask them (see [`opener`]).
     AskWhatFor,
+    /// The customer said the bot's last reply did not help (see [`feedback`]): a failed turn.
+    DidNotHelp,
     /// The customer said no to the person the bot offered after a failed turn (see [`assent`]).
     CarryOn,
     Escalate(Escalation),
@@ -112,7 +115,11 @@ pub fn needs_search(plan: &Plan, settings: &DialogueSettings) -> bool {
         Plan::Decline => settings.decline_answer_min_bm25 > 0.0,
         // A clarification names the articles the two intents lead to.
         Plan::Clarify { .. } => true,
-        Plan::Smalltalk { .. } | Plan::AskWhatFor | Plan::CarryOn | Plan::Escalate(_) => false,
+        Plan::Smalltalk { .. }
+        | Plan::AskWhatFor
+        | Plan::CarryOn
+        | Plan::DidNotHelp
+        | Plan::Escalate(_) => false,
     }
 }
 
@@ -145,10 +152,15 @@ pub fn decide(
         settings.handoff_min_confidence,
     )
     .or_else(|| (answer_to_offer == Some(Assent::Yes)).then(escalation::accepted_offer));
-    // "I need help" has no subject to judge yet: asking what it is beats reading a situation
-    // into it (the scorer took that one for a sensitive one).
-    if forced.is_none() && request.is_none() && opener::asks_for_help_only(text) {
-        return (Plan::AskWhatFor, None);
+    // "I need help" and "that didn't help" have no subject to judge: reading a situation into
+    // them is how the scorer took both for sensitive ones.
+    if forced.is_none() && request.is_none() {
+        if opener::asks_for_help_only(text) {
+            return (Plan::AskWhatFor, None);
+        }
+        if feedback::says_it_did_not_help(text) {
+            return (Plan::DidNotHelp, None);
+        }
     }
     let verdict = judge
         .assess(text, embedding)
@@ -235,6 +247,7 @@ pub fn respond(
             escalation: None,
             failed: false,
         },
+        Plan::DidNotHelp => failure(BotAction::Clarify, replies::did_not_help(lang).to_string()),
         Plan::CarryOn => Outcome {
             action: BotAction::Smalltalk,
             text: replies::carry_on(lang).to_string(),

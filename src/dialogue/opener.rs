@@ -61,19 +61,19 @@ pub fn subject_of_help_request(text: &str) -> Option<String> {
         .filter(|w| !HELP_WORDS_EN.contains(w) && !FRAME_WORDS_EN.contains(w))
         .map(str::to_string)
         .collect();
-    let rest = without_frame_words_zh(&chinese);
+    let rest = without_pieces(&chinese, FRAME_WORDS_ZH);
     if !rest.is_empty() {
         subject.push(rest);
     }
     Some(subject.join(" "))
 }
 
-/// The Chinese characters left once the frame pieces are taken out, read greedily from the
-/// start.
-fn without_frame_words_zh(mut rest: &str) -> String {
+/// The characters of `text` left once `pieces` (longest first) are taken out, read greedily
+/// from the start.
+pub(super) fn without_pieces(mut rest: &str, pieces: &[&str]) -> String {
     let mut kept = String::new();
     while let Some(first) = rest.chars().next() {
-        match FRAME_WORDS_ZH.iter().find(|p| rest.starts_with(*p)) {
+        match pieces.iter().find(|p| rest.starts_with(*p)) {
             Some(piece) => rest = &rest[piece.len()..],
             None => {
                 kept.push(first);

@@ -115,6 +115,16 @@ pub fn what_for(lang: Lang) -> &'static str {
     }
 }
 
+/// The reply to "that didn't help": sorry, more detail please, and a person on offer.
+pub fn did_not_help(lang: Lang) -> &'static str {
+    match lang {
+        Lang::En => {
+            "Sorry that didn't help. Could you tell me a bit more about what you need? Or, if you'd like, I can pass you to a member of our support team: just say \"talk to a person\"."
+        }
+        Lang::Zh => "抱歉没能帮到您。能再具体说说您需要什么吗？如需人工服务，回复“转人工”即可。",
+    }
+}
+
 /// The reply to a "no" to the offer of a person: the conversation goes on with the bot.
 pub fn carry_on(lang: Lang) -> &'static str {
     match lang {

@@ -113,6 +113,29 @@ async fn a_no_after_a_failed_turn_keeps_the_bot_and_resets_the_failures() {
     );
 }
 
+#[tokio::test]
+async fn saying_an_answer_did_not_help_is_a_failed_turn_that_offers_a_person() {
+    // Before: "that didn't help" was handed over as a sensitive situation, "没用" got "I don't know".
+    let app = spawn_app().await;
+    for (question, feedback, sorry) in [
+        (
+            "how do I turn on roaming?",
+            "that didn't help",
+            "Sorry that didn't help",
+        ),
+        ("怎么开通国际漫游", "没用", "抱歉没能帮到您"),
+    ] {
+        let id = app.new_conversation().await;
+        assert_eq!(app.say(&id, question).await["action"], "answered");
+        let reply = app.say(&id, feedback).await;
+        assert_eq!(reply["action"], "clarify", "{feedback}: {reply}");
+        assert!(reply["text"].as_str().unwrap().contains(sorry), "{reply}");
+        let again = app.say(&id, feedback).await;
+        assert_eq!(again["action"], "escalated", "{again}");
+        assert_eq!(again["escalation_reason"], "repeated_failure", "{again}");
+    }
+}
+
 /// The titles of the knowledge base's articles in `lang`, as the server loads them.
 fn article_titles(lang: &str) -> Vec<String> {
     let loaded = switchboard::kb::load_dir(std::path::Path::new("kb")).expect("kb/ loads");
