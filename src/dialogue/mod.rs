@@ -123,11 +123,10 @@ pub fn needs_search(plan: &Plan, settings: &DialogueSettings) -> bool {
     }
 }
 
-/// Turns a plan (and, for a lookup, the passages found) into the reply. `failed_before` is the
-/// number of failed turns in a row before this message: a clarification, an unanswered lookup
-/// and a decline each fail, and the failure that reaches `max_failed_turns` escalates.
 /// The plan for a message once every rule has had its say: `forced` (the tenant's rule), a
-/// request for a person, the judge (a sensitive situation, anger), then the bot's own plan. Mild
+/// request for a person (a "yes" to the person offered after a failed turn among them), a
+/// message without a topic ([`without_topic`]), the judge (a sensitive situation, anger), then
+/// the bot's own plan. Mild
 /// anger is held back (returned beside the bot's plan) unless the customer was already annoyed on
 /// the turn before ([`Verdict::Tentative`]). The service, `escalation-eval` and `kb-eval` all
 /// decide here.
@@ -140,11 +139,9 @@ pub fn decide(
     before: Before,
     settings: &DialogueSettings,
 ) -> (Plan, Option<Escalation>) {
-    let offered_person = before.failed_turns > 0;
-    let answer_to_offer = offered_person.then(|| assent::read(text)).flatten();
-    if forced.is_none() && answer_to_offer == Some(Assent::No) {
-        return (Plan::CarryOn, None);
-    }
+    let answer_to_offer = (before.failed_turns > 0)
+        .then(|| assent::read(text))
+        .flatten();
     let request = escalation::check_request(
         prediction,
         text,
@@ -152,15 +149,11 @@ pub fn decide(
         settings.handoff_min_confidence,
     )
     .or_else(|| (answer_to_offer == Some(Assent::Yes)).then(escalation::accepted_offer));
-    // "I need help" and "that didn't help" have no subject to judge: reading a situation into
-    // them is how the scorer took both for sensitive ones.
-    if forced.is_none() && request.is_none() {
-        if opener::asks_for_help_only(text) {
-            return (Plan::AskWhatFor, None);
-        }
-        if feedback::says_it_did_not_help(text) {
-            return (Plan::DidNotHelp, None);
-        }
+    if forced.is_none()
+        && request.is_none()
+        && let Some(plan) = without_topic(text, answer_to_offer)
+    {
+        return (plan, None);
     }
     let verdict = judge
         .assess(text, embedding)
@@ -170,6 +163,20 @@ pub fn decide(
         Verdict::Tentative(held_back) => (plan(text, prediction, settings), Some(held_back)),
         Verdict::Keep => (plan(text, prediction, settings), None),
     }
+}
+
+/// The plan for a message with no topic to classify or judge: a "no" to the person offered after
+/// a failed turn, a request for help that names no subject, a remark that the last reply did not
+/// help. Read by the classifier and the judge, "I need help" and "that didn't help" were both
+/// taken for sensitive situations.
+fn without_topic(text: &str, answer_to_offer: Option<Assent>) -> Option<Plan> {
+    if answer_to_offer == Some(Assent::No) {
+        return Some(Plan::CarryOn);
+    }
+    if opener::asks_for_help_only(text) {
+        return Some(Plan::AskWhatFor);
+    }
+    feedback::says_it_did_not_help(text).then_some(Plan::DidNotHelp)
 }
 
 /// [`respond`], unless mild anger was held back: then the bot's own answer, decline or
@@ -196,6 +203,9 @@ pub fn respond_holding(
     escalate(held_back, lang)
 }
 
+/// Turns a plan (and, for a lookup, the passages found) into the reply. `failed_before` is the
+/// number of failed turns in a row before this message: a clarification, an unanswered lookup
+/// and a decline each fail, and the failure that reaches `max_failed_turns` escalates.
 pub fn respond(
     plan: Plan,
     hits: Vec<Hit>,
@@ -231,31 +241,10 @@ pub fn respond(
             }
             _ => failure(BotAction::Declined, replies::decline(lang).to_string()),
         },
-        Plan::Smalltalk { intent } => Outcome {
-            action: BotAction::Smalltalk,
-            text: replies::smalltalk(&intent, lang).to_string(),
-            sources: Vec::new(),
-            choices: Vec::new(),
-            escalation: None,
-            failed: false,
-        },
-        Plan::AskWhatFor => Outcome {
-            action: BotAction::Smalltalk,
-            text: replies::what_for(lang).to_string(),
-            sources: Vec::new(),
-            choices: Vec::new(),
-            escalation: None,
-            failed: false,
-        },
+        Plan::Smalltalk { intent } => chat(replies::smalltalk(&intent, lang)),
+        Plan::AskWhatFor => chat(replies::what_for(lang)),
+        Plan::CarryOn => chat(replies::carry_on(lang)),
         Plan::DidNotHelp => failure(BotAction::Clarify, replies::did_not_help(lang).to_string()),
-        Plan::CarryOn => Outcome {
-            action: BotAction::Smalltalk,
-            text: replies::carry_on(lang).to_string(),
-            sources: Vec::new(),
-            choices: Vec::new(),
-            escalation: None,
-            failed: false,
-        },
         Plan::Clarify { first, second } => {
             let matching = choices::relevant(hits, settings);
             let offered = choices::two_titles(&matching, lang);
@@ -303,6 +292,18 @@ fn offering(outcome: Outcome, offered: Option<(&str, &str)>) -> Outcome {
     Outcome {
         choices: vec![a.to_string(), b.to_string()],
         ..outcome
+    }
+}
+
+/// A reply of the bot's own words that needs no article and fails nothing.
+fn chat(text: &str) -> Outcome {
+    Outcome {
+        action: BotAction::Smalltalk,
+        text: text.to_string(),
+        sources: Vec::new(),
+        choices: Vec::new(),
+        escalation: None,
+        failed: false,
     }
 }
 
