@@ -124,12 +124,11 @@ pub fn needs_search(plan: &Plan, settings: &DialogueSettings) -> bool {
 }
 
 /// The plan for a message once every rule has had its say: `forced` (the tenant's rule), a
-/// request for a person (a "yes" to the person offered after a failed turn among them), a
-/// message without a topic ([`without_topic`]), the judge (a sensitive situation, anger), then
-/// the bot's own plan. Mild
-/// anger is held back (returned beside the bot's plan) unless the customer was already annoyed on
-/// the turn before ([`Verdict::Tentative`]). The service, `escalation-eval` and `kb-eval` all
-/// decide here.
+/// message without a topic ([`without_topic`]), a request for a person (a "yes" to the person
+/// offered after a failed turn among them), the judge (a sensitive situation, anger), then the
+/// bot's own plan. Mild anger is held back (returned beside the bot's plan) unless the customer
+/// was already annoyed on the turn before ([`Verdict::Tentative`]). The service,
+/// `escalation-eval` and `kb-eval` all decide here.
 pub fn decide(
     judge: &Judge,
     text: &str,
@@ -142,6 +141,13 @@ pub fn decide(
     let answer_to_offer = (before.failed_turns > 0)
         .then(|| assent::read(text))
         .flatten();
+    // Before the request for a person: these messages name nobody, and the classifier's guess
+    // at them ("I need some assistance" as `human_agent`) is no request.
+    if forced.is_none()
+        && let Some(plan) = without_topic(text, answer_to_offer)
+    {
+        return (plan, None);
+    }
     let request = escalation::check_request(
         prediction,
         text,
@@ -149,12 +155,6 @@ pub fn decide(
         settings.handoff_min_confidence,
     )
     .or_else(|| (answer_to_offer == Some(Assent::Yes)).then(escalation::accepted_offer));
-    if forced.is_none()
-        && request.is_none()
-        && let Some(plan) = without_topic(text, answer_to_offer)
-    {
-        return (plan, None);
-    }
     let verdict = judge
         .assess(text, embedding)
         .verdict(forced, request, before.annoyed);
