@@ -7,6 +7,8 @@
 //! Only a message that is such a remark and nothing more: "that didn't help, the charge is still
 //! on my bill" or "my eSIM didn't work" names a topic and goes to the classifier as usual.
 
+use super::words::{chinese, latin_words, without_pieces};
+
 #[rustfmt::skip]
 const ENGLISH: &[&str] = &[
     "didn't help", "didnt help", "did not help", "doesn't help", "doesnt help", "does not help",
@@ -54,13 +56,8 @@ pub fn says_it_did_not_help(text: &str) -> bool {
 
 /// Whether the words left around the remark are frame words only (no topic).
 fn only_frame_words(rest: &str) -> bool {
-    let is_cjk = crate::nlu::features::is_cjk;
-    let english = rest
-        .split(|c: char| !(c.is_alphanumeric() || c == '\'') || is_cjk(c))
-        .filter(|w| !w.is_empty())
-        .all(|w| FRAME_EN.contains(&w));
-    let chinese: String = rest.chars().filter(|c| is_cjk(*c)).collect();
-    english && super::opener::without_pieces(&chinese, FRAME_ZH).is_empty()
+    latin_words(rest).all(|w| FRAME_EN.contains(&w))
+        && without_pieces(&chinese(rest), FRAME_ZH).is_empty()
 }
 
 #[cfg(test)]

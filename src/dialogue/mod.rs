@@ -7,6 +7,7 @@ mod choices;
 mod feedback;
 mod opener;
 pub mod replies;
+mod words;
 
 use crate::config::DialogueSettings;
 use crate::escalation::judge::{Judge, Verdict};

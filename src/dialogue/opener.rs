@@ -9,6 +9,8 @@
 //! ("help with my bill"), a person ("can someone help"), urgency ("help me now"), makes it an
 //! ordinary message that the classifier and the judge read as usual.
 
+use super::words::{chinese, latin_words, without_pieces};
+
 /// Words that ask for help or announce a question.
 #[rustfmt::skip]
 const HELP_WORDS_EN: &[&str] = &[
@@ -46,11 +48,8 @@ pub fn asks_for_help_only(text: &str) -> bool {
 /// word.
 pub fn subject_of_help_request(text: &str) -> Option<String> {
     let lowered = text.to_lowercase();
-    let words: Vec<&str> = lowered
-        .split(|c: char| !(c.is_alphanumeric() || c == '\'') || is_cjk(c))
-        .filter(|w| !w.is_empty())
-        .collect();
-    let chinese: String = lowered.chars().filter(|c| is_cjk(*c)).collect();
+    let words: Vec<&str> = latin_words(&lowered).collect();
+    let chinese = chinese(&lowered);
     let english_helps = words.iter().any(|w| HELP_WORDS_EN.contains(w));
     let chinese_helps = HELP_WORDS_ZH.iter().any(|w| chinese.contains(w));
     if !english_helps && !chinese_helps {
@@ -66,26 +65,6 @@ pub fn subject_of_help_request(text: &str) -> Option<String> {
         subject.push(rest);
     }
     Some(subject.join(" "))
-}
-
-/// The characters of `text` left once `pieces` (longest first) are taken out, read greedily
-/// from the start.
-pub(super) fn without_pieces(mut rest: &str, pieces: &[&str]) -> String {
-    let mut kept = String::new();
-    while let Some(first) = rest.chars().next() {
-        match pieces.iter().find(|p| rest.starts_with(*p)) {
-            Some(piece) => rest = &rest[piece.len()..],
-            None => {
-                kept.push(first);
-                rest = &rest[first.len_utf8()..];
-            }
-        }
-    }
-    kept
-}
-
-fn is_cjk(c: char) -> bool {
-    crate::nlu::features::is_cjk(c)
 }
 
 #[cfg(test)]

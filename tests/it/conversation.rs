@@ -64,13 +64,14 @@ async fn asking_for_a_person_escalates_the_ticket() {
     assert_eq!(transcript["escalation_reason"], "explicit_request");
 }
 
+/// A question outside what the bot covers: declined, a failed turn that offers a person.
+const OUT_OF_DOMAIN: &str = "what is a good recipe for lasagne with spinach";
+
 #[tokio::test]
 async fn an_out_of_scope_question_is_declined_not_escalated() {
     let app = spawn_app().await;
     let id = app.new_conversation().await;
-    let reply = app
-        .say(&id, "what is a good recipe for lasagne with spinach")
-        .await;
+    let reply = app.say(&id, OUT_OF_DOMAIN).await;
     assert_eq!(reply["action"], "declined", "{reply}");
     assert!(reply["escalation_reason"].is_null(), "{reply}");
     assert_eq!(reply["ticket_status"], "open");
@@ -80,13 +81,7 @@ async fn an_out_of_scope_question_is_declined_not_escalated() {
 async fn a_yes_after_a_failed_turn_takes_the_offered_person() {
     // Before: "yes" was out of scope and declined again.
     let app = spawn_app().await;
-    for (question, yes) in [
-        (
-            "what is a good recipe for lasagne with spinach",
-            "yes please",
-        ),
-        ("今天天气怎么样", "是的"),
-    ] {
+    for (question, yes) in [(OUT_OF_DOMAIN, "yes please"), ("今天天气怎么样", "是的")] {
         let id = app.new_conversation().await;
         let declined = app.say(&id, question).await;
         assert_eq!(declined["action"], "declined", "{declined}");
@@ -101,8 +96,7 @@ async fn a_no_after_a_failed_turn_keeps_the_bot_and_resets_the_failures() {
     // Before: "no" was a second failed turn and handed the customer to the person they refused.
     let app = spawn_app().await;
     let id = app.new_conversation().await;
-    app.say(&id, "what is a good recipe for lasagne with spinach")
-        .await;
+    app.say(&id, OUT_OF_DOMAIN).await;
     let reply = app.say(&id, "no thanks").await;
     assert_eq!(reply["action"], "smalltalk", "{reply}");
     assert_eq!(reply["ticket_status"], "open", "{reply}");
