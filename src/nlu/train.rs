@@ -28,6 +28,10 @@ const MAX_ACCURACY_COST: f32 = 0.02;
 /// questions; in service, an out-of-scope message that gets through still meets the knowledge
 /// base's answerability check, while a rejected in-scope question goes to a person.
 const OUT_OF_SCOPE_WEIGHT: f32 = 0.5;
+/// Thresholds whose objective is within this of the best count as tied (see
+/// [`choose_threshold`]): about one standard error of the weighted out-of-scope recall of a
+/// few hundred held-out out-of-scope examples.
+const THRESHOLD_TOLERANCE: f32 = 0.01;
 /// A language gets its own calibration only with at least this many held-out examples; fewer
 /// would make its threshold noise.
 const MIN_LANGUAGE_EXAMPLES: usize = 50;
@@ -322,11 +326,16 @@ fn choose_threshold(
             let v = score_at(t);
             v.in_scope_accuracy + oos_weight * v.out_of_scope_recall.unwrap_or(0.0)
         };
-        // Ties go to the lower threshold: reject no more than needed.
+        // Near-ties go to the lowest threshold: reject no more than needed. Out of fold, the
+        // objective is flat near its best, and which threshold wins there is noise.
+        let best = candidates
+            .iter()
+            .map(|&t| value(t))
+            .fold(f32::NEG_INFINITY, f32::max);
         candidates
             .iter()
             .copied()
-            .max_by(|&a, &b| value(a).total_cmp(&value(b)).then(b.total_cmp(&a)))
+            .find(|&t| value(t) >= best - THRESHOLD_TOLERANCE)
     } else {
         let floor = base.in_scope_accuracy - MAX_ACCURACY_COST;
         candidates
