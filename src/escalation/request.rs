@@ -24,7 +24,9 @@ const ENGLISH: &[&str] = &[
     "call me back", "give me a call", "ring me back", "phone me back", "from your team",
     "of your team", "member of staff", "to staff", "your staff", "anyone there",
     "anybody there", "anyone alive", "anybody alive", "anyone real", "anybody real",
-    "not a bot", "to a bot", "with a bot", "not an article", "no more articles",
+    "not a bot", "not to a bot", "not with a bot", "talk to a bot", "talk with a bot",
+    "chat with a bot", "speak to a bot", "than a bot", "not this bot", "enough of this bot",
+    "sick of this bot", "not an article", "no more articles",
 ];
 
 static ENGLISH_SET: LazyLock<PhraseSet> =
@@ -84,6 +86,9 @@ mod tests {
             "有真人吗",
             "唔該轉人工",
             "rgkf",
+            "I don't want to talk to a bot",
+            "I'd sooner wait than talk to a bot",
+            "sick of this bot",
         ] {
             assert!(asks_for_person(text).is_some(), "{text}");
         }
@@ -93,6 +98,8 @@ mod tests {
     fn questions_about_the_bot_and_everyday_questions_are_not_requests() {
         for text in [
             "are you a bot?",
+            "am I chatting with a bot right now",
+            "so I'm talking to a bot?",
             "这是人工智能在回复吗",
             "你是智能客服吧",
             "can I pay my bill in person at a store?",
