@@ -73,16 +73,22 @@ pub fn handoff_button() -> Escalation {
 }
 
 /// An explicit request for a person: the handoff intent on top with at least `min_confidence`, or
-/// one of [`request`]'s phrases in `text`. The floor holds whether or not the classifier rejected
-/// the message: a rejected request from the floor up still counts (declining "can someone call
-/// me?" would be the worst answer), and an accepted one under it does not, since a follow-up such
-/// as "I want a completely new one" can top the handoff intent at 0.18 among thirty near-ties.
+/// one of [`request`]'s phrases in `text`; a question about how to reach the desk is none. The
+/// floor holds whether or not the classifier rejected the message: a rejected request from the
+/// floor up still counts (declining "can someone call me?" would be the worst answer), and an
+/// accepted one under it does not, since a follow-up such as "I want a completely new one" can
+/// top the handoff intent at 0.18 among thirty near-ties.
 pub fn check_request(
     prediction: &Prediction,
     text: &str,
     handoff_intents: &[String],
     min_confidence: f32,
 ) -> Option<Escalation> {
+    // "What's your phone number?" is answered by the knowledge base, with the person a click
+    // away, not handed over.
+    if request::asks_how_to_reach_us(text) {
+        return None;
+    }
     let intent = &prediction.intent;
     let confident = intent.confidence >= min_confidence;
     let evidence = if confident && handoff_intents.contains(&intent.name) {

@@ -71,9 +71,93 @@ pub fn asks_for_person(text: &str) -> Option<&'static str> {
     CHINESE.iter().find(|p| mandarin.contains(**p)).copied()
 }
 
+/// Ways of asking how to reach the support desk: its number, its hours, its address.
+#[rustfmt::skip]
+const ENGLISH_CONTACT: &[&str] = &[
+    "phone number", "contact number", "number to call", "number do i call", "number do i ring",
+    "number should i call", "number can i call", "number can i ring", "hotline", "helpline",
+    "call centre", "call center", "opening hours", "open hours", "opening times", "support hours",
+    "service hours", "your hours", "what hours", "are you open", "when are you open",
+    "lines open", "lines close", "phone lines", "support number", "service number",
+    "support email", "what time do you open", "what time do you close", "contact details",
+    "email address",
+    "how do i contact", "how can i contact", "how to contact", "how do i reach",
+    "how can i reach", "how do i get in touch", "how can i get in touch",
+];
+
+static ENGLISH_CONTACT_SET: LazyLock<PhraseSet> =
+    LazyLock::new(|| PhraseSet::new(ENGLISH_CONTACT.iter().map(|p| (0, *p)).collect(), true));
+
+/// A Chinese contact question names the desk (客服, 人工, 你们) and what the customer wants of it.
+const CHINESE_DESK: &[&str] = &["客服", "人工", "你们", "kf", "热线"];
+const CHINESE_CONTACT: &[&str] = &[
+    "电话",
+    "热线",
+    "号码",
+    "联系方式",
+    "怎么联系",
+    "几点",
+    "上班时间",
+    "营业时间",
+    "邮箱",
+];
+
+/// Asking to be called is a request for a person, however it is worded.
+const CALL_ME: &[&str] = &[
+    "call me",
+    "ring me",
+    "phone me",
+    "give me a call",
+    "打电话给我",
+    "给我打电话",
+    "回个电话",
+    "给我回电",
+    "打给我",
+];
+
+/// Whether `text` asks how to reach the support desk ("customer service phone number", "客服电话
+/// 多少", "when is your call centre open"): the knowledge base answers that, and the person is
+/// one click away in the reply. Asking to be called back is not such a question.
+pub fn asks_how_to_reach_us(text: &str) -> bool {
+    let lower = cues::lowered(text);
+    let mandarin = chinese::mandarin(&lower);
+    if CALL_ME.iter().any(|p| mandarin.contains(p)) {
+        return false;
+    }
+    if !ENGLISH_CONTACT_SET.found(&lower).is_empty() {
+        return true;
+    }
+    CHINESE_DESK.iter().any(|p| mandarin.contains(p))
+        && CHINESE_CONTACT.iter().any(|p| mandarin.contains(p))
+}
+
 #[cfg(test)]
 mod tests {
-    use super::asks_for_person;
+    use super::{asks_for_person, asks_how_to_reach_us};
+
+    #[test]
+    fn questions_about_reaching_the_desk_are_told_from_requests_to_be_called() {
+        for text in [
+            "customer service phone number",
+            "when r ur call centre open",
+            "what are the support hours?",
+            "what number do I ring from a landline?",
+            "客服电话多少",
+            "人工客服热线是多少",
+            "你们几点下班",
+        ] {
+            assert!(asks_how_to_reach_us(text), "{text}");
+        }
+        for text in [
+            "can someone call me back",
+            "请安排客服给我回个电话",
+            "能打电话给我吗",
+            "转人工",
+            "I want to talk to a human",
+        ] {
+            assert!(!asks_how_to_reach_us(text), "{text}");
+        }
+    }
 
     #[test]
     fn requests_in_other_words_are_found_in_both_languages() {

@@ -126,7 +126,10 @@ mod tests {
     fn traditional_characters_become_simplified() {
         assert_eq!(simplified("你是機器人嗎"), "你是机器人吗");
         assert_eq!(simplified("hello 你好"), "hello 你好");
-        assert_eq!(simplified("家裡要裝光纖，工程師來要弄多久"), "家里要装光纤，工程师来要弄多久");
+        assert_eq!(
+            simplified("家裡要裝光纖，工程師來要弄多久"),
+            "家里要装光纤，工程师来要弄多久"
+        );
     }
 
     #[test]

@@ -151,6 +151,31 @@ async fn checking_whether_a_human_is_there_is_a_request_for_a_person() {
 }
 
 #[tokio::test]
+async fn asking_for_the_support_number_gets_the_contact_article_and_asking_to_be_called_a_person() {
+    let app = spawn_desk(|_| {}).await;
+    for (text, article) in [
+        (
+            "what's the customer service phone number?",
+            "contact-support",
+        ),
+        ("人工客服电话多少", "contact-support-zh"),
+    ] {
+        let id = app.new_conversation().await;
+        let reply = app.say(&id, text).await;
+        assert_eq!(reply["action"], "answered", "{reply}");
+        assert_eq!(reply["sources"][0]["id"], article, "{reply}");
+    }
+    for text in [
+        "can someone from customer service call me back",
+        "请安排客服给我回个电话",
+    ] {
+        let id = app.new_conversation().await;
+        let reply = app.say(&id, text).await;
+        assert_eq!(reply["escalation_reason"], "explicit_request", "{reply}");
+    }
+}
+
+#[tokio::test]
 async fn calm_questions_with_trigger_words_stay_with_the_bot() {
     let app = spawn_desk(|_| {}).await;
     for text in [
