@@ -95,6 +95,7 @@ pub struct NluSettings {
 pub struct DialogueSettings {
     pub max_text_bytes: usize,
     pub clarify_margin: f32,
+    pub keyword_min_confidence: f32,
     pub max_failed_turns: u32,
     pub smalltalk_intents: Vec<String>,
     pub handoff_intents: Vec<String>,

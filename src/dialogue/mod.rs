@@ -94,8 +94,11 @@ pub fn plan(text: &str, prediction: &Prediction, settings: &DialogueSettings) ->
             intent: intent.name.clone(),
         };
     }
+    // A bare keyword read with little confidence is as ambiguous as two close intents.
+    let unsure_keyword =
+        intent.confidence < settings.keyword_min_confidence && choices::is_vague(text);
     if let Some(second) = &prediction.runner_up
-        && intent.confidence - second.confidence < settings.clarify_margin
+        && (intent.confidence - second.confidence < settings.clarify_margin || unsure_keyword)
     {
         return Plan::Clarify {
             first: intent.name.clone(),
@@ -438,6 +441,25 @@ mod tests {
         assert_eq!(asked.choices, ["Upgrade your plan", "Downgrade your plan"]);
         let question = respond(lookup(false), hits(), Lang::En, 0, &settings);
         assert_eq!(question.text, replies::no_article(Lang::En));
+    }
+
+    #[test]
+    fn a_bare_keyword_read_with_little_confidence_is_asked_about() {
+        let settings = Settings::defaults().dialogue;
+        let unsure = prediction(("cancel_service", 0.43), ("internet_slow", 0.16));
+        assert!(matches!(
+            plan("宽带", &unsure, &settings),
+            Plan::Clarify { .. }
+        ));
+        assert!(matches!(
+            plan("how do I cancel my broadband?", &unsure, &settings),
+            Plan::Lookup { .. }
+        ));
+        let sure = prediction(("voicemail_setup", 0.93), ("call_forwarding", 0.02));
+        assert!(matches!(
+            plan("voicemail", &sure, &settings),
+            Plan::Lookup { .. }
+        ));
     }
 
     #[test]
