@@ -98,6 +98,7 @@ pub struct DialogueSettings {
     pub keyword_min_confidence: f32,
     pub max_failed_turns: u32,
     pub smalltalk_intents: Vec<String>,
+    pub smalltalk_min_confidence: f32,
     pub handoff_intents: Vec<String>,
     /// A handoff intent on top counts as a request for a person from this confidence up, even
     /// when the classifier rejected the message.

@@ -77,7 +77,8 @@ pub struct Outcome {
 pub fn plan(text: &str, prediction: &Prediction, settings: &DialogueSettings) -> Plan {
     let intent = &prediction.intent;
     let smalltalk = settings.smalltalk_intents.contains(&intent.name);
-    if prediction.out_of_scope {
+    let unsure_smalltalk = smalltalk && intent.confidence < settings.smalltalk_min_confidence;
+    if prediction.out_of_scope || unsure_smalltalk {
         // A keyword the classifier is unsure of ("宽带": an outage? slow internet?) still names
         // a topic of the domain: look it up, and ask which article it means.
         let unsure_topic = intent.name != OUT_OF_SCOPE && !smalltalk;
@@ -459,6 +460,18 @@ mod tests {
         assert!(matches!(
             plan("voicemail", &sure, &settings),
             Plan::Lookup { .. }
+        ));
+    }
+
+    #[test]
+    fn small_talk_read_with_little_confidence_is_declined_not_chatted_to() {
+        let settings = Settings::defaults().dialogue;
+        let guessed = prediction(("goodbye", 0.41), ("thanks", 0.2));
+        assert_eq!(plan("就之前那个啊", &guessed, &settings), Plan::Decline);
+        let sure = prediction(("goodbye", 0.9), ("thanks", 0.05));
+        assert!(matches!(
+            plan("bye!", &sure, &settings),
+            Plan::Smalltalk { .. }
         ));
     }
 
