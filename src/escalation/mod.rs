@@ -90,8 +90,7 @@ pub fn check_request(
         return None;
     }
     let intent = &prediction.intent;
-    // A message about the bot is a request only in so many words ("not a bot", "真人").
-    let confident = intent.confidence >= min_confidence && !request::names_the_bot(text);
+    let confident = intent.confidence >= min_confidence;
     let evidence = if confident && handoff_intents.contains(&intent.name) {
         format!(
             "intent {} at confidence {:.2}",

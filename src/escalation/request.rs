@@ -71,42 +71,6 @@ pub fn asks_for_person(text: &str) -> Option<&'static str> {
     CHINESE.iter().find(|p| mandarin.contains(**p)).copied()
 }
 
-/// Words for the bot itself. A message that names it is about the bot ("这个是机器人客服吧")
-/// unless a request phrase says otherwise ("I don't want to talk to a bot").
-#[rustfmt::skip]
-const ENGLISH_BOT: &[&str] = &[
-    "bot", "robot", "chatbot", "ai", "automated", "automatic", "machine", "chatgpt", "gpt",
-    "virtual assistant",
-];
-
-static ENGLISH_BOT_SET: LazyLock<PhraseSet> =
-    LazyLock::new(|| PhraseSet::new(ENGLISH_BOT.iter().map(|p| (0, *p)).collect(), true));
-
-const CHINESE_BOT: &[&str] = &[
-    "机器人",
-    "机器",
-    "机械人",
-    "人工智能",
-    "自动回复",
-    "智能客服",
-    "虚拟助手",
-    "ai",
-    "bot",
-    "gpt",
-];
-
-/// Whether `text` names the bot itself: the intent classifier's reading of it as a request for a
-/// person is then not taken on trust (`escalation::check_request`).
-pub fn names_the_bot(text: &str) -> bool {
-    let lower = cues::lowered(text);
-    if !ENGLISH_BOT_SET.found(&lower).is_empty() {
-        return true;
-    }
-    let mandarin = chinese::mandarin(&lower);
-    mandarin.chars().any(crate::nlu::features::is_cjk)
-        && CHINESE_BOT.iter().any(|p| mandarin.contains(p))
-}
-
 /// Ways of asking how to reach the support desk: its number, its hours, its address.
 #[rustfmt::skip]
 const ENGLISH_CONTACT: &[&str] = &[
@@ -169,27 +133,7 @@ pub fn asks_how_to_reach_us(text: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::{asks_for_person, asks_how_to_reach_us, names_the_bot};
-
-    #[test]
-    fn the_bot_is_named_in_both_languages_and_ordinary_words_do_not_name_it() {
-        for text in [
-            "so you're a bot?",
-            "is this AI",
-            "这个是机器人客服吧",
-            "你是不是自动回复",
-        ] {
-            assert!(names_the_bot(text), "{text}");
-        }
-        for text in [
-            "I want a human",
-            "转人工",
-            "a bottle of water",
-            "wait for me",
-        ] {
-            assert!(!names_the_bot(text), "{text}");
-        }
-    }
+    use super::{asks_for_person, asks_how_to_reach_us};
 
     #[test]
     fn questions_about_reaching_the_desk_are_told_from_requests_to_be_called() {
