@@ -143,6 +143,7 @@ async fn checking_whether_a_human_is_there_is_a_request_for_a_person() {
     for text in [
         "hello? is there a human on the other side?",
         "请问有真人客服吗",
+        "不要机器人，要客服",
     ] {
         let id = app.new_conversation().await;
         let reply = app.say(&id, text).await;
