@@ -328,14 +328,13 @@ fn choose_threshold(
         };
         // Near-ties go to the lowest threshold: reject no more than needed. Out of fold, the
         // objective is flat near its best, and which threshold wins there is noise.
-        let best = candidates
-            .iter()
-            .map(|&t| value(t))
-            .fold(f32::NEG_INFINITY, f32::max);
+        let values: Vec<f32> = candidates.iter().map(|&t| value(t)).collect();
+        let best = values.iter().copied().fold(f32::NEG_INFINITY, f32::max);
         candidates
             .iter()
-            .copied()
-            .find(|&t| value(t) >= best - THRESHOLD_TOLERANCE)
+            .zip(&values)
+            .find(|(_, v)| **v >= best - THRESHOLD_TOLERANCE)
+            .map(|(&t, _)| t)
     } else {
         let floor = base.in_scope_accuracy - MAX_ACCURACY_COST;
         candidates

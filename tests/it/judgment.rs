@@ -31,6 +31,16 @@ async fn evidence(app: &common::TestApp, id: &str) -> String {
         .to_string()
 }
 
+/// Says each of `texts` as the first message of its own conversation; each is handed over as an
+/// explicit request.
+async fn each_is_a_request_for_a_person(app: &common::TestApp, texts: &[&str]) {
+    for text in texts {
+        let id = app.new_conversation().await;
+        let reply = app.say(&id, text).await;
+        assert_eq!(reply["escalation_reason"], "explicit_request", "{reply}");
+    }
+}
+
 #[tokio::test]
 async fn a_fraud_victim_is_handed_over_as_sensitive_ahead_of_everyone_else() {
     let app = spawn_desk(|_| {}).await;
@@ -140,15 +150,12 @@ async fn questions_about_the_bot_are_answered_honestly_in_the_customers_language
 #[tokio::test]
 async fn checking_whether_a_human_is_there_is_a_request_for_a_person() {
     let app = spawn_desk(|_| {}).await;
-    for text in [
+    let texts = [
         "hello? is there a human on the other side?",
         "请问有真人客服吗",
         "不要机器人，要客服",
-    ] {
-        let id = app.new_conversation().await;
-        let reply = app.say(&id, text).await;
-        assert_eq!(reply["escalation_reason"], "explicit_request", "{reply}");
-    }
+    ];
+    each_is_a_request_for_a_person(&app, &texts).await;
 }
 
 #[tokio::test]
@@ -166,14 +173,11 @@ async fn asking_for_the_support_number_gets_the_contact_article_and_asking_to_be
         assert_eq!(reply["action"], "answered", "{reply}");
         assert_eq!(reply["sources"][0]["id"], article, "{reply}");
     }
-    for text in [
+    let texts = [
         "can someone from customer service call me back",
         "请安排客服给我回个电话",
-    ] {
-        let id = app.new_conversation().await;
-        let reply = app.say(&id, text).await;
-        assert_eq!(reply["escalation_reason"], "explicit_request", "{reply}");
-    }
+    ];
+    each_is_a_request_for_a_person(&app, &texts).await;
 }
 
 #[tokio::test]
