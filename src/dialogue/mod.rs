@@ -20,6 +20,9 @@ use assent::Assent;
 
 pub use replies::Lang;
 
+/// The intent of questions about the bot itself, answered honestly (see [`replies`]).
+const ABOUT_THE_BOT: &str = "bot_identity";
+
 /// What the bot needs before it can reply.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Plan {
@@ -160,14 +163,24 @@ pub fn decide(
         settings.handoff_min_confidence,
     )
     .or_else(|| (answer_to_offer == Some(Assent::Yes)).then(escalation::accepted_offer));
-    let verdict = judge
-        .assess(text, embedding)
-        .verdict(forced, request, before.annoyed);
+    let mut assessment = judge.assess(text, embedding);
+    if asks_about_the_bot(prediction, settings) {
+        assessment.hold_back_wordless_anger();
+    }
+    let verdict = assessment.verdict(forced, request, before.annoyed);
     match verdict {
         Verdict::Escalate(escalation) => (Plan::Escalate(escalation), None),
         Verdict::Tentative(held_back) => (plan(text, prediction, settings), Some(held_back)),
         Verdict::Keep => (plan(text, prediction, settings), None),
     }
+}
+
+/// The classifier is sure the message asks about the bot itself ("are you an AI?").
+fn asks_about_the_bot(prediction: &Prediction, settings: &DialogueSettings) -> bool {
+    let intent = &prediction.intent;
+    !prediction.out_of_scope
+        && intent.name == ABOUT_THE_BOT
+        && intent.confidence >= settings.smalltalk_min_confidence
 }
 
 /// The plan for a message with no topic to classify or judge: a "no" to the person offered after
