@@ -173,6 +173,8 @@ const ENGLISH_IDIOMS: &[&str] = &[
     "killing my battery", "drained my battery", "drains my battery", "draining my battery",
     "drains the battery", "battery drained", "battery drain", "battery draining", "real estate",
     "still dead", "completely dead", "totally dead", "dead again",
+    // calling oneself names is no contempt for the company
+    "like an idiot", "i'm an idiot", "im an idiot", "i am an idiot", "idiot me",
 ];
 
 #[rustfmt::skip]
@@ -181,6 +183,8 @@ const CHINESE_IDIOMS: &[&str] = &[
     "流量没了", "电没了", "没电了", "声音没了", "图标没了", "5g没了", "4g没了", "优惠没了",
     "烦死了", "累死了", "慢死了", "急死了", "气死了", "笑死了", "热死了", "冷死了", "饿死了",
     "困死了", "忙死了", "吵死了", "贵死了", "坑死了", "麻烦死了",
+    // "说好一个月39" (it was agreed at 39 a month) is no mock "好一个"
+    "说好一个", "服了自己", "服了我自己",
     // paying by bank card, and keeping one's SIM, are everyday account business
     "绑定银行卡", "换绑银行卡", "绑银行卡", "用银行卡", "银行卡支付", "银行卡付款", "银行卡缴费",
     "不换卡",

@@ -30,6 +30,13 @@ const ENGLISH: &[(&str, f32)] = &[
     ("good", 2.0), ("great", 3.0), ("excellent", 3.0), ("happy", 2.0), ("thanks", 2.0),
     ("thank", 2.0), ("helpful", 2.0), ("love", 3.0), ("perfect", 3.0), ("nice", 2.0),
     ("satisfied", 2.0), ("fine", 1.0), ("ok", 0.5), ("okay", 0.5), ("awesome", 3.0),
+    // fury in words people write that the list above missed ("fuming rn", "livid")
+    ("fuming", -3.5), ("livid", -4.0), ("enraged", -4.0), ("outraged", -3.5), ("seething", -3.5),
+    ("infuriating", -3.5), ("infuriated", -3.5), ("pissed", -3.0), ("appalling", -3.5),
+    ("appalled", -3.0), ("disgrace", -3.0), ("disgraceful", -3.5), ("inexcusable", -3.5),
+    ("atrocious", -3.5), ("abysmal", -3.5), ("horrendous", -3.5), ("dreadful", -3.0),
+    ("shambles", -3.0), ("farce", -3.0), ("sucks", -3.0), ("bullshit", -3.5), ("fuck", -3.5),
+    ("fucked", -3.5), ("thieves", -3.5), ("liars", -3.5), ("robbery", -3.0), ("hopeless", -3.0),
 ];
 
 #[rustfmt::skip]
@@ -57,6 +64,21 @@ const CHINESE: &[(&str, f32)] = &[
     ("不好", -2.0), ("不行", -1.5), ("坑", -2.0), ("滚", -3.0), ("搞什么", -2.5),
     ("很好", 2.0), ("满意", 2.0), ("谢谢", 2.0), ("感谢", 2.0), ("不错", 2.0), ("很棒", 3.0),
     ("棒", 2.5), ("喜欢", 2.0), ("开心", 2.0), ("高兴", 2.0), ("没问题", 1.0), ("帮助", 0.5),
+    // fury the list above missed ("气疯了", "火冒三丈", "你们有病吧")
+    ("气疯", -4.0), ("气炸", -4.0), ("气得", -3.0), ("气人", -3.0), ("火冒三丈", -4.0),
+    ("有病吧", -3.0), ("你们有病", -3.5), ("抓狂", -3.0), ("窝火", -3.0), ("受够", -3.5),
+    ("忍不了", -3.0), ("欺人太甚", -4.0), ("坑爹", -3.5), ("黑心", -3.5), ("无耻", -3.5),
+    ("流氓", -3.0), ("奸商", -3.5), ("霸王条款", -3.5), ("缺德", -3.5), ("不要脸", -3.5),
+    ("吸血", -3.5), ("扯淡", -3.0), ("踢皮球", -3.0), ("敷衍", -3.0), ("憋屈", -2.5),
+];
+
+/// Everyday words that contain a lexicon entry without its meaning: "麻烦您" (would you please) and
+/// "太麻烦了" (what a hassle) are not "烦" (annoyed), "不好意思" (excuse me) is not "不好", "出差" (a
+/// business trip) and "差价" (a price difference) are not "差" (bad). Read as one neutral token.
+#[rustfmt::skip]
+const CHINESE_NEUTRAL: &[&str] = &[
+    "麻烦", "不好意思", "差不多", "差点", "出差", "时差", "差价", "差额", "相差", "慢慢",
+    "行不行", "好不好", "天气",
 ];
 
 #[rustfmt::skip]
@@ -189,6 +211,11 @@ fn chinese_token(chars: &[char]) -> (Token, usize) {
         .filter_map(|(word, factor)| starts(word).map(|len| (len, *factor)))
         .max_by_key(|(len, _)| *len);
     let valence_len = valence.map_or(0, |(len, _, _)| len);
+    if let Some(len) = CHINESE_NEUTRAL.iter().filter_map(|w| starts(w)).max()
+        && len >= valence_len
+    {
+        return (Token::Other, len);
+    }
     if let Some((len, word, value)) = valence
         && len >= negator.unwrap_or(0)
         && len >= intensifier.map_or(0, |(l, _)| l)
@@ -227,6 +254,9 @@ mod tests {
             "What is the price of the unlimited plan",
             "我的账单是多少？",
             "怎么开通国际漫游",
+            "不好意思，麻烦帮我查一下话费",
+            "下周出差去日本，差不多要用多少流量",
+            "出国前怎么查当地天气得用什么app",
         ] {
             assert_eq!(score(text).score, 0.0, "{text}");
         }
@@ -240,6 +270,7 @@ mod tests {
             "Third time I ask. This is RIDICULOUS",
             "You are useless and I hate this company!",
             "I'm so angry right now",
+            "absolutely livid, this is a farce",
         ] {
             assert!(angry(text), "{text}: {:?}", score(text));
         }
@@ -253,6 +284,8 @@ mod tests {
             "我要投诉，实在太过分了！",
             "真的受不了，太离谱了",
             "我非常生气",
+            "火冒三丈，你们有病吧",
+            "气得手都在抖",
         ] {
             assert!(angry(text), "{text}: {:?}", score(text));
         }
