@@ -11,6 +11,7 @@
 
 pub mod cues;
 pub mod eval;
+pub mod framing;
 pub mod hours;
 pub mod judge;
 pub mod request;
