@@ -123,7 +123,7 @@ fn print_misses(rows: &[Row], turns: &[eval::Turn], talks: &[Dialogue], done: &[
                 row.lang, row.reason, turn.scores[0], turn.scores[1]
             );
         }
-        if turn.outcome() != row.expected {
+        if !eval::report::is_correct(row, turn) {
             println!(
                 "MISS {:?}->{:?} s{:.2} a{:.2} [{} {}/{}] intent {} {:?} {}: {}",
                 row.expected,

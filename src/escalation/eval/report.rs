@@ -91,6 +91,15 @@ fn label_reason(reason: &str) -> Option<EscalationReason> {
     }
 }
 
+/// Whether the bot did what the row expects; a question about the bot must also be answered as
+/// one (a knowledge-base article in reply to "are you a bot?" is no answer).
+pub fn is_correct(row: &Row, turn: &Turn) -> bool {
+    match row.reason.as_str() {
+        "bot_identity" => turn.outcome() == Expected::Answer && turn.intent == "bot_identity",
+        _ => turn.outcome() == row.expected,
+    }
+}
+
 pub fn first_messages(rows: &[Row], turns: &[Turn]) -> FirstMessages {
     let mut report = FirstMessages {
         rows: rows.len(),
@@ -99,10 +108,7 @@ pub fn first_messages(rows: &[Row], turns: &[Turn]) -> FirstMessages {
     for (row, turn) in rows.iter().zip(turns) {
         let handed_over = turn.action == BotAction::Escalated;
         let expected_handover = row.expected == Expected::Handover;
-        let correct = match row.reason.as_str() {
-            "bot_identity" => turn.outcome() == Expected::Answer && turn.intent == "bot_identity",
-            _ => turn.outcome() == row.expected,
-        };
+        let correct = is_correct(row, turn);
         for lang in ["all", row.lang.as_str()] {
             report
                 .escalation
