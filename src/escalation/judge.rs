@@ -15,10 +15,11 @@ use crate::config::EscalationSettings;
 use crate::nlu::features::is_cjk;
 use crate::tickets::EscalationReason;
 
-/// A question asked ahead of time ([`framing`]) is a sensitive situation only when it scores
-/// this many times the threshold: "how can I protect my account against SIM swap fraud?" scores
-/// just above it (0.33 against 0.26), a victim telling what happened scores far above.
-const IN_ADVANCE_FACTOR: f32 = 2.0;
+/// A question asked ahead of time ([`framing`]) is a sensitive situation only when the scorer is
+/// sure of it: "how can I protect my account against SIM swap fraud?" scores just above the
+/// threshold (0.33 against 0.26), victims telling what happened mostly score above 0.5. A fixed
+/// score, not a multiple of the threshold, which moves each time the scorer is retrained.
+const IN_ADVANCE_MIN_SCORE: f32 = 0.6;
 
 /// What the message alone says about escalating.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -173,10 +174,7 @@ impl Judge {
         };
         let in_advance = framing::asks_in_advance(text);
         let sensitive = fired(SENSITIVE)
-            .filter(|s| {
-                !in_advance
-                    || s.0[SENSITIVE] >= self.thresholds[SENSITIVE][lang] * IN_ADVANCE_FACTOR
-            })
+            .filter(|s| !in_advance || s.0[SENSITIVE] >= IN_ADVANCE_MIN_SCORE)
             .map(|scores| Escalation {
                 reason: EscalationReason::Sensitive,
                 evidence: self.evidence(scores, SENSITIVE, lang, &found),
