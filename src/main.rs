@@ -83,6 +83,10 @@ enum Command {
         /// Also list the rows and conversations the bot got wrong.
         #[arg(long)]
         show_misses: bool,
+        /// Also print every first message's sensitive and anger scores (to see how far a
+        /// threshold is from the rows of a reason).
+        #[arg(long)]
+        show_scores: bool,
     },
     /// Evaluate an intent model on labelled examples.
     Eval {
@@ -211,6 +215,7 @@ fn run() -> Result<()> {
             split,
             json,
             show_misses,
+            show_scores,
         } => escalation::eval_judgment(
             &settings,
             &escalation::EvalOptions {
@@ -223,6 +228,7 @@ fn run() -> Result<()> {
                 split,
                 json,
                 show_misses,
+                show_scores,
             },
         ),
         Command::Eval { model, data, json } => intents::eval_model(&settings, &model, &data, json),

@@ -56,6 +56,7 @@ pub struct EvalOptions {
     pub split: String,
     pub json: bool,
     pub show_misses: bool,
+    pub show_scores: bool,
 }
 
 pub fn eval_judgment(settings: &Settings, options: &EvalOptions) -> Result<()> {
@@ -97,6 +98,9 @@ pub fn eval_judgment(settings: &Settings, options: &EvalOptions) -> Result<()> {
             .collect::<Result<Vec<_>, _>>()?;
         let first = report::first_messages(&rows, &turns);
         let talk = report::conversations(&talks, &conversations);
+        if options.show_scores {
+            print_scores(&rows, &turns);
+        }
         if options.show_misses {
             print_misses(&rows, &turns, &talks, &conversations);
         }
@@ -115,14 +119,18 @@ pub fn eval_judgment(settings: &Settings, options: &EvalOptions) -> Result<()> {
     Ok(())
 }
 
+/// "SCORE en sensitive 0.913 0.021 <text>": language, expected reason, sensitive and anger scores.
+fn print_scores(rows: &[Row], turns: &[eval::Turn]) {
+    for (row, turn) in rows.iter().zip(turns) {
+        println!(
+            "SCORE {} {} {:.3} {:.3} {}",
+            row.lang, row.reason, turn.scores[0], turn.scores[1], row.text
+        );
+    }
+}
+
 fn print_misses(rows: &[Row], turns: &[eval::Turn], talks: &[Dialogue], done: &[Vec<eval::Turn>]) {
     for (row, turn) in rows.iter().zip(turns) {
-        if std::env::var_os("SB_ALL_SCORES").is_some() {
-            println!(
-                "SCORE {} {} {:.3} {:.3}",
-                row.lang, row.reason, turn.scores[0], turn.scores[1]
-            );
-        }
         if !eval::report::is_correct(row, turn) {
             println!(
                 "MISS {:?}->{:?} s{:.2} a{:.2} [{} {}/{}] intent {} {:?} {}: {}",

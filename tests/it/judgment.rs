@@ -137,6 +137,10 @@ async fn questions_about_the_bot_are_answered_honestly_in_the_customers_language
     for (text, words) in [
         ("wait, is this a bot talking?", "virtual assistant"),
         ("你是不是机器人在回答我", "虚拟助手"),
+        // the scorer alone reads contempt and shouting into these (0.53, 0.69 against 0.45):
+        // no angry word, so the bot still answers
+        ("what company made this bot", "virtual assistant"),
+        ("你到底是什么", "虚拟助手"),
     ] {
         let id = app.new_conversation().await;
         let reply = app.say(&id, text).await;
@@ -192,6 +196,19 @@ async fn calm_questions_with_trigger_words_stay_with_the_bot() {
         let reply = app.say(&id, text).await;
         assert!(reply["escalation_reason"].is_null(), "{text}: {reply}");
     }
+}
+
+#[tokio::test]
+async fn a_question_asked_ahead_of_time_is_answered_and_a_victim_in_the_same_words_handed_over() {
+    let app = spawn_desk(|_| {}).await;
+    let id = app.new_conversation().await;
+    let asked = "How can I protect my account against SIM swap fraud?";
+    let reply = app.say(&id, asked).await;
+    assert!(reply["escalation_reason"].is_null(), "{reply}");
+    let id = app.new_conversation().await;
+    let victim = "someone swapped my SIM last night and emptied my bank account, how do I protect my account now?";
+    let reply = app.say(&id, victim).await;
+    assert_eq!(reply["escalation_reason"], "sensitive", "{reply}");
 }
 
 #[test]
