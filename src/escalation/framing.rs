@@ -4,19 +4,26 @@
 //! for a clearly sensitive score before it hands it over (see `judge`). Phrases only, no model:
 //! the framing is a handful of stock phrases in each language.
 
-use super::cues::lowered;
+use std::sync::LazyLock;
+
+use super::cues::{PhraseSet, lowered};
 use crate::nlu::chinese;
 
 /// Phrases that say the question is preventive or hypothetical. Conditionals that also introduce
 /// real events ("what do I do if someone took a loan in my name") are left out on purpose.
 #[rustfmt::skip]
 const ENGLISH: &[&str] = &[
-    "protect my", "protect our", "protect against", "prevent", "how to avoid", "how do i avoid",
+    "protect my", "protect myself", "protect our", "protect ourselves", "protect against",
+    "prevent", "prevents", "preventing", "prevention", "how to avoid", "how do i avoid",
     "how can i avoid", "how to spot", "how do i spot", "how can i spot", "how can i tell if",
     "in the future", "for the future", "for future reference", "just in case", "hypothetically",
     "asking for a friend", "ahead of time", "so i know", "so i'm prepared", "be prepared",
     "what would happen if",
 ];
+
+/// English phrases on word boundaries ("so i know" is not in "also i know").
+static ENGLISH_SET: LazyLock<PhraseSet> =
+    LazyLock::new(|| PhraseSet::new(ENGLISH.iter().map(|p| (0, *p)).collect(), true));
 
 #[rustfmt::skip]
 const CHINESE: &[&str] = &[
@@ -29,8 +36,7 @@ const CHINESE: &[&str] = &[
 pub fn asks_in_advance(text: &str) -> bool {
     let lower = lowered(text);
     let mandarin = chinese::mandarin(&lower);
-    ENGLISH.iter().any(|phrase| lower.contains(phrase))
-        || CHINESE.iter().any(|phrase| mandarin.contains(phrase))
+    !ENGLISH_SET.found(&lower).is_empty() || CHINESE.iter().any(|phrase| mandarin.contains(phrase))
 }
 
 #[cfg(test)]
@@ -45,6 +51,7 @@ mod tests {
             "怎么防止别人冒用我的身份补卡盗号",
             "亲人去世后账户一般怎么处理？想提前了解一下政策",
             "手機被偷了第一步該幹嘛？問一下以防萬一",
+            "any tips for preventing sim swap scams?",
         ] {
             assert!(asks_in_advance(text), "{text}");
         }
@@ -57,6 +64,7 @@ mod tests {
             "My mum died on Sunday. How do I stop her bills coming out of her account?",
             "有人冒用我的身份办了合约，我根本没办过",
             "what do I do if someone took out a contract in my name?",
+            "my husband knows my pin and also i know he reads my texts",
         ] {
             assert!(!asks_in_advance(text), "{text}");
         }

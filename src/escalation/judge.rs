@@ -31,8 +31,8 @@ pub struct Assessment {
     /// The anger is mild: the scorer alone, less than `mild_anger_margin` above its threshold,
     /// no negative word in the lexicon ("this is getting old"). See [`Assessment::verdict`].
     pub anger_mild: bool,
-    /// The lexicon found a negative word ("useless", "垃圾").
-    pub angry_words: bool,
+    /// The lexicon found a negative word ("useless", "垃圾"), however few.
+    pub negative_words: bool,
 }
 
 /// What the judgment asks of this turn.
@@ -53,7 +53,7 @@ impl Assessment {
     /// "你到底是什么" as shouting, but a customer asking what they are talking to is curious. Words
     /// of anger ("are you a useless bot") still hand over, and so does a second annoyed turn.
     pub fn hold_back_wordless_anger(&mut self) {
-        if !self.angry_words {
+        if !self.negative_words {
             self.anger_mild = true;
         }
     }
@@ -172,9 +172,8 @@ impl Judge {
             let scores = scores.as_ref()?;
             (scores.0[label] >= self.thresholds[label][lang]).then_some(scores)
         };
-        let in_advance = framing::asks_in_advance(text);
         let sensitive = fired(SENSITIVE)
-            .filter(|s| !in_advance || s.0[SENSITIVE] >= IN_ADVANCE_MIN_SCORE)
+            .filter(|s| s.0[SENSITIVE] >= IN_ADVANCE_MIN_SCORE || !framing::asks_in_advance(text))
             .map(|scores| Escalation {
                 reason: EscalationReason::Sensitive,
                 evidence: self.evidence(scores, SENSITIVE, lang, &found),
@@ -215,7 +214,7 @@ impl Judge {
             }),
             anger_priority: self.anger_priority,
             anger_mild,
-            angry_words: feeling.score < 0.0,
+            negative_words: feeling.score < 0.0,
         }
     }
 
@@ -278,7 +277,7 @@ mod tests {
             anger: Some(anger.clone()),
             anger_priority: 2,
             anger_mild: true,
-            angry_words: false,
+            negative_words: false,
         };
         assert_eq!(
             mild.clone().verdict(None, None, false),
@@ -302,7 +301,7 @@ mod tests {
             anger: Some(anger.clone()),
             anger_priority: 2,
             anger_mild: false,
-            angry_words: false,
+            negative_words: false,
         };
         assert_eq!(furious.verdict(None, None, false), Verdict::Escalate(anger));
         assert_eq!(
@@ -329,7 +328,7 @@ mod tests {
             Verdict::Tentative(anger.clone())
         );
         let mut worded = Assessment {
-            angry_words: true,
+            negative_words: true,
             ..scored
         };
         worded.hold_back_wordless_anger();
@@ -367,7 +366,7 @@ mod tests {
             anger: Some(escalation(EscalationReason::NegativeSentiment)),
             anger_priority: 2,
             anger_mild: false,
-            angry_words: false,
+            negative_words: false,
         };
         let tenant = Some(escalation(EscalationReason::TenantRule));
         let request = Some(escalation(EscalationReason::ExplicitRequest));
