@@ -119,12 +119,19 @@ pub fn eval_judgment(settings: &Settings, options: &EvalOptions) -> Result<()> {
     Ok(())
 }
 
-/// "SCORE en sensitive 0.913 0.021 <text>": language, expected reason, sensitive and anger scores.
+/// "SCORE en sensitive 0.913 0.021 Escalated sim_lost <text>": language, expected reason,
+/// sensitive and anger scores, what the bot did and the intent it answered as.
 fn print_scores(rows: &[Row], turns: &[eval::Turn]) {
     for (row, turn) in rows.iter().zip(turns) {
         println!(
-            "SCORE {} {} {:.3} {:.3} {}",
-            row.lang, row.reason, turn.scores[0], turn.scores[1], row.text
+            "SCORE {} {} {:.3} {:.3} {:?} {} {}",
+            row.lang,
+            row.reason,
+            turn.scores[0],
+            turn.scores[1],
+            turn.action,
+            turn.intent,
+            row.text
         );
     }
 }

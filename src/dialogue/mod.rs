@@ -2,6 +2,7 @@
 //! decide what the bot does with a message (answer, clarify, decline, escalate, small talk) and
 //! say it. Pure functions: no I/O, so every rule is unit-tested.
 
+mod about_bot;
 mod assent;
 mod choices;
 mod feedback;
@@ -75,9 +76,15 @@ pub struct Outcome {
 
 /// The plan for a message no escalation rule took (the explicit request among them, see
 /// `escalation::check_request`): a message outside the bot's domain (declined, not escalated:
-/// nobody needs to read "what's the capital of Australia"), small talk, a clarifying question, or
-/// a knowledge-base lookup.
+/// nobody needs to read "what's the capital of Australia"), small talk (a question about the bot
+/// among it, however the classifier read it: see [`about_bot`]), a clarifying question, or a
+/// knowledge-base lookup.
 pub fn plan(text: &str, prediction: &Prediction, settings: &DialogueSettings) -> Plan {
+    if about_bot::asks_about_the_bot(text) {
+        return Plan::Smalltalk {
+            intent: ABOUT_THE_BOT.to_string(),
+        };
+    }
     let intent = &prediction.intent;
     let smalltalk = settings.smalltalk_intents.contains(&intent.name);
     let unsure_smalltalk = smalltalk && intent.confidence < settings.smalltalk_min_confidence;
@@ -156,15 +163,21 @@ pub fn decide(
     {
         return (plan, None);
     }
-    let request = escalation::check_request(
-        prediction,
-        text,
-        &settings.handoff_intents,
-        settings.handoff_min_confidence,
-    )
+    // A question about the bot in words ("what's your name? would like to know who's helping
+    // me") is no request for a person unless it says so, whatever the classifier read.
+    let asks_about_the_bot = about_bot::asks_about_the_bot(text);
+    let request = match asks_about_the_bot {
+        true => escalation::check_request_in_words(text),
+        false => escalation::check_request(
+            prediction,
+            text,
+            &settings.handoff_intents,
+            settings.handoff_min_confidence,
+        ),
+    }
     .or_else(|| (answer_to_offer == Some(Assent::Yes)).then(escalation::accepted_offer));
     let mut assessment = judge.assess(text, embedding);
-    if asks_about_the_bot(prediction, settings) {
+    if asks_about_the_bot || sure_it_is_about_the_bot(prediction, settings) {
         assessment.hold_back_wordless_anger();
     }
     let verdict = assessment.verdict(forced, request, before.annoyed);
@@ -176,7 +189,7 @@ pub fn decide(
 }
 
 /// The classifier is sure the message asks about the bot itself ("are you an AI?").
-fn asks_about_the_bot(prediction: &Prediction, settings: &DialogueSettings) -> bool {
+fn sure_it_is_about_the_bot(prediction: &Prediction, settings: &DialogueSettings) -> bool {
     let intent = &prediction.intent;
     !prediction.out_of_scope
         && intent.name == ABOUT_THE_BOT

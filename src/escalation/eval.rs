@@ -15,7 +15,7 @@ use serde::Deserialize;
 
 use super::judge::Judge;
 use crate::config::DialogueSettings;
-use crate::dialogue::{self, Lang};
+use crate::dialogue::{self, Lang, Plan};
 use crate::kb::{KbError, KnowledgeBase, Mode, SearchRequest};
 use crate::nlu::{Classifier, NluError, Scored};
 use crate::tickets::{BotAction, EscalationReason};
@@ -176,6 +176,12 @@ impl Bot<'_> {
             Vec::new()
         };
         let annoyed = held_back.is_some();
+        // Small talk answers as its own intent (a question about the bot however it was read).
+        let intent = if let Plan::Smalltalk { intent } = &plan {
+            intent.clone()
+        } else {
+            prediction.intent.name
+        };
         let outcome =
             dialogue::respond_holding(plan, hits, held_back, lang, failed_before, self.settings);
         Ok(Turn {
@@ -183,7 +189,7 @@ impl Bot<'_> {
             action: outcome.action,
             reason: outcome.escalation.as_ref().map(|e| e.reason),
             evidence: outcome.escalation.map(|e| e.evidence),
-            intent: prediction.intent.name,
+            intent,
             failed: outcome.failed,
             scores,
         })

@@ -92,17 +92,27 @@ pub fn check_request(
     }
     let intent = &prediction.intent;
     let confident = intent.confidence >= min_confidence;
-    let evidence = if confident && handoff_intents.contains(&intent.name) {
-        format!(
-            "intent {} at confidence {:.2}",
-            intent.name, intent.confidence
-        )
-    } else {
-        format!("asked for a person: '{}'", request::asks_for_person(text)?)
-    };
+    if !confident || !handoff_intents.contains(&intent.name) {
+        return check_request_in_words(text);
+    }
     Some(Escalation {
         reason: EscalationReason::ExplicitRequest,
-        evidence,
+        evidence: format!(
+            "intent {} at confidence {:.2}",
+            intent.name, intent.confidence
+        ),
+        priority: 0,
+    })
+}
+
+/// A request for a person in the message's own words ([`request::asks_for_person`]), whatever the
+/// classifier made of it: for messages whose subject the dialogue knows better than the
+/// classifier (a question about the bot).
+pub fn check_request_in_words(text: &str) -> Option<Escalation> {
+    let phrase = request::asks_for_person(text)?;
+    Some(Escalation {
+        reason: EscalationReason::ExplicitRequest,
+        evidence: format!("asked for a person: '{phrase}'"),
         priority: 0,
     })
 }

@@ -152,6 +152,30 @@ async fn questions_about_the_bot_are_answered_honestly_in_the_customers_language
 }
 
 #[tokio::test]
+async fn questions_about_what_the_bot_can_do_get_the_honest_answer_however_the_classifier_reads_them()
+ {
+    let app = spawn_desk(|_| {}).await;
+    for (text, words) in [
+        // read by the classifier as an account question, a greeting and out of scope
+        (
+            "Can you change things on my account or only answer questions?",
+            "virtual assistant",
+        ),
+        (
+            "did the phone company build you themselves?",
+            "virtual assistant",
+        ),
+        ("你听得懂粤语吗", "虚拟助手"),
+    ] {
+        let id = app.new_conversation().await;
+        let reply = app.say(&id, text).await;
+        assert_eq!(reply["action"], "smalltalk", "{reply}");
+        assert!(reply["text"].as_str().unwrap().contains(words), "{reply}");
+        assert_eq!(reply["ticket_status"], "open");
+    }
+}
+
+#[tokio::test]
 async fn checking_whether_a_human_is_there_is_a_request_for_a_person() {
     let app = spawn_desk(|_| {}).await;
     let texts = [
