@@ -86,6 +86,14 @@ pub fn plan(text: &str, prediction: &Prediction, settings: &DialogueSettings) ->
         };
     }
     let intent = &prediction.intent;
+    // How to reach the desk is always the operator's business, whatever the classifier made of
+    // "What time is customer support open on Sundays?": the contact article answers it.
+    if prediction.out_of_scope && escalation::request::asks_how_to_reach_us(text) {
+        return Plan::Lookup {
+            intent: intent.name.clone(),
+            vague: false,
+        };
+    }
     let smalltalk = settings.smalltalk_intents.contains(&intent.name);
     let unsure_smalltalk = smalltalk && intent.confidence < settings.smalltalk_min_confidence;
     if prediction.out_of_scope || unsure_smalltalk {

@@ -223,6 +223,36 @@ fn a_rejected_message_is_declined_once_and_escalated_when_it_repeats() {
 }
 
 #[test]
+fn a_rejected_question_about_reaching_the_desk_is_looked_up_not_declined() {
+    let settings = Settings::defaults().dialogue;
+    let mut rejected = prediction(("out_of_scope", 0.94), ("human_agent", 0.05));
+    rejected.out_of_scope = true;
+    let planned = plan(
+        "What time is customer support open on Sundays?",
+        &rejected,
+        &settings,
+    );
+    assert!(matches!(planned, Plan::Lookup { .. }), "{planned:?}");
+}
+
+#[test]
+fn a_question_about_the_bot_is_answered_as_one_whatever_the_classifier_read() {
+    let settings = Settings::defaults().dialogue;
+    let misread = prediction(("account_update_details", 0.8), ("bill_copy", 0.1));
+    let planned = plan(
+        "can you make changes to my account or only answer questions?",
+        &misread,
+        &settings,
+    );
+    assert_eq!(
+        planned,
+        Plan::Smalltalk {
+            intent: "bot_identity".into()
+        }
+    );
+}
+
+#[test]
 fn a_question_about_the_bot_gets_an_honest_answer_in_the_customers_language() {
     let settings = Settings::defaults().dialogue;
     let asked = prediction(("bot_identity", 0.9), ("greeting", 0.05));

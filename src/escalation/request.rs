@@ -88,6 +88,24 @@ const ENGLISH_CONTACT: &[&str] = &[
 static ENGLISH_CONTACT_SET: LazyLock<PhraseSet> =
     LazyLock::new(|| PhraseSet::new(ENGLISH_CONTACT.iter().map(|p| (0, *p)).collect(), true));
 
+/// An English contact question may also name the desk (never "support" alone: "does my phone
+/// support wifi calling") and when it is open: "What time is customer support open on Sundays?".
+#[rustfmt::skip]
+const ENGLISH_DESK: &[&str] = &[
+    "customer support", "customer service", "customer services", "customer care", "support team",
+    "support line", "support desk", "help desk", "helpdesk", "call centre", "call center",
+    "phone line", "phone lines",
+];
+
+static ENGLISH_DESK_SET: LazyLock<PhraseSet> =
+    LazyLock::new(|| PhraseSet::new(ENGLISH_DESK.iter().map(|p| (0, *p)).collect(), true));
+
+#[rustfmt::skip]
+const ENGLISH_WHEN_OPEN: &[&str] = &[
+    "open", "opens", "close", "closes", "hours", "weekend", "weekends", "sunday", "sundays",
+    "saturday", "saturdays", "holiday", "holidays",
+];
+
 /// A Chinese contact question names the desk (客服, 人工, 你们) and what the customer wants of it.
 const CHINESE_DESK: &[&str] = &["客服", "人工", "你们", "kf", "热线"];
 const CHINESE_CONTACT: &[&str] = &[
@@ -127,6 +145,15 @@ pub fn asks_how_to_reach_us(text: &str) -> bool {
     if !ENGLISH_CONTACT_SET.found(&lower).is_empty() {
         return true;
     }
+    let words: Vec<&str> = lower
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect();
+    if !ENGLISH_DESK_SET.found(&lower).is_empty()
+        && words.iter().any(|w| ENGLISH_WHEN_OPEN.contains(w))
+    {
+        return true;
+    }
     CHINESE_DESK.iter().any(|p| mandarin.contains(p))
         && CHINESE_CONTACT.iter().any(|p| mandarin.contains(p))
 }
@@ -145,6 +172,8 @@ mod tests {
             "客服电话多少",
             "人工客服热线是多少",
             "你们几点下班",
+            "What time is customer support open on Sundays?",
+            "is the customer service team open at weekends",
         ] {
             assert!(asks_how_to_reach_us(text), "{text}");
         }
