@@ -26,8 +26,8 @@ const ENGLISH: &[&str] = &[
     "are you an automated", "are you chatgpt", "are you gpt", "are you a virtual",
     "are you just a bot", "are you just an ai", "are you actually a bot", "are you actually an ai",
     "are you a real bot", "is this a bot", "is this a robot", "is this a chatbot", "is this an ai",
-    "is this ai", "is this automated", "is this an automated", "is this chatgpt",
-    "is this a machine", "is this chat automated", "is this chat a bot", "is it a bot",
+    "is this ai", "is this an automated reply", "is this an automated response", "is this chatgpt",
+    "is this a machine", "is this chat a bot", "is it a bot",
     "is it an ai", "am i talking to a bot", "am i talking to an ai", "am i talking to a machine",
     "am i talking to a robot", "am i talking to a computer", "am i chatting with a bot",
     "am i chatting with an ai", "am i chatting to a bot", "am i chatting to an ai",
@@ -76,6 +76,7 @@ const ENGLISH_OPEN: &[&str] = &[
     "what can you help me with", "what can you help us with", "what do you help with",
     "what are you able to do", "what are you able to help with", "what do you do",
     "what are you for", "how can you help", "how can you help me", "how do you work",
+    "is this automated", "is it automated", "is this chat automated",
     "what do you cover", "what topics do you cover", "what can i ask you", "what can i ask",
     "who are you", "who is this", "what are you", "who am i talking to", "who am i talking with",
     "who am i speaking to", "who am i speaking with", "who am i chatting to",
@@ -159,6 +160,30 @@ fn names_a_language(words: &[&str]) -> bool {
     })
 }
 
+/// "Are you" (and its spellings) a few words before a word for a bot: "are you some kind of bot",
+/// "r u like an ai or something".
+#[rustfmt::skip]
+const ENGLISH_ARE_YOU: &[&[&str]] = &[
+    &["are", "you"], &["are", "u"], &["r", "u"], &["r", "you"], &["is", "this"],
+];
+/// Not "automated": "is this automated payment set up right?".
+const ENGLISH_BOT: &[&str] = &["bot", "robot", "chatbot", "ai", "chatgpt", "gpt"];
+/// How far (in words) the word for a bot may stand from "are you".
+const ENGLISH_WINDOW: usize = 5;
+
+/// 你 ... 是 ... a word for a bot in one clause: "你该不会是机器人吧", "你其实是个ai对吧".
+const CHINESE_BOT: &[&str] = &[
+    "机器人",
+    "机器",
+    "ai",
+    "人工智能",
+    "程序",
+    "自动回复",
+    "智能客服",
+    "虚拟助手",
+    "gpt",
+];
+
 /// After 你是 in the same clause, how a question about who made the bot ends ("你是红隼自己开发的吗").
 const CHINESE_MADE: &[&str] = &["开发的", "研发的", "训练的", "做的", "造的", "写的"];
 
@@ -188,8 +213,12 @@ pub fn asks_about_the_bot(text: &str) -> bool {
     if !ENGLISH_SET.found(&lower).is_empty() || ends_with_open_english(&lower) {
         return true;
     }
+    if asks_whether_it_is_a_bot(&lower) {
+        return true;
+    }
     let mandarin = chinese::mandarin(&lower);
     CHINESE.iter().any(|phrase| mandarin.contains(phrase))
+        || asks_if_you_are_a_bot(&mandarin)
         || asks_who_made_it(&mandarin)
         || ends_with_open_chinese(&mandarin)
         || asks_which_languages(&lower, &mandarin)
@@ -231,15 +260,44 @@ fn ends_with_open_english(lower: &str) -> bool {
     }
 }
 
-/// 你是 ... 开发的 / 做的 in one clause.
-fn asks_who_made_it(mandarin: &str) -> bool {
-    mandarin.match_indices("你是").any(|(at, found)| {
-        let clause = mandarin[at + found.len()..]
+/// "Are you" followed within a few words by a word for a bot.
+fn asks_whether_it_is_a_bot(lower: &str) -> bool {
+    let words: Vec<&str> = latin_words(lower).collect();
+    (0..words.len()).any(|at| {
+        let Some(frame) = ENGLISH_ARE_YOU.iter().find(|f| words[at..].starts_with(f)) else {
+            return false;
+        };
+        let after = at + frame.len();
+        let window = &words[after..(after + ENGLISH_WINDOW).min(words.len())];
+        window.iter().any(|w| ENGLISH_BOT.contains(w))
+    })
+}
+
+/// 你 (not 你们, the company) then 是 then a word for a bot, in one clause.
+fn asks_if_you_are_a_bot(mandarin: &str) -> bool {
+    clauses_after(mandarin, "你").any(|clause| {
+        !clause.starts_with('们')
+            && clause.find('是').is_some_and(|at| {
+                let rest = &clause[at..];
+                CHINESE_BOT.iter().any(|bot| rest.contains(bot))
+            })
+    })
+}
+
+/// The rest of the clause after each `word` in `text` (up to the next punctuation or space).
+fn clauses_after<'t>(text: &'t str, word: &'t str) -> impl Iterator<Item = &'t str> {
+    text.match_indices(word).map(move |(at, found)| {
+        text[at + found.len()..]
             .split(|c: char| !c.is_alphanumeric())
             .next()
-            .unwrap_or_default();
-        CHINESE_MADE.iter().any(|made| clause.contains(made))
+            .unwrap_or_default()
     })
+}
+
+/// 你是 ... 开发的 / 做的 in one clause.
+fn asks_who_made_it(mandarin: &str) -> bool {
+    clauses_after(mandarin, "你是")
+        .any(|clause| CHINESE_MADE.iter().any(|made| clause.contains(made)))
 }
 
 /// An open Chinese phrase followed by nothing but filler pieces and punctuation.
@@ -277,6 +335,8 @@ mod tests {
             "你听得懂粤语吗",
             "我英文不好，你能全程用中文回我吗",
             "你支持哪些语言",
+            "r u some kind of chatbot or what",
+            "你该不会是机器人吧",
         ] {
             assert!(asks_about_the_bot(text), "{text}");
         }
@@ -296,6 +356,8 @@ mod tests {
             "你们支持英文账单吗",
             "你会什么时候给我发货",
             "有没有会说粤语的客服",
+            "is this automated payment set up right?",
+            "你们是不是自动扣费的",
         ] {
             assert!(!asks_about_the_bot(text), "{text}");
         }
