@@ -14,8 +14,8 @@ use crate::config::DialogueSettings;
 use crate::escalation::judge::{Judge, Verdict};
 use crate::escalation::{self, Escalation};
 use crate::kb::Hit;
-use crate::nlu::Prediction;
 use crate::nlu::model::OUT_OF_SCOPE;
+use crate::nlu::{Prediction, Scored};
 use crate::tickets::BotAction;
 use assent::Assent;
 
@@ -88,9 +88,11 @@ pub fn plan(text: &str, prediction: &Prediction, settings: &DialogueSettings) ->
     let intent = &prediction.intent;
     // How to reach the desk is always the operator's business, whatever the classifier made of
     // "What time is customer support open on Sundays?": the contact article answers it.
+    // The contact article is tagged with the hand-off intent.
     if prediction.out_of_scope && escalation::request::asks_how_to_reach_us(text) {
+        let desk = settings.handoff_intents.first().unwrap_or(&intent.name);
         return Plan::Lookup {
-            intent: intent.name.clone(),
+            intent: desk.clone(),
             vague: false,
         };
     }
@@ -128,6 +130,22 @@ pub fn plan(text: &str, prediction: &Prediction, settings: &DialogueSettings) ->
         intent: intent.name.clone(),
         vague: choices::is_vague(text),
     }
+}
+
+/// The intents a lookup searches the knowledge base with: the classifier's two best, or the one
+/// the plan chose over the classifier's reading (a contact question it rejected), as sure.
+pub fn search_intents(plan: &Plan, prediction: &Prediction) -> Vec<Scored> {
+    if let Plan::Lookup { intent, .. } = plan
+        && *intent != prediction.intent.name
+    {
+        return vec![Scored {
+            name: intent.clone(),
+            confidence: 1.0,
+        }];
+    }
+    std::iter::once(prediction.intent.clone())
+        .chain(prediction.runner_up.clone())
+        .collect()
 }
 
 /// Whether the plan needs the knowledge base: a lookup, and a decline when a strong match may

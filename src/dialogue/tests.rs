@@ -232,7 +232,17 @@ fn a_rejected_question_about_reaching_the_desk_is_looked_up_not_declined() {
         &rejected,
         &settings,
     );
-    assert!(matches!(planned, Plan::Lookup { .. }), "{planned:?}");
+    let Plan::Lookup { intent, .. } = &planned else {
+        panic!("{planned:?}");
+    };
+    assert_eq!(intent, "human_agent");
+    // the contact article is searched for as the hand-off intent's, not as out of scope
+    let searched = search_intents(&planned, &rejected);
+    assert_eq!(searched.len(), 1);
+    assert_eq!(
+        (searched[0].name.as_str(), searched[0].confidence),
+        ("human_agent", 1.0)
+    );
 }
 
 #[test]

@@ -17,7 +17,7 @@ use super::judge::Judge;
 use crate::config::DialogueSettings;
 use crate::dialogue::{self, Lang, Plan};
 use crate::kb::{KbError, KnowledgeBase, Mode, SearchRequest};
-use crate::nlu::{Classifier, NluError, Scored};
+use crate::nlu::{Classifier, NluError};
 use crate::tickets::{BotAction, EscalationReason};
 
 #[derive(Debug, thiserror::Error)]
@@ -160,9 +160,7 @@ impl Bot<'_> {
             self.settings,
         );
         let hits = if dialogue::needs_search(&plan, self.settings) {
-            let intents: Vec<Scored> = std::iter::once(prediction.intent.clone())
-                .chain(prediction.runner_up.clone())
-                .collect();
+            let intents = dialogue::search_intents(&plan, &prediction);
             self.kb.search(&SearchRequest {
                 text,
                 intents: &intents,

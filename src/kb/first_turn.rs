@@ -66,7 +66,7 @@ pub fn first_turn(
     let hits = match dialogue::needs_search(&plan, settings) {
         true => kb.search(&SearchRequest {
             text,
-            intents: &case.intents,
+            intents: &dialogue::search_intents(&plan, &case.prediction),
             lang: lang.code(),
             tenant: None,
             limit: SOURCES_PER_ANSWER,

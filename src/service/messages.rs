@@ -266,9 +266,7 @@ impl Switchboard {
                 &settings,
             );
             let hits = if dialogue::needs_search(&plan, &settings) {
-                let intents: Vec<Scored> = std::iter::once(prediction.intent.clone())
-                    .chain(prediction.runner_up.clone())
-                    .collect();
+                let intents = dialogue::search_intents(&plan, &prediction);
                 let request = SearchRequest {
                     text: &text,
                     intents: &intents,

@@ -195,6 +195,11 @@ async fn asking_for_the_support_number_gets_the_contact_article_and_asking_to_be
             "contact-support",
         ),
         ("人工客服电话多少", "contact-support-zh"),
+        // rejected as out of scope by the classifier, looked up as a contact question all the same
+        (
+            "What time is customer support open on Sundays?",
+            "contact-support",
+        ),
     ] {
         let id = app.new_conversation().await;
         let reply = app.say(&id, text).await;
