@@ -210,10 +210,11 @@ const CHINESE_FILLER: &[&str] = &[
 /// which languages it speaks.
 pub fn asks_about_the_bot(text: &str) -> bool {
     let lower = lowered(text);
-    if !ENGLISH_SET.found(&lower).is_empty() || ends_with_open_english(&lower) {
-        return true;
-    }
-    if asks_whether_it_is_a_bot(&lower) {
+    let words: Vec<&str> = latin_words(&lower).collect();
+    if !ENGLISH_SET.found(&lower).is_empty()
+        || ends_with_open_english(&words)
+        || asks_whether_it_is_a_bot(&words)
+    {
         return true;
     }
     let mandarin = chinese::mandarin(&lower);
@@ -221,15 +222,14 @@ pub fn asks_about_the_bot(text: &str) -> bool {
         || asks_if_you_are_a_bot(&mandarin)
         || asks_who_made_it(&mandarin)
         || ends_with_open_chinese(&mandarin)
-        || asks_which_languages(&lower, &mandarin)
+        || asks_which_languages(&words, &mandarin)
 }
 
 /// A language named beside "you" and a chat word, with no word for the desk's staff.
-fn asks_which_languages(lower: &str, mandarin: &str) -> bool {
-    let words: Vec<&str> = latin_words(lower).collect();
+fn asks_which_languages(words: &[&str], mandarin: &str) -> bool {
     let has_word = |list: &[&str]| words.iter().any(|w| list.contains(w));
     let has_piece = |list: &[&str]| list.iter().any(|p| mandarin.contains(p));
-    let names_language = names_a_language(&words) || has_piece(LANGUAGES_ZH);
+    let names_language = names_a_language(words) || has_piece(LANGUAGES_ZH);
     if !names_language || has_word(DESK_EN) || has_piece(DESK_ZH) {
         return false;
     }
@@ -239,8 +239,7 @@ fn asks_which_languages(lower: &str, mandarin: &str) -> bool {
 }
 
 /// An open English phrase followed by nothing but filler words.
-fn ends_with_open_english(lower: &str) -> bool {
-    let words: Vec<&str> = latin_words(lower).collect();
+fn ends_with_open_english(words: &[&str]) -> bool {
     let ends_at = |end: usize| {
         ENGLISH_OPEN.iter().any(|phrase| {
             let phrase: Vec<&str> = phrase.split(' ').collect();
@@ -261,8 +260,7 @@ fn ends_with_open_english(lower: &str) -> bool {
 }
 
 /// "Are you" followed within a few words by a word for a bot.
-fn asks_whether_it_is_a_bot(lower: &str) -> bool {
-    let words: Vec<&str> = latin_words(lower).collect();
+fn asks_whether_it_is_a_bot(words: &[&str]) -> bool {
     (0..words.len()).any(|at| {
         let Some(frame) = ENGLISH_ARE_YOU.iter().find(|f| words[at..].starts_with(f)) else {
             return false;

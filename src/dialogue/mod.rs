@@ -87,8 +87,8 @@ pub fn plan(text: &str, prediction: &Prediction, settings: &DialogueSettings) ->
     }
     let intent = &prediction.intent;
     // How to reach the desk is always the operator's business, whatever the classifier made of
-    // "What time is customer support open on Sundays?": the contact article answers it.
-    // The contact article is tagged with the hand-off intent.
+    // "What time is customer support open on Sundays?": the contact article answers it, and that
+    // article is tagged with the hand-off intent.
     if prediction.out_of_scope && escalation::request::asks_how_to_reach_us(text) {
         let desk = settings.handoff_intents.first().unwrap_or(&intent.name);
         return Plan::Lookup {
@@ -143,9 +143,7 @@ pub fn search_intents(plan: &Plan, prediction: &Prediction) -> Vec<Scored> {
             confidence: 1.0,
         }];
     }
-    std::iter::once(prediction.intent.clone())
-        .chain(prediction.runner_up.clone())
-        .collect()
+    prediction.best_two()
 }
 
 /// Whether the plan needs the knowledge base: a lookup, and a decline when a strong match may

@@ -132,9 +132,7 @@ pub const METHODS: [(&str, Mode, bool); 4] = [
 impl Case {
     /// A question with the classifier's view of it, as the service would search for it.
     pub fn new(question: Question, prediction: Prediction, embedding: Vec<f32>) -> Case {
-        let intents = std::iter::once(prediction.intent.clone())
-            .chain(prediction.runner_up.clone())
-            .collect();
+        let intents = prediction.best_two();
         Case {
             question,
             prediction,

@@ -82,6 +82,15 @@ pub struct Prediction {
     pub out_of_scope: bool,
 }
 
+impl Prediction {
+    /// The best intent and the runner-up, best first: what the knowledge base boosts.
+    pub fn best_two(&self) -> Vec<Scored> {
+        std::iter::once(self.intent.clone())
+            .chain(self.runner_up.clone())
+            .collect()
+    }
+}
+
 /// The best and second-best labels by probability.
 pub fn rank(labels: &[String], probabilities: Vec<f32>) -> (Scored, Option<Scored>) {
     let mut ranked: Vec<(usize, f32)> = probabilities.into_iter().enumerate().collect();
