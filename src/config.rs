@@ -108,6 +108,10 @@ pub struct DialogueSettings {
     /// A message the classifier rejected is answered anyway when the best passage's BM25 score
     /// reaches this (0 = always decline).
     pub decline_answer_min_bm25: f32,
+    /// A best passage judged not to answer the question, but with at least this answerability,
+    /// is offered with the next article as two choices instead of a bare "I don't know"
+    /// (1 = never offer).
+    pub suggest_min_answerability: f32,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -161,11 +161,13 @@ fn print_headline(headline: &BTreeMap<String, first_turn::Headline>) {
     let share = |s: &kb_eval::Share| format!("{:.3} ({}/{})", s.rate, s.count, s.of);
     for (lang, h) in headline {
         println!(
-            "  {lang}: right article quoted {}  wrong article quoted {}  handed over {}  |  no article: not answered {}",
+            "  {lang}: right article quoted {}  wrong article quoted {}  handed over {}  right offered {}  |  no article: not answered {}  offered {}",
             share(&h.right_quoted),
             share(&h.wrong_quoted),
             share(&h.escalated),
-            share(&h.no_article_not_answered)
+            share(&h.right_offered),
+            share(&h.no_article_not_answered),
+            share(&h.no_article_offered)
         );
     }
 }

@@ -42,6 +42,21 @@ pub fn two_titles<'a>(
     Some((first, second))
 }
 
+/// What a question no hit answers may still be offered: the two best articles' titles, when the
+/// best one came close (`suggest_min_answerability`). A hit not judged (no model for its
+/// language) is never offered this way.
+pub fn suggestions<'a>(
+    answers: &'a [Hit],
+    settings: &DialogueSettings,
+    lang: Lang,
+) -> Option<(&'a str, &'a str)> {
+    let best = answers.first()?.answerability?;
+    if best < settings.suggest_min_answerability {
+        return None;
+    }
+    two_titles(answers, lang)
+}
+
 /// A bare keyword, or a request for help whose subject is one ("help with my bill", "帮我看看账单").
 pub fn is_vague(text: &str) -> bool {
     let subject = super::opener::subject_of_help_request(text);

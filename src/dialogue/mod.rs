@@ -315,18 +315,23 @@ pub fn respond(
                 // The best hit is only the least bad of articles that do not cover the question:
                 // say so and offer a person rather than quote it. A bare keyword that articles
                 // use is not uncovered but vague: ask which of the two best it means.
+                // A best hit the judge found close (a sibling article, or the right one in
+                // unusual words) is offered with the next as "is it one of these?".
                 Some(best) if !best.answerable => {
-                    let offered = match vague {
+                    let text_and_offer = match vague {
                         true => {
                             choices::two_titles(choices::word_matches(&answers, settings), lang)
+                                .map(|(a, b)| (replies::clarify_between(a, b, lang), (a, b)))
                         }
-                        false => None,
+                        false => choices::suggestions(&answers, settings, lang)
+                            .map(|(a, b)| (replies::not_sure_between(a, b, lang), (a, b))),
                     };
-                    let text = match offered {
-                        Some((a, b)) => replies::clarify_between(a, b, lang),
-                        None => replies::no_article(lang).to_string(),
-                    };
-                    offering(failure(BotAction::Clarify, text), offered)
+                    match text_and_offer {
+                        Some((text, offered)) => {
+                            offering(failure(BotAction::Clarify, text), Some(offered))
+                        }
+                        None => failure(BotAction::Clarify, replies::no_article(lang).to_string()),
+                    }
                 }
                 Some(_) => answered(answers),
                 None => failure(BotAction::Clarify, replies::no_answer(lang).to_string()),

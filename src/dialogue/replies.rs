@@ -156,6 +156,18 @@ pub fn clarify_between(first: &str, second: &str, lang: Lang) -> String {
     }
 }
 
+/// "I don't know" when the best articles came close: offers them, and a person.
+pub fn not_sure_between(first: &str, second: &str, lang: Lang) -> String {
+    match lang {
+        Lang::En => format!(
+            "I'm not sure I have the answer to exactly that. Is it one of these: \"{first}\" or \"{second}\"? If not, say \"talk to a person\" and I'll pass you to our support team."
+        ),
+        Lang::Zh => format!(
+            "这个问题我不太确定有现成的答案。您想问的是“{first}”还是“{second}”？都不是的话，回复“转人工”，我为您转接人工客服。"
+        ),
+    }
+}
+
 /// A clarifying question when no two articles match: English names the two intents; a Chinese
 /// customer is not shown the intents' English names, only asked for more detail.
 pub fn clarify(first: &str, second: &str, lang: Lang) -> String {

@@ -308,3 +308,39 @@ fn smalltalk_skips_the_knowledge_base() {
     assert_eq!(outcome.action, BotAction::Smalltalk);
     assert!(outcome.text.contains("您好"));
 }
+
+#[test]
+fn a_close_article_that_does_not_quite_answer_is_offered_with_the_next_not_quoted() {
+    let settings = Settings::defaults().dialogue;
+    let lookup = Plan::Lookup {
+        intent: "device_unlock".into(),
+        vague: false,
+    };
+    let judged = |title: &str, answerability: f32| Hit {
+        answerable: false,
+        answerability: Some(answerability),
+        ..titled(title, "en")
+    };
+    let close = || {
+        vec![
+            judged("Request a phone unlock", 0.6),
+            judged("Unlock rules", 0.5),
+        ]
+    };
+    let outcome = respond(lookup.clone(), close(), Lang::En, 0, &settings);
+    assert_eq!((outcome.action, outcome.failed), (BotAction::Clarify, true));
+    assert!(outcome.sources.is_empty());
+    assert_eq!(outcome.choices, ["Request a phone unlock", "Unlock rules"]);
+    assert!(
+        outcome.text.contains("talk to a person"),
+        "{}",
+        outcome.text
+    );
+    let far = vec![
+        judged("Request a phone unlock", 0.2),
+        judged("Unlock rules", 0.1),
+    ];
+    let outcome = respond(lookup, far, Lang::En, 0, &settings);
+    assert!(outcome.choices.is_empty());
+    assert_eq!(outcome.text, replies::no_article(Lang::En));
+}

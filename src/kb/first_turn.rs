@@ -26,6 +26,9 @@ pub enum Turn {
     RightQuoted,
     /// Answered with an article that does not answer the question.
     WrongQuoted,
+    /// Not answered, but articles offered to choose from (a clarifying question, or "I'm not
+    /// sure, is it one of these?"); `right`: a right article is among them.
+    Offered { right: bool },
     /// Not answered: handed to a person (escalated, and why), asked to clarify, or "I don't
     /// know".
     NotAnswered(BotAction, Option<EscalationReason>),
@@ -40,8 +43,12 @@ pub struct Headline {
     pub wrong_quoted: Share,
     /// Questions an article covers that the bot handed over at once.
     pub escalated: Share,
+    /// Questions an article covers, not answered but with a right article among the choices.
+    pub right_offered: Share,
     /// Questions no article covers that the bot did not answer with an article.
     pub no_article_not_answered: Share,
+    /// Questions no article covers for which the bot offered articles to choose from.
+    pub no_article_offered: Share,
 }
 
 /// The first turn of a fresh conversation for `case`, as the service would play it
@@ -75,7 +82,17 @@ pub fn first_turn(
         })?,
         false => Vec::new(),
     };
+    let titles: Vec<(String, String)> = hits
+        .iter()
+        .map(|h| (h.title.clone(), h.article_id.clone()))
+        .collect();
     let outcome = dialogue::respond_holding(plan, hits, held_back, lang, 0, settings);
+    if !outcome.choices.is_empty() {
+        let right = titles.iter().any(|(title, article)| {
+            outcome.choices.contains(title) && case.question.is_right(article)
+        });
+        return Ok(Turn::Offered { right });
+    }
     if outcome.action != BotAction::Answered {
         let reason = outcome.escalation.map(|e| e.reason);
         return Ok(Turn::NotAnswered(outcome.action, reason));
@@ -114,7 +131,7 @@ pub fn headline(cases: &[Case], turns: &[Turn]) -> BTreeMap<String, Headline> {
         let count = |turns: &[Turn], f: &dyn Fn(Turn) -> bool| {
             Share::new(turns.iter().filter(|t| f(**t)).count(), turns.len())
         };
-        let answered = |t: Turn| !matches!(t, Turn::NotAnswered(..));
+        let answered = |t: Turn| !matches!(t, Turn::NotAnswered(..) | Turn::Offered { .. });
         let escalated = |t: Turn| matches!(t, Turn::NotAnswered(BotAction::Escalated, _));
         out.insert(
             lang.to_string(),
@@ -122,7 +139,9 @@ pub fn headline(cases: &[Case], turns: &[Turn]) -> BTreeMap<String, Headline> {
                 right_quoted: count(&covered, &|t| t == Turn::RightQuoted),
                 wrong_quoted: count(&covered, &|t| t == Turn::WrongQuoted),
                 escalated: count(&covered, &escalated),
+                right_offered: count(&covered, &|t| t == Turn::Offered { right: true }),
                 no_article_not_answered: count(&uncovered, &|t| !answered(t)),
+                no_article_offered: count(&uncovered, &|t| matches!(t, Turn::Offered { .. })),
             },
         );
     }
@@ -137,7 +156,7 @@ pub fn failures(cases: &[Case], turns: &[Turn]) -> Vec<String> {
         .zip(turns)
         .filter(|(case, turn)| match case.question.article {
             Some(_) => **turn != Turn::RightQuoted,
-            None => !matches!(turn, Turn::NotAnswered(..)),
+            None => !matches!(turn, Turn::NotAnswered(..) | Turn::Offered { .. }),
         })
         .map(|(case, turn)| {
             let intent = &case.prediction.intent;

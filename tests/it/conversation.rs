@@ -345,3 +345,30 @@ where
     }
     out
 }
+
+#[tokio::test]
+async fn a_question_the_bot_is_unsure_of_offers_the_close_articles_and_a_choice_gets_answered() {
+    // The unlock article ranks first but the answerability judge is not sure of it (0.58 against
+    // 0.76): "I don't know" alone was a dead end with the right article one click away.
+    let app = spawn_app().await;
+    let id = app.new_conversation().await;
+    let question = "pls unlock my handset, going to France and want a local sim card";
+    let reply = app.say(&id, question).await;
+    assert_eq!(reply["action"], "clarify", "{reply}");
+    assert!(
+        reply["text"].as_str().unwrap().contains("talk to a person"),
+        "{reply}"
+    );
+    let choices: Vec<String> = serde_json::from_value(reply["choices"].clone()).unwrap();
+    assert!(
+        choices.contains(&"Request a phone unlock".to_string()),
+        "{reply}"
+    );
+    let answer = app.say(&id, "Request a phone unlock").await;
+    assert_eq!(answer["action"], "answered", "{answer}");
+    assert_eq!(
+        answer["sources"][0]["id"], "device-unlock-request",
+        "{answer}"
+    );
+    assert_eq!(app.transcript(&id).await["status"], "open");
+}
