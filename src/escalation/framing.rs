@@ -1,5 +1,6 @@
 //! Questions asked ahead of time: "how can I protect my account against SIM swap fraud?",
-//! "亲人去世后账户一般怎么处理？想提前了解一下". They use a sensitive situation's words, but nothing has
+//! "亲人去世后账户一般怎么处理？想提前了解一下", and how to block or report a nuisance ("骚扰电话和诈骗电话
+//! 能拦截吗", "how do I report a dodgy text pretending to be my bank"). They use a sensitive situation's words, but nothing has
 //! happened to the writer yet, and the knowledge base answers them. The judge asks such a message
 //! for a clearly sensitive score before it hands it over (see `judge`). Phrases only, no model:
 //! the framing is a handful of stock phrases in each language.
@@ -19,6 +20,10 @@ const ENGLISH: &[&str] = &[
     "in the future", "for the future", "for future reference", "just in case", "hypothetically",
     "asking for a friend", "ahead of time", "so i know", "so i'm prepared", "be prepared",
     "what would happen if",
+    // blocking or reporting a nuisance: keeping it away, not something that was done to the writer
+    "how do i block", "how can i block", "how to block", "can you block", "can i block",
+    "how do i report", "how can i report", "how to report", "where do i report",
+    "where can i report", "where do i forward", "can you filter",
 ];
 
 /// English phrases on word boundaries ("so i know" is not in "also i know").
@@ -30,6 +35,8 @@ const CHINESE: &[&str] = &[
     "防止", "怎么防", "如何防", "预防", "防范", "怎么避免", "如何避免", "怎么识别", "如何识别",
     "怎么辨别", "提前了解", "先了解一下", "以防万一", "万一以后", "以后万一", "假如", "假设",
     "问问而已", "了解一下政策",
+    // blocking or reporting a nuisance
+    "拦截", "屏蔽", "拉黑", "举报",
 ];
 
 /// Whether `text` frames its question as preventive or hypothetical.
@@ -52,6 +59,8 @@ mod tests {
             "亲人去世后账户一般怎么处理？想提前了解一下政策",
             "手機被偷了第一步該幹嘛？問一下以防萬一",
             "any tips for preventing sim swap scams?",
+            "骚扰电话和诈骗电话能拦截吗",
+            "how do i report a dodgy text pretending to be my bank",
         ] {
             assert!(asks_in_advance(text), "{text}");
         }
