@@ -119,19 +119,21 @@ pub fn eval_judgment(settings: &Settings, options: &EvalOptions) -> Result<()> {
     Ok(())
 }
 
-/// "SCORE en sensitive 0.913 0.021 Escalated sim_lost <text>": language, expected reason,
-/// sensitive and anger scores, what the bot did and the intent it answered as.
+/// "SCORE en sensitive 0.913 0.021 Escalated sim_lost <text> | <evidence>": language, expected
+/// reason, sensitive and anger scores, what the bot did, the intent it answered as, and what a
+/// hand-over (or held-back anger) rested on.
 fn print_scores(rows: &[Row], turns: &[eval::Turn]) {
     for (row, turn) in rows.iter().zip(turns) {
         println!(
-            "SCORE {} {} {:.3} {:.3} {:?} {} {}",
+            "SCORE {} {} {:.3} {:.3} {:?} {} {} | {}",
             row.lang,
             row.reason,
             turn.scores[0],
             turn.scores[1],
             turn.action,
             turn.intent,
-            row.text
+            row.text,
+            turn.evidence.as_deref().unwrap_or("")
         );
     }
 }
