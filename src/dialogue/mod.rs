@@ -313,31 +313,39 @@ pub fn respond(
             let answers = choices::relevant(hits, settings);
             match answers.first() {
                 // The best hit is only the least bad of articles that do not cover the question:
-                // say so and offer a person rather than quote it. A bare keyword that articles
-                // use is not uncovered but vague: ask which of the two best it means.
-                // A best hit the judge found close (a sibling article, or the right one in
-                // unusual words) is offered with the next as "is it one of these?".
+                // not quoted (see `unsure`).
                 Some(best) if !best.answerable => {
-                    let text_and_offer = match vague {
-                        true => {
-                            choices::two_titles(choices::word_matches(&answers, settings), lang)
-                                .map(|(a, b)| (replies::clarify_between(a, b, lang), (a, b)))
-                        }
-                        false => choices::suggestions(&answers, settings, lang)
-                            .map(|(a, b)| (replies::not_sure_between(a, b, lang), (a, b))),
-                    };
-                    match text_and_offer {
-                        Some((text, offered)) => {
-                            offering(failure(BotAction::Clarify, text), Some(offered))
-                        }
-                        None => failure(BotAction::Clarify, replies::no_article(lang).to_string()),
-                    }
+                    let (text, offered) = unsure(&answers, vague, lang, settings);
+                    offering(failure(BotAction::Clarify, text), offered)
                 }
                 Some(_) => answered(answers),
                 None => failure(BotAction::Clarify, replies::no_answer(lang).to_string()),
             }
         }
     }
+}
+
+/// What to say when the best hit does not answer the question, and the titles offered: a bare
+/// keyword that articles use is vague rather than uncovered (which of the two best does it
+/// mean?); a best hit the judge found close (a sibling article, or the right one in unusual words)
+/// is offered with the next ("is it one of these?"); anything else gets "I don't know", with a
+/// person offered rather than a misleading quote.
+fn unsure<'a>(
+    answers: &'a [Hit],
+    vague: bool,
+    lang: Lang,
+    settings: &DialogueSettings,
+) -> (String, Option<(&'a str, &'a str)>) {
+    let offered = match vague {
+        true => choices::two_titles(choices::word_matches(answers, settings), lang),
+        false => choices::suggestions(answers, settings, lang),
+    };
+    let text = match (offered, vague) {
+        (Some((a, b)), true) => replies::clarify_between(a, b, lang),
+        (Some((a, b)), false) => replies::not_sure_between(a, b, lang),
+        (None, _) => replies::no_article(lang).to_string(),
+    };
+    (text, offered)
 }
 
 /// A clarifying question's choices, kept only if the turn stayed a clarification (a second failed
