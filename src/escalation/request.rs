@@ -27,6 +27,10 @@ const ENGLISH: &[&str] = &[
     "not a bot", "not to a bot", "not with a bot", "talk to a bot", "talk with a bot",
     "chat with a bot", "speak to a bot", "than a bot", "not this bot", "enough of this bot",
     "sick of this bot", "not an article", "no more articles",
+    // whether anyone reads the chat at all
+    "anyone reading", "anybody reading", "anyone read this", "anybody read this",
+    "anyone read these", "anybody read these", "anyone on the other end",
+    "anybody on the other end",
 ];
 
 static ENGLISH_SET: LazyLock<PhraseSet> =
@@ -41,6 +45,8 @@ const CHINESE: &[&str] = &[
     "人工", "真人", "活人", "工作人员", "客服人员", "经理", "主管", "有人吗", "有人在吗",
     "有没有人", "找个人", "我要找人", "回个电话", "打电话给我", "给我打电话", "给我回电",
     "不想跟机器人", "别发文章",
+    // whether anyone reads or answers the chat at all
+    "有人看吗", "有人回吗", "有人回复吗", "有人理我吗", "有没有人看", "有没有人回",
 ];
 
 /// Whole messages that are a request on their own ("rgkf" is 人工客服 typed as pinyin initials).
@@ -202,6 +208,9 @@ mod tests {
             "I don't want to talk to a bot",
             "I'd sooner wait than talk to a bot",
             "sick of this bot",
+            "does anybody read these messages?",
+            "这条消息有人看吗",
+            "发了半天有人回吗",
         ] {
             assert!(asks_for_person(text).is_some(), "{text}");
         }
@@ -220,6 +229,8 @@ mod tests {
             "which network operator covers rural areas best?",
             "维修的人工费怎么算",
             "客服电话是多少",
+            "can anyone read my texts if they have my sim?",
+            "有人看得到我的通话记录吗",
         ] {
             assert_eq!(asks_for_person(text), None, "{text}");
         }
