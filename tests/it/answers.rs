@@ -137,3 +137,19 @@ async fn a_misspelt_question_is_answered_from_the_article_it_means() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_question_the_classifier_rejects_is_answered_when_an_article_plainly_answers_it() {
+    // The classifier reads it as out of scope; the SOS article shares its words and the
+    // answerability judge accepts it, so a decline would leave the customer without the answer.
+    let app = spawn_app().await;
+    let id = app.new_conversation().await;
+    let reply = app
+        .say(&id, "phone says SOS only at the top, what does that mean")
+        .await;
+    assert_eq!(reply["action"], "answered", "{reply}");
+    assert_eq!(
+        reply["sources"][0]["id"], "device-troubleshoot-no-service",
+        "{reply}"
+    );
+}
