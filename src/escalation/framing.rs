@@ -1,9 +1,10 @@
 //! Questions asked ahead of time: "how can I protect my account against SIM swap fraud?",
-//! "亲人去世后账户一般怎么处理？想提前了解一下", and how to block or report a nuisance ("骚扰电话和诈骗电话
-//! 能拦截吗", "how do I report a dodgy text pretending to be my bank"). They use a sensitive situation's words, but nothing has
-//! happened to the writer yet, and the knowledge base answers them. The judge asks such a message
-//! for a clearly sensitive score before it hands it over (see `judge`). Phrases only, no model:
-//! the framing is a handful of stock phrases in each language.
+//! "亲人去世后账户一般怎么处理？想提前了解一下", and how to block or report a nuisance
+//! ("骚扰电话和诈骗电话能拦截吗", "how do I report a dodgy text pretending to be my bank"). They use
+//! a sensitive situation's words, but nothing has happened to the writer yet, and the knowledge
+//! base answers them. The judge asks such a message for a clearly sensitive score before it hands
+//! it over (see `judge`). Phrases only, no model: the framing is a handful of stock phrases in each
+//! language.
 
 use std::sync::LazyLock;
 

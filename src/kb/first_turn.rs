@@ -34,6 +34,13 @@ pub enum Turn {
     NotAnswered(BotAction, Option<EscalationReason>),
 }
 
+impl Turn {
+    /// Whether the bot quoted an article (right or wrong): offering choices is not quoting.
+    fn quoted(self) -> bool {
+        matches!(self, Turn::RightQuoted | Turn::WrongQuoted)
+    }
+}
+
 /// One language's headline.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Headline {
@@ -131,7 +138,6 @@ pub fn headline(cases: &[Case], turns: &[Turn]) -> BTreeMap<String, Headline> {
         let count = |turns: &[Turn], f: &dyn Fn(Turn) -> bool| {
             Share::new(turns.iter().filter(|t| f(**t)).count(), turns.len())
         };
-        let answered = |t: Turn| !matches!(t, Turn::NotAnswered(..) | Turn::Offered { .. });
         let escalated = |t: Turn| matches!(t, Turn::NotAnswered(BotAction::Escalated, _));
         out.insert(
             lang.to_string(),
@@ -140,7 +146,7 @@ pub fn headline(cases: &[Case], turns: &[Turn]) -> BTreeMap<String, Headline> {
                 wrong_quoted: count(&covered, &|t| t == Turn::WrongQuoted),
                 escalated: count(&covered, &escalated),
                 right_offered: count(&covered, &|t| t == Turn::Offered { right: true }),
-                no_article_not_answered: count(&uncovered, &|t| !answered(t)),
+                no_article_not_answered: count(&uncovered, &|t| !t.quoted()),
                 no_article_offered: count(&uncovered, &|t| matches!(t, Turn::Offered { .. })),
             },
         );
@@ -156,7 +162,7 @@ pub fn failures(cases: &[Case], turns: &[Turn]) -> Vec<String> {
         .zip(turns)
         .filter(|(case, turn)| match case.question.article {
             Some(_) => **turn != Turn::RightQuoted,
-            None => !matches!(turn, Turn::NotAnswered(..) | Turn::Offered { .. }),
+            None => turn.quoted(),
         })
         .map(|(case, turn)| {
             let intent = &case.prediction.intent;
