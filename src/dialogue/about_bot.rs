@@ -53,7 +53,8 @@ const ENGLISH: &[&str] = &[
     "only answer general", "answer questions only", "just give answers", "only give answers",
     "just a faq", "only a faq", "just send articles", "only send articles",
     "can you see my account", "can u see my account", "can you access my", "can u access my",
-    "do you have access to my", "can you see my details", "can you make changes",
+    "do you have access to my", "can you see my details", "can you see my personal",
+    "can u see my personal", "can you see my info", "can you make changes",
     "are you able to make changes", "can you change things", "do you remember",
     "can you remember", "will you remember", "do you learn from",
     // its languages
@@ -108,7 +109,7 @@ const CHINESE: &[&str] = &[
     "你用的是什么模型", "你是什么大模型", "你是基于", "你基于什么", "你背后是", "你底层",
     // what it can do (not 你记得 alone: "你记得帮我查一下" is "remember to")
     "只能回答", "只会回答", "只能回复", "只会回复", "只能解答", "只会解答", "你能看到我的账户",
-    "你看得到我的账户", "你能访问我的", "你记得我", "你还记得", "你能记住", "你会记住", "你记不记得",
+    "你看得到我的账户", "你能看到我的个人", "你看得到我的个人", "你能查到我的个人", "你查得到我的个人", "你能访问我的", "你记得我", "你还记得", "你能记住", "你会记住", "你记不记得",
     "你有记忆",
     "你主要负责", "你负责哪", "你做不到", "你有啥做不到", "你有什么做不到",
     // its languages (你会说 and 你能讲 only with a language named: see LANGUAGES_ZH)

@@ -204,6 +204,9 @@ pub fn decide(
     if asks_about_the_bot || sure_it_is_about_the_bot(prediction, settings) {
         assessment.hold_back_wordless_anger();
     }
+    if asks_about_the_bot {
+        assessment.require_sure_sensitive();
+    }
     let verdict = assessment.verdict(forced, request, before.annoyed);
     match verdict {
         Verdict::Escalate(escalation) => (Plan::Escalate(escalation), None),

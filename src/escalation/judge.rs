@@ -17,7 +17,8 @@ use crate::tickets::EscalationReason;
 
 /// A question asked ahead of time ([`framing`]) is a sensitive situation only when the scorer is
 /// sure of it: "how can I protect my account against SIM swap fraud?" scores just above the
-/// threshold (0.33 against 0.26), victims telling what happened mostly score above 0.5. A fixed
+/// threshold (0.33 against 0.26), victims telling what happened mostly score above 0.5. The same
+/// holds for a question about the bot ([`Assessment::require_sure_sensitive`]). A fixed
 /// score, not a multiple of the threshold, which moves each time the scorer is retrained.
 const IN_ADVANCE_MIN_SCORE: f32 = 0.6;
 
@@ -33,6 +34,9 @@ pub struct Assessment {
     pub anger_mild: bool,
     /// The lexicon found a negative word ("useless", "垃圾"), however few.
     pub negative_words: bool,
+    /// The sensitive score reaches [`IN_ADVANCE_MIN_SCORE`]: sure enough to stand against a
+    /// message that asks something rather than tells what happened.
+    pub sensitive_sure: bool,
 }
 
 /// What the judgment asks of this turn.
@@ -55,6 +59,16 @@ impl Assessment {
     pub fn hold_back_wordless_anger(&mut self) {
         if !self.negative_words {
             self.anger_mild = true;
+        }
+    }
+
+    /// Drops a sensitive situation the scorer is not sure of ([`IN_ADVANCE_MIN_SCORE`]), when
+    /// the message is a question about the bot: "你能看到我的账户信息吗" (can you see my account?)
+    /// reads to the scorer as a privacy worry (0.36 against 0.22), but it asks what the bot can
+    /// do. A customer telling of a threat or a fraud in the same message scores far higher.
+    pub fn require_sure_sensitive(&mut self) {
+        if !self.sensitive_sure {
+            self.sensitive = None;
         }
     }
 
@@ -172,8 +186,11 @@ impl Judge {
             let scores = scores.as_ref()?;
             (scores.0[label] >= self.thresholds[label][lang]).then_some(scores)
         };
+        let sensitive_sure = scores
+            .as_ref()
+            .is_some_and(|s| s.0[SENSITIVE] >= IN_ADVANCE_MIN_SCORE);
         let sensitive = fired(SENSITIVE)
-            .filter(|s| s.0[SENSITIVE] >= IN_ADVANCE_MIN_SCORE || !framing::asks_in_advance(text))
+            .filter(|_| sensitive_sure || !framing::asks_in_advance(text))
             .map(|scores| Escalation {
                 reason: EscalationReason::Sensitive,
                 evidence: self.evidence(scores, SENSITIVE, lang, &found),
@@ -215,6 +232,7 @@ impl Judge {
             anger_priority: self.anger_priority,
             anger_mild,
             negative_words: feeling.score < 0.0,
+            sensitive_sure,
         }
     }
 
@@ -278,6 +296,7 @@ mod tests {
             anger_priority: 2,
             anger_mild: true,
             negative_words: false,
+            sensitive_sure: false,
         };
         assert_eq!(
             mild.clone().verdict(None, None, false),
@@ -302,6 +321,7 @@ mod tests {
             anger_priority: 2,
             anger_mild: false,
             negative_words: false,
+            sensitive_sure: false,
         };
         assert_eq!(furious.verdict(None, None, false), Verdict::Escalate(anger));
         assert_eq!(
@@ -340,6 +360,31 @@ mod tests {
     }
 
     #[test]
+    fn only_a_sure_sensitive_score_stands_against_a_question_about_the_bot() {
+        let sensitive = Escalation {
+            reason: EscalationReason::Sensitive,
+            evidence: String::new(),
+            priority: 0,
+        };
+        let unsure = Assessment {
+            sensitive: Some(sensitive.clone()),
+            ..Assessment::default()
+        };
+        let mut curious = unsure.clone();
+        curious.require_sure_sensitive();
+        assert_eq!(curious.verdict(None, None, false), Verdict::Keep);
+        let mut sure = Assessment {
+            sensitive_sure: true,
+            ..unsure
+        };
+        sure.require_sure_sensitive();
+        assert_eq!(
+            sure.verdict(None, None, false),
+            Verdict::Escalate(sensitive)
+        );
+    }
+
+    #[test]
     fn borderline_anger_is_mild_only_while_the_lexicon_finds_no_negative_word() {
         assert!(is_mild(0.0, 0.44, 0.40, 0.08), "scorer alone, just above");
         assert!(
@@ -367,6 +412,7 @@ mod tests {
             anger_priority: 2,
             anger_mild: false,
             negative_words: false,
+            sensitive_sure: true,
         };
         let tenant = Some(escalation(EscalationReason::TenantRule));
         let request = Some(escalation(EscalationReason::ExplicitRequest));

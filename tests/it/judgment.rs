@@ -166,6 +166,10 @@ async fn questions_about_what_the_bot_can_do_get_the_honest_answer_however_the_c
             "virtual assistant",
         ),
         ("你听得懂粤语吗", "虚拟助手"),
+        // an account question to the classifier, and a privacy worry to the escalation scorer
+        // (sensitive 0.36 against 0.22): a question about what the bot sees needs a sure score
+        // to be a sensitive situation
+        ("你能看到我的账户信息吗", "虚拟助手"),
     ] {
         let id = app.new_conversation().await;
         let reply = app.say(&id, text).await;
