@@ -16,7 +16,7 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use crate::config::SlaSettings;
-use crate::tickets::{EscalationReason, Event, EventKind, Ticket};
+use crate::tickets::{BotAction, EscalationReason, Event, EventKind, Ticket};
 
 /// Who handled a ticket, for the CSAT split.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -92,7 +92,11 @@ fn moments(events: &[Event]) -> Moments<'_> {
                 if reply.text.is_some() {
                     m.first_bot_latency_ms.get_or_insert(reply.latency_ms);
                 }
-                if let Some(source) = reply.sources.first() {
+                // A hand-over may cite an article to read while waiting: the conversation was
+                // never the article's to contain, so only an answer counts for it.
+                if let Some(source) = reply.sources.first()
+                    && reply.action == BotAction::Answered
+                {
                     m.first_article.get_or_insert(source.id.as_str());
                 }
             }
@@ -202,5 +206,44 @@ pub fn score(ticket: &Ticket, events: &[Event], sla: &SlaSettings, now_ms: u64) 
         } else {
             Handler::Bot
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tickets::{BotReply, Source};
+
+    fn citing(action: BotAction) -> [Event; 1] {
+        let reply = BotReply {
+            text: Some("...".into()),
+            action,
+            intent: None,
+            runner_up: None,
+            sources: vec![Source {
+                id: "sim-lost-stolen-block".into(),
+                title: "Block a lost or stolen phone".into(),
+                anchor: String::new(),
+                score: 1.0,
+            }],
+            choices: Vec::new(),
+            latency_ms: 1.0,
+        };
+        [Event {
+            seq: 1,
+            at_ms: 1,
+            kind: EventKind::BotReply(reply),
+        }]
+    }
+
+    #[test]
+    fn a_conversation_counts_for_an_article_only_when_the_bot_answered_with_it() {
+        let answered = citing(BotAction::Answered);
+        assert_eq!(
+            moments(&answered).first_article,
+            Some("sim-lost-stolen-block")
+        );
+        let handed_over = citing(BotAction::Escalated);
+        assert_eq!(moments(&handed_over).first_article, None);
     }
 }

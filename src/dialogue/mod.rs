@@ -16,7 +16,7 @@ use crate::escalation::{self, Escalation};
 use crate::kb::Hit;
 use crate::nlu::model::OUT_OF_SCOPE;
 use crate::nlu::{Prediction, Scored};
-use crate::tickets::BotAction;
+use crate::tickets::{BotAction, EscalationReason};
 use assent::Assent;
 
 pub use replies::Lang;
@@ -154,11 +154,10 @@ pub fn needs_search(plan: &Plan, settings: &DialogueSettings) -> bool {
         Plan::Decline => settings.decline_answer_min_bm25 > 0.0,
         // A clarification names the articles the two intents lead to.
         Plan::Clarify { .. } => true,
-        Plan::Smalltalk { .. }
-        | Plan::AskWhatFor
-        | Plan::CarryOn
-        | Plan::DidNotHelp
-        | Plan::Escalate(_) => false,
+        Plan::Smalltalk { .. } | Plan::AskWhatFor | Plan::CarryOn | Plan::DidNotHelp => false,
+        // A sensitive hand-over cites an article that plainly answers the question, to read
+        // while waiting ("how do I block my SIM" after a theft).
+        Plan::Escalate(escalation) => escalation.reason == EscalationReason::Sensitive,
     }
 }
 
@@ -286,7 +285,7 @@ pub fn respond(
         },
     };
     match plan {
-        Plan::Escalate(escalation) => escalate(escalation, lang),
+        Plan::Escalate(escalation) => escalate_citing(escalation, hits, lang),
         // The classifier doubts it, but an article matches it word for word: answer after all
         // (a question phrased in a way the intent examples do not cover is not out of domain).
         Plan::Decline => match hits.first() {
@@ -388,6 +387,15 @@ fn answered(answers: Vec<Hit>) -> Outcome {
         escalation: None,
         failed: false,
     }
+}
+
+/// A hand-over that also cites the best article when the search ran for it ([`needs_search`])
+/// and the answerability judge says the article answers: the customer can act on it (block a
+/// stolen SIM, read what happens to a late relative's account) before a person replies.
+fn escalate_citing(escalation: Escalation, hits: Vec<Hit>, lang: Lang) -> Outcome {
+    let mut outcome = escalate(escalation, lang);
+    outcome.sources = hits.into_iter().take(1).filter(|h| h.answerable).collect();
+    outcome
 }
 
 fn escalate(escalation: Escalation, lang: Lang) -> Outcome {

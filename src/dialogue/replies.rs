@@ -90,6 +90,14 @@ pub fn escalated(reason: EscalationReason, lang: Lang) -> &'static str {
     }
 }
 
+/// Added to a hand-over that cites an article: what to read while waiting for a person.
+pub fn while_you_wait(title: &str, lang: Lang) -> String {
+    match lang {
+        Lang::En => format!("While you wait, this article may help: \u{201c}{title}\u{201d}."),
+        Lang::Zh => format!("等待期间，这篇文章或许能帮到您：《{title}》。"),
+    }
+}
+
 /// The reply to a message outside what the bot covers: what it can help with, and a person on offer.
 pub fn decline(lang: Lang) -> &'static str {
     match lang {

@@ -344,3 +344,29 @@ fn a_close_article_that_does_not_quite_answer_is_offered_with_the_next_not_quote
     assert!(outcome.choices.is_empty());
     assert_eq!(outcome.text, replies::no_article(Lang::En));
 }
+
+#[test]
+fn a_sensitive_hand_over_cites_an_article_that_answers_and_nothing_else_does() {
+    let settings = Settings::defaults().dialogue;
+    let escalation = |reason| Escalation {
+        reason,
+        evidence: String::new(),
+        priority: 0,
+    };
+    let sensitive = Plan::Escalate(escalation(EscalationReason::Sensitive));
+    assert!(needs_search(&sensitive, &settings));
+    let cited = respond(sensitive.clone(), vec![hit(5.0)], Lang::En, 0, &settings);
+    assert_eq!(cited.action, BotAction::Escalated);
+    assert_eq!(cited.sources.len(), 1, "the article to read while waiting");
+    let doubtful = Hit {
+        answerable: false,
+        ..hit(5.0)
+    };
+    let uncited = respond(sensitive, vec![doubtful], Lang::En, 0, &settings);
+    assert!(
+        uncited.sources.is_empty(),
+        "never an article the judge doubts"
+    );
+    let asked = Plan::Escalate(escalation(EscalationReason::ExplicitRequest));
+    assert!(!needs_search(&asked, &settings), "they asked for a person");
+}

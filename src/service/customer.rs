@@ -16,7 +16,7 @@ use crate::escalation::{self, Escalation};
 use crate::service::HandlingError;
 use crate::store::Append;
 use crate::tickets::{
-    BotAction, BotReply, Conflict, Event, EventKind, Ticket, TicketStatus, now_ms,
+    BotAction, BotReply, Conflict, EscalationReason, Event, EventKind, Ticket, TicketStatus, now_ms,
 };
 
 /// Longest rating comment, in characters.
@@ -131,17 +131,23 @@ pub(super) fn escalated_reply(
     offline: bool,
     started: Instant,
 ) -> BotReply {
-    let mut text = replies::escalated(escalation.reason, lang).to_string();
-    if offline {
-        text = format!("{text} {}", replies::offline(lang));
-    }
     BotReply {
-        text: Some(text),
+        text: Some(escalated_text(escalation.reason, lang, offline)),
         action: BotAction::Escalated,
         intent: None,
         runner_up: None,
         sources: Vec::new(),
         choices: Vec::new(),
         latency_ms: elapsed_ms(started),
+    }
+}
+
+/// What the bot says when it hands over: the reason's words, then the offline note when nobody
+/// can reply now.
+pub(super) fn escalated_text(reason: EscalationReason, lang: Lang, offline: bool) -> String {
+    let text = replies::escalated(reason, lang);
+    match offline {
+        true => format!("{text} {}", replies::offline(lang)),
+        false => text.to_string(),
     }
 }

@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use super::queue::QueueStatus;
 use super::{Switchboard, customer, elapsed_ms, parse_id};
-use crate::dialogue::{self, Lang, Outcome, Plan};
+use crate::dialogue::{self, Lang, Outcome, Plan, replies};
 use crate::error::ServiceError;
 use crate::escalation::{self, Escalation};
 use crate::kb::{Hit, Mode, SearchRequest};
@@ -146,7 +146,11 @@ impl Switchboard {
                 .await;
         };
         let offline = !self.available(&ticket.tenant).await?;
-        reply.text = customer::escalated_reply(&escalation, lang, offline, started).text;
+        let mut text = customer::escalated_text(escalation.reason, lang, offline);
+        if let Some(source) = reply.sources.first() {
+            text = format!("{text} {}", replies::while_you_wait(&source.title, lang));
+        }
+        reply.text = Some(text);
         events.push(EventKind::BotReply(reply.clone()));
         events.push(escalated_event(&escalation));
         self.commit_escalation(id, events, escalation, reply, offline, started)

@@ -78,6 +78,30 @@ async fn a_bereavement_in_chinese_is_sensitive_and_answered_in_chinese() {
 }
 
 #[tokio::test]
+async fn a_sensitive_hand_over_cites_the_article_to_read_while_waiting() {
+    let app = spawn_desk(|_| {}).await;
+    for (text, article, words) in [
+        (
+            "someone stole my phone at the bar last night, how do I stop them using my number?",
+            "sim-lost-stolen-block",
+            "While you wait",
+        ),
+        (
+            "我爸上个月去世了，他的手机号怎么处理？",
+            "bereavement-account-zh",
+            "等待期间",
+        ),
+    ] {
+        let id = app.new_conversation().await;
+        let reply = app.say(&id, text).await;
+        assert_eq!(reply["escalation_reason"], "sensitive", "{reply}");
+        assert_eq!(reply["sources"][0]["id"], article, "{reply}");
+        assert!(reply["text"].as_str().unwrap().contains(words), "{reply}");
+        assert_eq!(reply["ticket_status"], "escalated", "{reply}");
+    }
+}
+
+#[tokio::test]
 async fn sarcasm_about_an_outage_is_anger_and_the_evidence_shows_the_score() {
     let app = spawn_desk(|_| {}).await;
     let id = app.new_conversation().await;
