@@ -109,8 +109,11 @@ const CHINESE: &[&str] = &[
     "你用的是什么模型", "你是什么大模型", "你是基于", "你基于什么", "你背后是", "你底层",
     // what it can do (not 你记得 alone: "你记得帮我查一下" is "remember to")
     "只能回答", "只会回答", "只能回复", "只会回复", "只能解答", "只会解答", "你能看到我的账户",
-    "你看得到我的账户", "你能看到我的个人", "你看得到我的个人", "你能查到我的个人", "你查得到我的个人", "你能访问我的", "你记得我", "你还记得", "你能记住", "你会记住", "你记不记得",
-    "你有记忆",
+    "你看得到我的账户", "你能看到我的个人", "你看得到我的个人", "你能查到我的个人", "你查得到我的个人",
+    "你能访问我的", "你记得我", "你还记得", "你能记住", "你会记住", "你记不记得", "你有记忆",
+    // who made it, said the other way round ("哪家公司做的你", "谁开发的这个助手")
+    "做的你", "开发的你", "研发的你", "造的你", "开发的这个助手", "做的这个助手", "开发的这个机器人",
+    "做的这个机器人",
     "你主要负责", "你负责哪", "你做不到", "你有啥做不到", "你有什么做不到",
     // its languages (你会说 and 你能讲 only with a language named: see LANGUAGES_ZH)
     "你懂中文", "你懂英", "你懂粤语",
@@ -215,6 +218,7 @@ pub fn asks_about_the_bot(text: &str) -> bool {
     if !ENGLISH_SET.found(&lower).is_empty()
         || ends_with_open_english(&words)
         || asks_whether_it_is_a_bot(&words)
+        || asks_who_made_you(&words)
     {
         return true;
     }
@@ -258,6 +262,29 @@ fn ends_with_open_english(words: &[&str]) -> bool {
         }
         end -= 1;
     }
+}
+
+/// Verbs of making, for a question about who made the bot ("did kestrel make you").
+const ENGLISH_MAKE: &[&str] = &[
+    "make", "made", "makes", "build", "create", "design", "develop", "program", "train",
+];
+/// A question word one of which comes before the verb.
+const ENGLISH_ASKING: &[&str] = &["did", "does", "who", "which", "what"];
+/// What may follow "make you" in such a question; any other word gives it an object ("did the
+/// shop make you pay").
+const ENGLISH_MADE_END: &[&str] = &["or", "themselves", "yourself", "then", "really", "actually"];
+
+/// A verb of making, then "you" at the end of the message or before [`ENGLISH_MADE_END`], after a
+/// question word: "did kestrel make you", "did they make you themselves".
+fn asks_who_made_you(words: &[&str]) -> bool {
+    words.windows(2).enumerate().any(|(at, pair)| {
+        ENGLISH_MAKE.contains(&pair[0])
+            && (pair[1] == "you" || pair[1] == "u")
+            && words
+                .get(at + 2)
+                .is_none_or(|next| ENGLISH_MADE_END.contains(next))
+            && words[..at].iter().any(|w| ENGLISH_ASKING.contains(w))
+    })
 }
 
 /// "Are you" followed within a few words by a word for a bot.
@@ -336,6 +363,10 @@ mod tests {
             "你支持哪些语言",
             "r u some kind of chatbot or what",
             "你该不会是机器人吧",
+            "did kestrel make you or some other company",
+            "did google make you?",
+            "哪家公司做的你",
+            "是哪家公司开发的这个助手",
         ] {
             assert!(asks_about_the_bot(text), "{text}");
         }
@@ -360,6 +391,9 @@ mod tests {
             "有没有会说粤语的客服",
             "is this automated payment set up right?",
             "你们是不是自动扣费的",
+            "did the shop make you pay for the sim",
+            "does the upgrade make you sign a new contract",
+            "what would make you refund me",
         ] {
             assert!(!asks_about_the_bot(text), "{text}");
         }
