@@ -270,6 +270,15 @@ mod tests {
     use super::*;
     use crate::config::Settings;
 
+    /// An escalation with no evidence, for the verdict rules.
+    fn escalation(reason: EscalationReason) -> Escalation {
+        Escalation {
+            reason,
+            evidence: String::new(),
+            priority: 0,
+        }
+    }
+
     #[test]
     fn without_a_model_the_lexicon_alone_judges_anger() {
         let settings = Settings::defaults().escalation;
@@ -285,11 +294,7 @@ mod tests {
 
     #[test]
     fn mild_anger_is_tentative_once_and_escalates_when_the_customer_was_already_annoyed() {
-        let anger = Escalation {
-            reason: EscalationReason::NegativeSentiment,
-            evidence: String::new(),
-            priority: 0,
-        };
+        let anger = escalation(EscalationReason::NegativeSentiment);
         let mild = Assessment {
             sensitive: None,
             anger: Some(anger.clone()),
@@ -332,11 +337,7 @@ mod tests {
 
     #[test]
     fn anger_held_back_for_a_question_about_the_bot_is_the_scorers_alone() {
-        let anger = Escalation {
-            reason: EscalationReason::NegativeSentiment,
-            evidence: String::new(),
-            priority: 0,
-        };
+        let anger = escalation(EscalationReason::NegativeSentiment);
         let scored = Assessment {
             anger: Some(anger.clone()),
             ..Assessment::default()
@@ -361,11 +362,7 @@ mod tests {
 
     #[test]
     fn only_a_sure_sensitive_score_stands_against_a_question_about_the_bot() {
-        let sensitive = Escalation {
-            reason: EscalationReason::Sensitive,
-            evidence: String::new(),
-            priority: 0,
-        };
+        let sensitive = escalation(EscalationReason::Sensitive);
         let unsure = Assessment {
             sensitive: Some(sensitive.clone()),
             ..Assessment::default()
@@ -401,11 +398,6 @@ mod tests {
 
     #[test]
     fn a_sensitive_situation_outranks_the_tenant_rule_then_a_request_then_anger() {
-        let escalation = |reason| Escalation {
-            reason,
-            evidence: String::new(),
-            priority: 0,
-        };
         let all = Assessment {
             sensitive: Some(escalation(EscalationReason::Sensitive)),
             anger: Some(escalation(EscalationReason::NegativeSentiment)),
