@@ -222,8 +222,9 @@ pub fn asks_about_the_bot(text: &str) -> bool {
     {
         return true;
     }
-    let mandarin = chinese::mandarin(&lower);
+    let mandarin = chinese::mandarin(&chinese::chat_initials_spelled_out(&lower));
     CHINESE.iter().any(|phrase| mandarin.contains(phrase))
+        || is_a_bare_bot_word(&mandarin)
         || asks_if_you_are_a_bot(&mandarin)
         || asks_who_made_it(&mandarin)
         || ends_with_open_chinese(&mandarin)
@@ -310,6 +311,16 @@ fn asks_if_you_are_a_bot(mandarin: &str) -> bool {
     })
 }
 
+/// The whole message is a word for a bot, perhaps after 是 and before particles: "机器人？",
+/// "是ai吗", "jqr吗" (spelled out as 机器人吗).
+fn is_a_bare_bot_word(mandarin: &str) -> bool {
+    let mut rest: String = mandarin.chars().filter(|c| c.is_alphanumeric()).collect();
+    while let Some(filler) = CHINESE_FILLER.iter().find(|f| rest.ends_with(*f)) {
+        rest.truncate(rest.len() - filler.len());
+    }
+    CHINESE_BOT.contains(&rest.trim_start_matches('是'))
+}
+
 /// The rest of the clause after each `word` in `text` (up to the next punctuation or space).
 fn clauses_after<'t>(text: &'t str, word: &'t str) -> impl Iterator<Item = &'t str> {
     text.match_indices(word).map(move |(at, found)| {
@@ -367,6 +378,9 @@ mod tests {
             "did google make you?",
             "哪家公司做的你",
             "是哪家公司开发的这个助手",
+            "jqr吗",
+            "机器人？",
+            "是AI吗",
         ] {
             assert!(asks_about_the_bot(text), "{text}");
         }

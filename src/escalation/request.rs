@@ -49,8 +49,9 @@ const CHINESE: &[&str] = &[
     "有人看吗", "有人回吗", "有人回复吗", "有人理我吗", "有没有人看", "有没有人回",
 ];
 
-/// Whole messages that are a request on their own ("rgkf" is 人工客服 typed as pinyin initials).
-const CHINESE_ALONE: &[&str] = &["客服", "rg", "rgkf", "zrg"];
+/// Whole messages that are a request on their own. (`rgkf`, 人工客服 typed as pinyin initials,
+/// is spelled out before [`CHINESE`] is read: [`chinese::chat_initials_spelled_out`].)
+const CHINESE_ALONE: &[&str] = &["客服"];
 
 /// Words that contain a request phrase without being one (人工智能 is "AI", 人工费 a labour
 /// fee); 人工 alone (转人工, 人工客服, 转一下人工) is the everyday word for a person at the desk.
@@ -70,7 +71,7 @@ pub fn asks_for_person(text: &str) -> Option<&'static str> {
     if let Some((_, phrase)) = ENGLISH_SET.found(&lower).first() {
         return Some(phrase);
     }
-    let mut mandarin = chinese::mandarin(&lower);
+    let mut mandarin = chinese::mandarin(&chinese::chat_initials_spelled_out(&lower));
     for word in CHINESE_NOT {
         mandarin = mandarin.replace(word, " ");
     }
@@ -205,6 +206,8 @@ mod tests {
             "有真人吗",
             "唔該轉人工",
             "rgkf",
+            "zr吗",
+            "转rg",
             "I don't want to talk to a bot",
             "I'd sooner wait than talk to a bot",
             "sick of this bot",

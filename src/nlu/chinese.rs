@@ -118,6 +118,48 @@ pub fn mandarin(text: &str) -> String {
     out
 }
 
+/// Pinyin initials customers type for the words of a chat with the desk itself, when switching
+/// the input method is slower than typing Latin letters: `jqr吗` is 机器人吗 ("a bot?"), `zrg` is
+/// 转人工 ("a person, please"). The knowledge base reads the initials of its own words (`tc`,
+/// `xhzw`); these are words no article uses.
+const CHAT_INITIALS: &[(&str, &str)] = &[
+    ("jqr", "机器人"),
+    ("rgkf", "人工客服"),
+    ("zrg", "转人工"),
+    ("rg", "人工"),
+    ("zr", "真人"),
+];
+
+/// `text` with each run of Latin letters that is one of [`CHAT_INITIALS`] spelled out in
+/// characters; other runs, and text without them, come back as written.
+pub fn chat_initials_spelled_out(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut run = String::new();
+    for c in text.chars() {
+        if c.is_ascii_alphabetic() {
+            run.push(c);
+            continue;
+        }
+        push_spelled_out(&mut out, &run);
+        run.clear();
+        out.push(c);
+    }
+    push_spelled_out(&mut out, &run);
+    out
+}
+
+/// A run of Latin letters, spelled out if it is one of [`CHAT_INITIALS`].
+fn push_spelled_out(out: &mut String, run: &str) {
+    let lower = run.to_ascii_lowercase();
+    match CHAT_INITIALS
+        .iter()
+        .find(|(initials, _)| *initials == lower)
+    {
+        Some((_, word)) => out.push_str(word),
+        None => out.push_str(run),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -149,6 +191,15 @@ mod tests {
             mandarin("唔好意思，我冇收到簡訊"),
             "不好意思，我没有收到短信"
         );
+    }
+
+    #[test]
+    fn chat_initials_are_spelled_out_only_as_whole_runs() {
+        assert_eq!(chat_initials_spelled_out("jqr吗"), "机器人吗");
+        assert_eq!(chat_initials_spelled_out("你是JQR？"), "你是机器人？");
+        assert_eq!(chat_initials_spelled_out("要zr 客服"), "要真人 客服");
+        assert_eq!(chat_initials_spelled_out("jqrs and zrgx"), "jqrs and zrgx");
+        assert_eq!(chat_initials_spelled_out("rg"), "人工");
     }
 
     #[test]
