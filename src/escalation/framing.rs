@@ -21,6 +21,9 @@ const ENGLISH: &[&str] = &[
     "in the future", "for the future", "for future reference", "just in case", "hypothetically",
     "asking for a friend", "ahead of time", "so i know", "so i'm prepared", "be prepared",
     "what would happen if",
+    // making an account safer before anything happens
+    "more secure", "secure my account", "keep my account safe", "keep my account secure",
+    "make my account safer", "extra security",
     // blocking or reporting a nuisance: keeping it away, not something that was done to the writer
     "how do i block", "how can i block", "how to block", "can you block", "can i block",
     "how do i report", "how can i report", "how to report", "where do i report",
@@ -35,7 +38,7 @@ static ENGLISH_SET: LazyLock<PhraseSet> =
 const CHINESE: &[&str] = &[
     "防止", "怎么防", "如何防", "预防", "防范", "怎么避免", "如何避免", "怎么识别", "如何识别",
     "怎么辨别", "提前了解", "先了解一下", "以防万一", "万一以后", "以后万一", "假如", "假设",
-    "问问而已", "了解一下政策",
+    "问问而已", "了解一下政策", "提前防", "防着", "更安全", "加强安全",
     // blocking or reporting a nuisance
     "拦截", "屏蔽", "拉黑", "举报",
 ];
@@ -62,6 +65,8 @@ mod tests {
             "any tips for preventing sim swap scams?",
             "骚扰电话和诈骗电话能拦截吗",
             "how do i report a dodgy text pretending to be my bank",
+            "people get their SIM hijacked, what can I do to make my account more secure?",
+            "听说有人冒充机主补卡，我怎么提前防着",
         ] {
             assert!(asks_in_advance(text), "{text}");
         }
