@@ -96,7 +96,7 @@ pub struct KnowledgeBase {
     phrasings: Bm25Index,
     /// The article of each row of `titles` and `phrasings`.
     title_rows: Vec<u32>,
-    /// The most rows one article has in `titles` (1 + its questions).
+    /// The most rows one article has in `titles` (see [`article_texts`]).
     most_title_rows: usize,
     /// The first passage of each article.
     lead_of: Vec<usize>,
@@ -146,11 +146,35 @@ fn phrasing_texts<'a>(
         .collect()
 }
 
+/// An article with fewer customers' phrasings than this also stands in each section's heading and
+/// first sentence as phrasings: the article rankings (titles, phrasings) take an article's best
+/// row, so one without phrasings (a tenant's own, written without `questions`) lost to articles
+/// with twenty, whatever its passages said (BENCHMARKS.md, "Articles without phrasings").
+const FEW_PHRASINGS: usize = 5;
+
 /// The texts the encoder sees for an article as a whole: its title and tags, then each of the
-/// questions customers ask it with. A question is matched against the best of them.
+/// questions customers ask it with (or, for an article with few, its sections' openings). A
+/// question is matched against the best of them.
 pub fn article_texts(article: &Article) -> impl Iterator<Item = String> + '_ {
     let title = format!("{}. {}", article.title, article.tags.join(", "));
-    std::iter::once(title).chain(article.questions.iter().map(|q| q.trim().to_string()))
+    let few = article.questions.len() < FEW_PHRASINGS;
+    let openings = article.passages.iter().filter(move |_| few).map(|p| {
+        format!("{} {}", p.heading, first_sentence(&p.text))
+            .trim()
+            .to_string()
+    });
+    std::iter::once(title)
+        .chain(article.questions.iter().map(|q| q.trim().to_string()))
+        .chain(openings)
+}
+
+/// `text` up to and including its first full stop, question mark or line break.
+fn first_sentence(text: &str) -> &str {
+    let end = text
+        .char_indices()
+        .find(|(_, c)| matches!(c, '.' | '?' | '\n' | '。' | '？'))
+        .map_or(text.len(), |(at, c)| at + c.len_utf8());
+    &text[..end]
 }
 
 /// Every text of the `lang` articles: titles, passages, customers' phrasings.
@@ -213,11 +237,11 @@ impl KnowledgeBase {
             Bm25Index::build_exact(&phrasing_texts(&articles, &title_texts, &title_rows))?;
         let pinyin = PinyinLexicon::build(texts_in(&articles, "zh"), texts_in(&articles, "en"));
         let coverage = Coverage::build(&articles);
-        let most_title_rows = 1 + articles
-            .iter()
-            .map(|a| a.questions.len())
+        let most_title_rows = title_rows
+            .chunk_by(|a, b| a == b)
+            .map(<[u32]>::len)
             .max()
-            .unwrap_or(0);
+            .unwrap_or(1);
         let mut number_of = HashMap::with_capacity(articles.len());
         for (a, article) in articles.iter().enumerate() {
             number_of.entry(article.id.clone()).or_insert(a);
@@ -234,7 +258,18 @@ impl KnowledgeBase {
             lead_of,
             number_of,
             encoder,
-            boosts: BOOSTS,
+            boosts: {
+                let mut b = BOOSTS;
+                if let Ok(v) = std::env::var("SB_EN") {
+                    let f: Vec<f32> = v.split(',').map(|x| x.parse().unwrap()).collect();
+                    b.en.k = f[0];
+                    b.en.dense = f[1];
+                    b.en.intent = f[2];
+                    b.en.titles = f[3];
+                    b.en.phrasings = f[4];
+                }
+                b
+            },
             answerability: Answerability::builtin().clone(),
             pinyin,
             coverage,
@@ -287,5 +322,44 @@ impl KnowledgeBase {
 
     pub fn encoder(&self) -> &Arc<Encoder> {
         &self.encoder
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+
+    const BODY: &str = "Satellite texts reach us where there is no signal. Most phones since 2023 can send them.\n\n## Turn it on\n\nOpen Settings > Satellite. Then follow the steps.\n";
+
+    fn article(questions: usize) -> Article {
+        let phrasings: String = (0..questions)
+            .map(|i| format!("  - \"question {i}\"\n"))
+            .collect();
+        let source = format!(
+            "---\nid: satellite\ntitle: Satellite texting\nlang: en\ntags: [satellite]\nintents: []\nquestions:\n{phrasings}---\n{BODY}"
+        );
+        article::parse(Path::new("satellite.md"), &source).expect("a valid article")
+    }
+
+    #[test]
+    fn an_article_with_few_phrasings_stands_in_its_sections_openings() {
+        let texts: Vec<String> = article_texts(&article(1)).collect();
+        assert_eq!(
+            texts,
+            [
+                "Satellite texting. satellite",
+                "question 0",
+                "Satellite texting Satellite texts reach us where there is no signal.",
+                "Turn it on Open Settings > Satellite.",
+            ]
+        );
+    }
+
+    #[test]
+    fn an_article_with_enough_phrasings_is_matched_on_them_alone() {
+        let texts: Vec<String> = article_texts(&article(FEW_PHRASINGS)).collect();
+        assert_eq!(texts.len(), 1 + FEW_PHRASINGS);
     }
 }
