@@ -258,18 +258,7 @@ impl KnowledgeBase {
             lead_of,
             number_of,
             encoder,
-            boosts: {
-                let mut b = BOOSTS;
-                if let Ok(v) = std::env::var("SB_EN") {
-                    let f: Vec<f32> = v.split(',').map(|x| x.parse().unwrap()).collect();
-                    b.en.k = f[0];
-                    b.en.dense = f[1];
-                    b.en.intent = f[2];
-                    b.en.titles = f[3];
-                    b.en.phrasings = f[4];
-                }
-                b
-            },
+            boosts: BOOSTS,
             answerability: Answerability::builtin().clone(),
             pinyin,
             coverage,
