@@ -130,13 +130,19 @@ const CHAT_INITIALS: &[(&str, &str)] = &[
     ("zr", "真人"),
 ];
 
-/// `text` with each run of Latin letters that is one of [`CHAT_INITIALS`] spelled out in
-/// characters; other runs, and text without them, come back as written.
+/// `text` with each run of Latin letters and digits that is one of [`CHAT_INITIALS`] spelled out
+/// in characters, if the text has a Chinese character or is nothing but that run ("rgkf",
+/// "jqr?"): in English, "RG6 cable" or "the ZR model" are not pinyin. Other runs come back as
+/// written.
 pub fn chat_initials_spelled_out(text: &str) -> String {
+    let bare = text.trim_matches(|c: char| !c.is_alphanumeric());
+    if !text.chars().any(is_cjk) && !bare.chars().all(|c| c.is_ascii_alphabetic()) {
+        return text.to_string();
+    }
     let mut out = String::with_capacity(text.len());
     let mut run = String::new();
     for c in text.chars() {
-        if c.is_ascii_alphabetic() {
+        if c.is_ascii_alphanumeric() {
             run.push(c);
             continue;
         }
@@ -148,7 +154,7 @@ pub fn chat_initials_spelled_out(text: &str) -> String {
     out
 }
 
-/// A run of Latin letters, spelled out if it is one of [`CHAT_INITIALS`].
+/// A run of Latin letters and digits, spelled out if it is one of [`CHAT_INITIALS`].
 fn push_spelled_out(out: &mut String, run: &str) {
     let lower = run.to_ascii_lowercase();
     match CHAT_INITIALS
@@ -200,6 +206,11 @@ mod tests {
         assert_eq!(chat_initials_spelled_out("要zr 客服"), "要真人 客服");
         assert_eq!(chat_initials_spelled_out("jqrs and zrgx"), "jqrs and zrgx");
         assert_eq!(chat_initials_spelled_out("rg"), "人工");
+        assert_eq!(chat_initials_spelled_out("RG6线能用吗"), "RG6线能用吗");
+        assert_eq!(
+            chat_initials_spelled_out("is rg 6 coax ok"),
+            "is rg 6 coax ok"
+        );
     }
 
     #[test]
