@@ -348,12 +348,7 @@ fn a_close_article_that_does_not_quite_answer_is_offered_with_the_next_not_quote
 #[test]
 fn a_sensitive_hand_over_cites_an_article_that_answers_and_nothing_else_does() {
     let settings = Settings::defaults().dialogue;
-    let escalation = |reason| Escalation {
-        reason,
-        evidence: String::new(),
-        priority: 0,
-    };
-    let sensitive = Plan::Escalate(escalation(EscalationReason::Sensitive));
+    let sensitive = Plan::Escalate(Escalation::bare(EscalationReason::Sensitive));
     assert!(needs_search(&sensitive, &settings));
     let cited = respond(sensitive.clone(), vec![hit(5.0)], Lang::En, 0, &settings);
     assert_eq!(cited.action, BotAction::Escalated);
@@ -367,6 +362,6 @@ fn a_sensitive_hand_over_cites_an_article_that_answers_and_nothing_else_does() {
         uncited.sources.is_empty(),
         "never an article the judge doubts"
     );
-    let asked = Plan::Escalate(escalation(EscalationReason::ExplicitRequest));
+    let asked = Plan::Escalate(Escalation::bare(EscalationReason::ExplicitRequest));
     assert!(!needs_search(&asked, &settings), "they asked for a person");
 }

@@ -270,15 +270,6 @@ mod tests {
     use super::*;
     use crate::config::Settings;
 
-    /// An escalation with no evidence, for the verdict rules.
-    fn escalation(reason: EscalationReason) -> Escalation {
-        Escalation {
-            reason,
-            evidence: String::new(),
-            priority: 0,
-        }
-    }
-
     #[test]
     fn without_a_model_the_lexicon_alone_judges_anger() {
         let settings = Settings::defaults().escalation;
@@ -294,7 +285,7 @@ mod tests {
 
     #[test]
     fn mild_anger_is_tentative_once_and_escalates_when_the_customer_was_already_annoyed() {
-        let anger = escalation(EscalationReason::NegativeSentiment);
+        let anger = Escalation::bare(EscalationReason::NegativeSentiment);
         let mild = Assessment {
             sensitive: None,
             anger: Some(anger.clone()),
@@ -337,7 +328,7 @@ mod tests {
 
     #[test]
     fn anger_held_back_for_a_question_about_the_bot_is_the_scorers_alone() {
-        let anger = escalation(EscalationReason::NegativeSentiment);
+        let anger = Escalation::bare(EscalationReason::NegativeSentiment);
         let scored = Assessment {
             anger: Some(anger.clone()),
             ..Assessment::default()
@@ -362,7 +353,7 @@ mod tests {
 
     #[test]
     fn only_a_sure_sensitive_score_stands_against_a_question_about_the_bot() {
-        let sensitive = escalation(EscalationReason::Sensitive);
+        let sensitive = Escalation::bare(EscalationReason::Sensitive);
         let unsure = Assessment {
             sensitive: Some(sensitive.clone()),
             ..Assessment::default()
@@ -399,15 +390,15 @@ mod tests {
     #[test]
     fn a_sensitive_situation_outranks_the_tenant_rule_then_a_request_then_anger() {
         let all = Assessment {
-            sensitive: Some(escalation(EscalationReason::Sensitive)),
-            anger: Some(escalation(EscalationReason::NegativeSentiment)),
+            sensitive: Some(Escalation::bare(EscalationReason::Sensitive)),
+            anger: Some(Escalation::bare(EscalationReason::NegativeSentiment)),
             anger_priority: 2,
             anger_mild: false,
             negative_words: false,
             sensitive_sure: true,
         };
-        let tenant = Some(escalation(EscalationReason::TenantRule));
-        let request = Some(escalation(EscalationReason::ExplicitRequest));
+        let tenant = Some(Escalation::bare(EscalationReason::TenantRule));
+        let request = Some(Escalation::bare(EscalationReason::ExplicitRequest));
         let first = all.clone().first(tenant.clone(), request.clone());
         assert_eq!(first.unwrap().reason, EscalationReason::Sensitive);
         let angry = Assessment {

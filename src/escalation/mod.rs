@@ -33,6 +33,19 @@ pub struct Escalation {
     pub priority: u8,
 }
 
+#[cfg(test)]
+impl Escalation {
+    /// An escalation with no evidence and the configured priority: what tests of the rules that
+    /// read only its reason need.
+    pub fn bare(reason: EscalationReason) -> Escalation {
+        Escalation {
+            reason,
+            evidence: String::new(),
+            priority: 0,
+        }
+    }
+}
+
 /// The queue priority of an escalation: the rule's own, or the configured one for its reason.
 pub fn priority(escalation: &Escalation, settings: &EscalationSettings) -> u8 {
     let configured = match escalation.reason {

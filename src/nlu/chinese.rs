@@ -205,6 +205,7 @@ mod tests {
         assert_eq!(chat_initials_spelled_out("你是JQR？"), "你是机器人？");
         assert_eq!(chat_initials_spelled_out("要zr 客服"), "要真人 客服");
         assert_eq!(chat_initials_spelled_out("jqrs and zrgx"), "jqrs and zrgx");
+        assert_eq!(chat_initials_spelled_out("jqrs和zrgx吗"), "jqrs和zrgx吗");
         assert_eq!(chat_initials_spelled_out("rg"), "人工");
         assert_eq!(chat_initials_spelled_out("RG6线能用吗"), "RG6线能用吗");
         assert_eq!(
