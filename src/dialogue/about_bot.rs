@@ -14,7 +14,7 @@
 use std::sync::LazyLock;
 
 use super::words::latin_words;
-use crate::escalation::cues::{PhraseSet, lowered};
+use crate::escalation::phrases::{PhraseSet, lowered};
 use crate::nlu::chinese;
 
 /// English phrases whose subject is the bot wherever they stand.

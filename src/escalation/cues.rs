@@ -3,14 +3,10 @@
 //! kind is present" as a feature (so a broad lexicon helps it generalise beyond its training
 //! examples), and the cues found become the escalation's evidence. They are deliberately broad;
 //! the learned head decides how much each kind counts.
-//!
-//! Also the style signals that a sentence encoder cannot see: capitals, `!!!`, `???`.
 
-use std::ops::Range;
 use std::sync::LazyLock;
 
-use aho_corasick::AhoCorasick;
-
+use super::phrases::{PhraseSet, lowered};
 use crate::nlu::chinese;
 
 /// The kinds of cue, in the order the scorer's features use.
@@ -276,137 +272,10 @@ pub fn find(text: &str) -> Found {
     found
 }
 
-/// A list of phrases looked up in one pass over a text (Aho-Corasick), instead of one substring
-/// search per phrase. Each phrase carries a tag (the cue's kind).
-pub(crate) struct PhraseSet {
-    phrases: Vec<(usize, &'static str)>,
-    automaton: AhoCorasick,
-    /// English: a phrase must not start or end inside a word ("sue" is not in "issue").
-    on_word_boundaries: bool,
-}
-
-impl PhraseSet {
-    pub(crate) fn new(phrases: Vec<(usize, &'static str)>, on_word_boundaries: bool) -> PhraseSet {
-        let automaton = AhoCorasick::new(phrases.iter().map(|(_, p)| p))
-            .expect("the lexicons are small, fixed phrase lists");
-        PhraseSet {
-            phrases,
-            automaton,
-            on_word_boundaries,
-        }
-    }
-
-    /// The phrases found in `text`, in the order of the list.
-    pub(crate) fn found(&self, text: &str) -> Vec<(usize, &'static str)> {
-        self.found_outside(text, &[])
-    }
-
-    /// The phrases found in `text` other than wholly inside one of `masked` (byte ranges), in
-    /// the order of the list.
-    fn found_outside(&self, text: &str, masked: &[Range<usize>]) -> Vec<(usize, &'static str)> {
-        let mut hit = vec![false; self.phrases.len()];
-        for (pattern, span) in self.matches(text) {
-            let inside = |mask: &Range<usize>| mask.start <= span.start && span.end <= mask.end;
-            if !masked.iter().any(inside) {
-                hit[pattern] = true;
-            }
-        }
-        let found = self.phrases.iter().zip(hit).filter(|(_, hit)| *hit);
-        found.map(|(entry, _)| *entry).collect()
-    }
-
-    /// Where the phrases occur in `text` (byte ranges).
-    fn spans(&self, text: &str) -> Vec<Range<usize>> {
-        self.matches(text).map(|(_, span)| span).collect()
-    }
-
-    /// Every occurrence of a phrase (on word boundaries where asked): (phrase number, bytes).
-    fn matches<'t>(&'t self, text: &'t str) -> impl Iterator<Item = (usize, Range<usize>)> + 't {
-        self.automaton.find_overlapping_iter(text).filter_map(|m| {
-            let pattern = m.pattern().as_usize();
-            let phrase = self.phrases[pattern].1;
-            let kept = !self.on_word_boundaries || bounded(text, m.start(), phrase);
-            kept.then_some((pattern, m.range()))
-        })
-    }
-}
-
-/// `text` lower-cased with typographic apostrophes made plain, as the English phrases are written.
-pub(crate) fn lowered(text: &str) -> String {
-    text.to_lowercase().replace(['’', '‘'], "'")
-}
-
-/// `phrase` in `text` with no letter right before or after it ("sue" is not in "issue").
-#[cfg(test)]
-fn has_phrase(text: &str, phrase: &str) -> bool {
-    text.match_indices(phrase)
-        .any(|(at, _)| bounded(text, at, phrase))
-}
-
-/// Whether `phrase`, found at byte `at` of `text`, starts and ends on word boundaries (a phrase
-/// that starts or ends with punctuation needs none on that side).
-fn bounded(text: &str, at: usize, phrase: &str) -> bool {
-    let outside = |c: Option<char>| c.is_none_or(|c| !c.is_ascii_alphanumeric());
-    let inside = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric());
-    let before = text[..at].chars().next_back();
-    let after = text[at + phrase.len()..].chars().next();
-    (!inside(phrase.chars().next()) || outside(before))
-        && (!inside(phrase.chars().last()) || outside(after))
-}
-
-/// Number of [`style`] signals.
-pub const STYLE: usize = 5;
-
-/// How a message looks rather than what it says, each in [0, 1]: the share of its words of three
-/// letters or more written in capitals, whether two or more are, exclamation marks (up to five),
-/// whether a run of two or more `?`/`？` occurs, and scare quotes (the 'unlimited' plan).
-pub fn style(text: &str) -> [f32; STYLE] {
-    let words: Vec<&str> = text
-        .split(|c: char| !c.is_ascii_alphabetic())
-        .filter(|w| w.len() >= 3)
-        .collect();
-    let shouted = words
-        .iter()
-        .filter(|w| w.chars().all(|c| c.is_ascii_uppercase()))
-        .count();
-    let share = if words.is_empty() {
-        0.0
-    } else {
-        shouted as f32 / words.len() as f32
-    };
-    let exclamations = text.chars().filter(|c| matches!(c, '!' | '！')).count();
-    let questions = ["??", "？？", "?？", "？?"]
-        .iter()
-        .any(|q| text.contains(q));
-    [
-        share,
-        f32::from(u8::from(shouted >= 2)),
-        exclamations.min(5) as f32 / 5.0,
-        f32::from(u8::from(questions)),
-        f32::from(u8::from(scare_quotes(text))),
-    ]
-}
-
-/// A word opened by a quote mark after a space: `the 'unlimited' plan`, `“fast” fibre`.
-fn scare_quotes(text: &str) -> bool {
-    let chars: Vec<char> = text.chars().collect();
-    chars.windows(3).any(|w| {
-        w[0].is_whitespace()
-            && matches!(w[1], '\'' | '"' | '“' | '‘' | '「')
-            && w[2].is_alphanumeric()
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn phrases_match_on_word_boundaries_only() {
-        assert!(has_phrase("i will sue you", "sue"));
-        assert!(!has_phrase("there is an issue", "sue"));
-        assert!(has_phrase("oh great job kestrel", "great job"));
-    }
+    use crate::escalation::phrases::has_phrase;
 
     #[test]
     fn chinese_cues_are_found_in_traditional_writing_too() {
@@ -446,14 +315,6 @@ mod tests {
         assert!(find("有人没经过我同意把我的号码转走了").present[FRAUD]);
         assert!(!find("能不能只换号码不换卡").present[FRAUD]);
         assert!(!find("new sim still dead after an hour").present[BEREAVEMENT]);
-    }
-
-    #[test]
-    fn capitals_count_only_as_whole_words() {
-        let [share, several, _, _, _] = style("WHY IS MY BILL SO HIGH");
-        assert!(share > 0.9 && several == 1.0);
-        let [share, several, _, _, _] = style("how do I set up the APN for my new phone");
-        assert!(share < 0.2 && several == 0.0, "one acronym is not shouting");
     }
 
     #[test]

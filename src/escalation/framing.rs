@@ -8,7 +8,7 @@
 
 use std::sync::LazyLock;
 
-use super::cues::{PhraseSet, lowered};
+use super::phrases::{PhraseSet, lowered};
 use crate::nlu::chinese;
 
 /// Phrases that say the question is preventive or hypothetical. Conditionals that also introduce

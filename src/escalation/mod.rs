@@ -14,9 +14,11 @@ pub mod eval;
 pub mod framing;
 pub mod hours;
 pub mod judge;
+pub mod phrases;
 pub mod request;
 pub mod scorer;
 pub mod sentiment;
+pub mod style;
 pub mod train;
 
 use std::collections::BTreeMap;

@@ -7,8 +7,7 @@
 
 use std::sync::LazyLock;
 
-use super::cues;
-use super::cues::PhraseSet;
+use super::phrases::{self, PhraseSet};
 use crate::nlu::chinese;
 
 #[rustfmt::skip]
@@ -59,7 +58,7 @@ const CHINESE_NOT: &[&str] = &["人工智能", "人工费"];
 
 /// The phrase by which `text` asks for a person, if it does.
 pub fn asks_for_person(text: &str) -> Option<&'static str> {
-    let lower = cues::lowered(text);
+    let lower = phrases::lowered(text);
     let bare = lower.trim_matches(|c: char| !c.is_alphanumeric());
     if let Some(word) = ENGLISH_ALONE
         .iter()
@@ -144,7 +143,7 @@ const CALL_ME: &[&str] = &[
 /// 多少", "when is your call centre open"): the knowledge base answers that, and the person is
 /// one click away in the reply. Asking to be called back is not such a question.
 pub fn asks_how_to_reach_us(text: &str) -> bool {
-    let lower = cues::lowered(text);
+    let lower = phrases::lowered(text);
     let mandarin = chinese::mandarin(&lower);
     if CALL_ME.iter().any(|p| mandarin.contains(p)) {
         return false;

@@ -1,7 +1,7 @@
 //! The learned escalation scorer: one small logistic head per label (multi-label: a message can
 //! be angry and sensitive at once) over the sentence embedding the intent classifier already
 //! computed, hashed word/character n-grams and jieba words of the text (Chinese read as
-//! simplified Mandarin), the cue lexicons and the style signals of [`cues`]. Trained by
+//! simplified Mandarin), the cue lexicons of [`cues`] and the style signals of [`style`]. Trained by
 //! `switchboard train-escalation` from `models/escalation/*.yaml` (see [`train`]).
 //!
 //! Two labels decide (`sensitive`, `anger`); the others name the kind of situation or of anger
@@ -15,7 +15,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use super::{cues, sentiment};
+use super::{cues, sentiment, style};
 use crate::nlu::NluError;
 use crate::nlu::chinese;
 use crate::nlu::features::sparse_features;
@@ -49,7 +49,7 @@ pub const ANGER_KINDS: std::ops::Range<usize> = 7..12;
 
 /// Features beyond the embedding: style signals, one flag per cue kind, and the lexicon's
 /// negative and positive valence.
-pub const EXTRA_DIM: usize = cues::STYLE + cues::KINDS.len() + 2;
+pub const EXTRA_DIM: usize = style::STYLE + cues::KINDS.len() + 2;
 
 /// Languages the thresholds are set for.
 pub const LANGS: [&str; 2] = ["en", "zh"];
@@ -101,7 +101,7 @@ pub fn features(text: &str, embedding: &[f32]) -> Features {
     let feeling = sentiment::score(&mandarin);
     let mut dense = Vec::with_capacity(embedding.len() + EXTRA_DIM);
     dense.extend_from_slice(embedding);
-    dense.extend(cues::style(text));
+    dense.extend(style::style(text));
     dense.extend(found.present.iter().map(|&p| f32::from(u8::from(p))));
     dense.push((-feeling.score).clamp(0.0, 10.0) / 10.0);
     dense.push(feeling.score.clamp(0.0, 10.0) / 10.0);
@@ -199,7 +199,7 @@ mod tests {
         assert_eq!(x.dense.len(), 4 + EXTRA_DIM);
         let extras = &x.dense[4..];
         assert!(extras[1] == 1.0, "two words in capitals: {extras:?}");
-        let sarcasm = cues::STYLE + ANGER_KINDS.start - KIND_OFFSET;
+        let sarcasm = style::STYLE + ANGER_KINDS.start - KIND_OFFSET;
         assert_eq!(extras[sarcasm], 1.0);
     }
 }

@@ -14,6 +14,7 @@ pub mod features;
 pub mod fingerprint;
 pub mod head;
 pub mod int8;
+mod lane;
 pub mod model;
 pub mod neighbours;
 pub mod onnx;

@@ -27,6 +27,7 @@ mod replicas;
 mod streams;
 mod tenant_models;
 mod tenants;
+mod understanding;
 mod webhooks;
 
 pub use admin::ModelSummary;
