@@ -24,13 +24,15 @@ build:
 # or their configuration change.
 ENCODER_STAMPS := $(CACHE)/encoder/STAMP $(CACHE)/encoder-e5/STAMP config/default.toml
 # The scorer's inputs besides the embedding: its cue and valence lexicons.
-ESC_FEATURES := src/escalation/cues.rs src/escalation/sentiment.rs src/escalation/scorer.rs
+ESC_FEATURES := src/escalation/cues.rs src/escalation/style.rs src/escalation/sentiment.rs src/escalation/scorer.rs
+# How both trainers embed and fit: a change retrains the models as a change of data does.
+TRAIN_CODE := src/nlu/train.rs src/nlu/head.rs src/nlu/features.rs src/nlu/calibration.rs
 model: setup build
-	@if [ ! -f $(MODEL_DIR)/model.json ] || [ -n "$$(find $(TRAIN) $(ENCODER_STAMPS) -newer $(MODEL_DIR)/model.json 2>/dev/null)" ]; then \
+	@if [ ! -f $(MODEL_DIR)/model.json ] || [ -n "$$(find $(TRAIN) $(TRAIN_CODE) $(ENCODER_STAMPS) -newer $(MODEL_DIR)/model.json 2>/dev/null)" ]; then \
 		$(BIN) train --data $(TRAIN) --out $(MODEL_DIR); \
 	fi
 	@if [ ! -f $(ESC_DIR)/escalation.json ] || [ $(TRAIN) -nt $(ESC_DIR)/escalation.json ] || \
-	   [ -n "$$(find models/escalation $(ESC_FEATURES) $(ENCODER_STAMPS) -newer $(ESC_DIR)/escalation.json)" ]; then \
+	   [ -n "$$(find models/escalation $(ESC_FEATURES) $(TRAIN_CODE) $(ENCODER_STAMPS) -newer $(ESC_DIR)/escalation.json)" ]; then \
 		$(BIN) train-escalation --out $(ESC_DIR); \
 	fi
 

@@ -122,6 +122,10 @@ impl LinearHead {
         let c = self.classes;
         let mut out = self.bias.clone();
         for (j, &v) in x.dense.iter().enumerate() {
+            // The other encoder's half of a routed vector is zeros: nothing to add.
+            if v == 0.0 {
+                continue;
+            }
             let row = &self.dense[j * c..(j + 1) * c];
             out.iter_mut().zip(row).for_each(|(o, w)| *o += w * v);
         }
@@ -147,21 +151,24 @@ impl LinearHead {
         let dense_dim = examples.first().map_or(0, |x| x.dense.len());
         let mut head = LinearHead::zeros(classes, dense_dim);
         let mut squares = LinearHead::zeros(classes, dense_dim);
+        let mut seen = vec![false; dense_dim];
         let mut order: Vec<usize> = (0..examples.len()).collect();
         let mut rng = SplitMix(options.seed);
         for _ in 0..options.epochs {
             rng.shuffle(&mut order);
             for &i in &order {
-                head.step(&mut squares, &examples[i], labels[i], options);
+                head.step(&mut squares, &mut seen, &examples[i], labels[i], options);
             }
         }
         head
     }
 
-    /// One AdaGrad step on the cross-entropy loss of one example.
+    /// One AdaGrad step on the cross-entropy loss of one example. `seen` marks the dense inputs
+    /// that have been non-zero in an example so far.
     fn step(
         &mut self,
         squares: &mut LinearHead,
+        seen: &mut [bool],
         x: &Features,
         label: usize,
         options: TrainOptions,
@@ -170,19 +177,24 @@ impl LinearHead {
         let mut gradient = self.probabilities(x);
         gradient[label] -= 1.0;
         let update = |w: &mut [f32], g2: &mut [f32], value: f32| {
-            for k in 0..c {
-                let g = gradient[k] * value + options.l2 * w[k];
-                g2[k] += g * g;
-                w[k] -= options.learning_rate * g / (g2[k].sqrt() + 1e-8);
+            for ((w, g2), d) in w.iter_mut().zip(g2).zip(&gradient) {
+                let g = d * value + options.l2 * *w;
+                *g2 += g * g;
+                *w -= options.learning_rate * g / (g2.sqrt() + 1e-8);
             }
         };
         update(&mut self.bias, &mut squares.bias, 1.0);
         for (j, &v) in x.dense.iter().enumerate() {
-            update(
-                &mut self.dense[j * c..(j + 1) * c],
-                &mut squares.dense[j * c..(j + 1) * c],
-                v,
-            );
+            // Until an input is first non-zero its weights stay at zero, and weights at zero for
+            // an input of zero have nothing to learn (their gradient, L2 included, is zero):
+            // training on one language skips the other encoder's half of a routed vector, and
+            // the result is the same to the last bit.
+            seen[j] |= v != 0.0;
+            if !seen[j] {
+                continue;
+            }
+            let row = j * c..(j + 1) * c;
+            update(&mut self.dense[row.clone()], &mut squares.dense[row], v);
         }
         for &(bucket, v) in &x.sparse {
             let range = bucket as usize * c..(bucket as usize + 1) * c;

@@ -9,11 +9,11 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use super::NluError;
+use super::calibration::{self, Calibrated};
 use super::dataset::Example;
 use super::head::softmax;
 use super::model::{OUT_OF_SCOPE, Prediction, rank};
 use super::onnx::{TextModel, TextModelOptions, require_file};
-use super::train::{self, Calibrated};
 
 const CALIBRATION_BATCH: usize = 32;
 const HINT: &str = "a Hugging Face export needs model.onnx, tokenizer.json and config.json";
@@ -149,7 +149,7 @@ impl TransformerModel {
         for batch in texts.chunks(CALIBRATION_BATCH) {
             logits.extend(self.logits(batch)?);
         }
-        Ok(train::calibrate(&self.labels, &logits, &gold))
+        Ok(calibration::calibrate(&self.labels, &logits, &gold))
     }
 
     /// Writes `switchboard.json` beside the export; the next load uses it.
