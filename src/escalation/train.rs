@@ -75,16 +75,24 @@ pub fn train(encoder: &Encoder, examples: &[Example]) -> Result<EscalationModel,
         .map(|(text, x)| features(text, &x.dense))
         .collect();
     let chinese: Vec<bool> = texts.iter().map(|t| t.chars().any(is_cjk)).collect();
-    let held_out = held_out_scores(&inputs, &targets, &chinese)?;
+    // The served head trains on its own thread beside the folds' (its result is the same).
+    let (held_out, head) = std::thread::scope(|scope| {
+        let served = scope.spawn(|| fit(&inputs, &targets));
+        let held_out = held_out_scores(&inputs, &targets, &chinese);
+        let head = served
+            .join()
+            .map_err(|_| NluError::Training("the head's worker panicked".into()));
+        (held_out, head)
+    });
     Ok(EscalationModel {
         meta: ScorerMeta {
             format: FORMAT.into(),
             labels: LABELS.iter().map(|l| l.to_string()).collect(),
             embedding_dim: encoder.dim(),
             examples: examples.len(),
-            held_out,
+            held_out: held_out?,
         },
-        head: fit(&inputs, &targets),
+        head: head?,
     })
 }
 
