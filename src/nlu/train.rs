@@ -45,7 +45,11 @@ pub fn featurize(encoder: &Encoder, texts: &[&str]) -> Result<Vec<Features>, Nlu
             all[i] = Some(features);
         }
     }
-    Ok(all.into_iter().flatten().collect())
+    all.into_iter()
+        .map(|features| {
+            features.ok_or_else(|| NluError::Inference("the encoder skipped a text".into()))
+        })
+        .collect()
 }
 
 /// The positions of `texts` sorted by length, cut into batches of `BATCH` and dealt out to
