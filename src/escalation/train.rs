@@ -147,10 +147,10 @@ fn step(head: &mut LinearHead, squares: &mut LinearHead, x: &Features, target: u
         })
         .collect();
     let update = |weights: &mut [f32], g2: &mut [f32], value: f32| {
-        for k in 0..c {
-            let g = gradient[k] * value + L2 * weights[k];
-            g2[k] += g * g;
-            weights[k] -= LEARNING_RATE * g / (g2[k].sqrt() + 1e-8);
+        for ((w, g2), d) in weights.iter_mut().zip(g2).zip(&gradient) {
+            let g = d * value + L2 * *w;
+            *g2 += g * g;
+            *w -= LEARNING_RATE * g / (g2.sqrt() + 1e-8);
         }
     };
     update(&mut head.bias, &mut squares.bias, 1.0);

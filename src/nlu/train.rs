@@ -14,14 +14,22 @@ use super::features::{SPARSE_DIM, sparse_features};
 use super::head::{Features, LinearHead, TrainOptions};
 use super::model::{FORMAT, IntentModel, ModelMeta, language_of};
 use super::neighbours::Neighbours;
+use super::with_large_blocks_reused;
 
 const BATCH: usize = 32;
 /// Cross-validation folds for calibration (each example is held out exactly once).
 const FOLDS: usize = 5;
-/// Embeds and featurises texts, using every encoder session in parallel. Texts are batched
-/// with others of about their length (less padding run through the encoder) and the batches
-/// dealt out in turn, so each worker gets short and long ones; the result is in `texts`' order.
+/// Embeds and featurises texts, using every encoder session in parallel. A bulk job, as a cold
+/// knowledge-base build is: each lane gets as many sessions as the widest (e5 has one while
+/// serving) and large blocks are reused from the heap ([`with_large_blocks_reused`]).
 pub fn featurize(encoder: &Encoder, texts: &[&str]) -> Result<Vec<Features>, NluError> {
+    with_large_blocks_reused(|| featurize_in_parallel(&encoder.for_bulk()?, texts))
+}
+
+/// Texts are batched with others of about their length (less padding run through the encoder)
+/// and the batches dealt out in turn, so each worker gets short and long ones; the result is in
+/// `texts`' order.
+fn featurize_in_parallel(encoder: &Encoder, texts: &[&str]) -> Result<Vec<Features>, NluError> {
     let shares = shares_by_length(texts, encoder.session_count());
     let parts: Vec<Result<Vec<Features>, NluError>> = std::thread::scope(|scope| {
         let handles: Vec<_> = shares
