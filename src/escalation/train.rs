@@ -12,7 +12,7 @@ use std::path::Path;
 use crate::nlu::dataset::{self, Example};
 use crate::nlu::encoder::Encoder;
 use crate::nlu::features::is_cjk;
-use crate::nlu::head::{Features, LinearHead, SplitMix};
+use crate::nlu::head::{Features, LinearHead, SplitMix, adagrad};
 use crate::nlu::{NluError, train as intent_train};
 
 /// Intents of the intent training data that are not calm examples for the scorer: complaints
@@ -75,15 +75,11 @@ pub fn train(encoder: &Encoder, examples: &[Example]) -> Result<EscalationModel,
         .map(|(text, x)| features(text, &x.dense))
         .collect();
     let chinese: Vec<bool> = texts.iter().map(|t| t.chars().any(is_cjk)).collect();
-    // The served head trains on its own thread beside the folds' (its result is the same).
-    let (held_out, head) = std::thread::scope(|scope| {
-        let served = scope.spawn(|| fit(&inputs, &targets));
-        let held_out = held_out_scores(&inputs, &targets, &chinese);
-        let head = served
-            .join()
-            .map_err(|_| NluError::Training("the head's worker panicked".into()));
-        (held_out, head)
-    });
+    // The served head trains beside the folds' heads (its result is the same).
+    let (head, held_out) = intent_train::beside(
+        || fit(&inputs, &targets),
+        || held_out_scores(&inputs, &targets, &chinese),
+    )?;
     Ok(EscalationModel {
         meta: ScorerMeta {
             format: FORMAT.into(),
@@ -92,7 +88,7 @@ pub fn train(encoder: &Encoder, examples: &[Example]) -> Result<EscalationModel,
             examples: examples.len(),
             held_out: held_out?,
         },
-        head: head?,
+        head,
     })
 }
 
@@ -147,11 +143,7 @@ fn step(head: &mut LinearHead, squares: &mut LinearHead, x: &Features, target: u
         })
         .collect();
     let update = |weights: &mut [f32], g2: &mut [f32], value: f32| {
-        for ((w, g2), d) in weights.iter_mut().zip(g2).zip(&gradient) {
-            let g = d * value + L2 * *w;
-            *g2 += g * g;
-            *w -= LEARNING_RATE * g / (g2.sqrt() + 1e-8);
-        }
+        adagrad(weights, g2, &gradient, value, LEARNING_RATE, L2);
     };
     update(&mut head.bias, &mut squares.bias, 1.0);
     for (j, &v) in x.dense.iter().enumerate() {

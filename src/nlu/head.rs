@@ -177,11 +177,7 @@ impl LinearHead {
         let mut gradient = self.probabilities(x);
         gradient[label] -= 1.0;
         let update = |w: &mut [f32], g2: &mut [f32], value: f32| {
-            for ((w, g2), d) in w.iter_mut().zip(g2).zip(&gradient) {
-                let g = d * value + options.l2 * *w;
-                *g2 += g * g;
-                *w -= options.learning_rate * g / (g2.sqrt() + 1e-8);
-            }
+            adagrad(w, g2, &gradient, value, options.learning_rate, options.l2);
         };
         update(&mut self.bias, &mut squares.bias, 1.0);
         for (j, &v) in x.dense.iter().enumerate() {
@@ -230,6 +226,24 @@ impl LinearHead {
             dense: dense.to_vec(),
             sparse: sparse.to_vec(),
         })
+    }
+}
+
+/// One AdaGrad update of the weights of one input for every class: `gradient` is the loss's
+/// gradient per class logit, `value` the input, `squares` the running sums of squared gradients;
+/// L2 is part of the gradient. Both trainers (intents, escalation) step through here.
+pub fn adagrad(
+    weights: &mut [f32],
+    squares: &mut [f32],
+    gradient: &[f32],
+    value: f32,
+    learning_rate: f32,
+    l2: f32,
+) {
+    for ((w, g2), d) in weights.iter_mut().zip(squares).zip(gradient) {
+        let g = d * value + l2 * *w;
+        *g2 += g * g;
+        *w -= learning_rate * g / (g2.sqrt() + 1e-8);
     }
 }
 

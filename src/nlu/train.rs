@@ -31,22 +31,10 @@ pub fn featurize(encoder: &Encoder, texts: &[&str]) -> Result<Vec<Features>, Nlu
 /// `texts`' order.
 fn featurize_in_parallel(encoder: &Encoder, texts: &[&str]) -> Result<Vec<Features>, NluError> {
     let shares = shares_by_length(texts, encoder.session_count());
-    let parts: Vec<Result<Vec<Features>, NluError>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = shares
-            .iter()
-            .map(|share| {
-                let mine: Vec<&str> = share.iter().map(|&i| texts[i]).collect();
-                scope.spawn(move || featurize_serial(encoder, &mine))
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| {
-                h.join()
-                    .unwrap_or_else(|_| Err(NluError::Inference("a worker panicked".into())))
-            })
-            .collect()
-    });
+    let parts = in_parallel(shares.len(), |worker| {
+        let mine: Vec<&str> = shares[worker].iter().map(|&i| texts[i]).collect();
+        featurize_serial(encoder, &mine)
+    })?;
     let mut all: Vec<Option<Features>> = (0..texts.len()).map(|_| None).collect();
     for (share, part) in shares.iter().zip(parts) {
         for (&i, features) in share.iter().zip(part?) {
@@ -108,7 +96,12 @@ pub fn train(
     let texts: Vec<&str> = read.iter().map(String::as_str).collect();
     let features = featurize(encoder, &texts)?;
     let classes = labels.len();
-    let (logits, head) = out_of_fold_logits_and_head(&features, &gold, classes, options)?;
+    // The served head trains beside the folds' heads: six share the cores, not five then one.
+    let (head, logits) = beside(
+        || LinearHead::train(&features, &gold, classes, options),
+        || out_of_fold_logits(&features, &gold, classes, options),
+    )?;
+    let logits = logits?;
     let calibration = calibrate_weighted(&labels, &logits, &gold, OUT_OF_SCOPE_WEIGHT);
     let langs: Vec<&str> = texts.iter().map(|t| language_of(t)).collect();
     let languages = calibrate_languages(&labels, &logits, &gold, &langs);
@@ -127,24 +120,6 @@ pub fn train(
         },
         head,
         neighbours: Some(neighbours_of(&features, &gold)),
-    })
-}
-
-/// [`out_of_fold_logits`], and the served head trained on every example beside the folds' heads
-/// (its own thread: six heads share the cores instead of five and then one).
-fn out_of_fold_logits_and_head(
-    features: &[Features],
-    gold: &[usize],
-    classes: usize,
-    options: TrainOptions,
-) -> Result<(Vec<Vec<f32>>, LinearHead), NluError> {
-    std::thread::scope(|scope| {
-        let served = scope.spawn(|| LinearHead::train(features, gold, classes, options));
-        let logits = out_of_fold_logits(features, gold, classes, options)?;
-        let head = served
-            .join()
-            .map_err(|_| NluError::Training("the head's worker panicked".into()))?;
-        Ok((logits, head))
     })
 }
 
@@ -259,8 +234,9 @@ fn fold_split(gold: &[usize], classes: usize, fold: usize) -> (Vec<usize>, Vec<u
     (train, held)
 }
 
-/// `work(0..count)` on one thread each, results in order. Folds are independent, so they train
-/// in parallel; each is seeded, so the result does not depend on scheduling.
+/// `work(0..count)` on one thread each, results in order. Folds (and embedding workers) are
+/// independent, so they run in parallel; each is seeded, so the result does not depend on
+/// scheduling.
 pub fn in_parallel<T: Send>(
     count: usize,
     work: impl Fn(usize) -> T + Sync,
@@ -272,9 +248,24 @@ pub fn in_parallel<T: Send>(
             .into_iter()
             .map(|h| {
                 h.join()
-                    .map_err(|_| NluError::Training("a fold worker panicked".into()))
+                    .map_err(|_| NluError::Training("a training worker panicked".into()))
             })
             .collect()
+    })
+}
+
+/// `side` on a thread of its own while `main` runs on this one: (side's result, main's).
+pub fn beside<T: Send, U>(
+    side: impl FnOnce() -> T + Send,
+    main: impl FnOnce() -> U,
+) -> Result<(T, U), NluError> {
+    std::thread::scope(|scope| {
+        let side = scope.spawn(side);
+        let main = main();
+        let side = side
+            .join()
+            .map_err(|_| NluError::Training("a training worker panicked".into()))?;
+        Ok((side, main))
     })
 }
 
