@@ -9,6 +9,7 @@
 //! failed turns (declined, unclear or unanswered messages). [`hours`] decides whether people are there to take it; the
 //! queue lives in `service::handling`. [`eval`] measures all of it on labelled conversations.
 
+pub mod assessment;
 pub mod cues;
 pub mod eval;
 pub mod framing;

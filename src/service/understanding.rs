@@ -23,7 +23,7 @@ pub(super) struct Understanding {
     pub(super) plan: Plan,
     pub(super) hits: Vec<Hit>,
     /// Mild anger the bot answers first
-    /// ([`Verdict::Tentative`](crate::escalation::judge::Verdict::Tentative)).
+    /// ([`Verdict::Tentative`](crate::escalation::assessment::Verdict::Tentative)).
     pub(super) held_back: Option<Escalation>,
 }
 

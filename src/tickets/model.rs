@@ -145,7 +145,7 @@ pub struct Ticket {
     /// Failed bot turns in a row (clarifications, no answer found); reset by an answer.
     pub failed_turns: u32,
     /// The customer's last message was mildly angry and the bot answered it anyway: the next
-    /// angry one goes to a person (`escalation::judge::Verdict`).
+    /// angry one goes to a person (`escalation::assessment::Verdict`).
     #[serde(default)]
     pub annoyed: bool,
     pub escalation_reason: Option<EscalationReason>,
