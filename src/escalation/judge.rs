@@ -11,7 +11,7 @@ use super::scorer::{
     ANGER, ANGER_KINDS, EscalationModel, KIND_OFFSET, LABELS, LANGS, SENSITIVE, SENSITIVE_KINDS,
     Scores,
 };
-use super::{Escalation, cues, framing, sentiment};
+use super::{Escalation, cues, framing, ownership, sentiment};
 use crate::config::EscalationSettings;
 use crate::nlu::features::is_cjk;
 use crate::tickets::EscalationReason;
@@ -99,6 +99,7 @@ impl Judge {
             .is_some_and(|s| s.0[SENSITIVE] >= IN_ADVANCE_MIN_SCORE);
         let sensitive = fired(SENSITIVE)
             .filter(|_| sensitive_sure || !framing::asks_in_advance(text))
+            .filter(|_| !ownership::only_says_whose_it_is(text, &found))
             .map(|scores| Escalation {
                 reason: EscalationReason::Sensitive,
                 evidence: self.evidence(scores, SENSITIVE, lang, &found),

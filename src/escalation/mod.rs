@@ -15,6 +15,7 @@ pub mod eval;
 pub mod framing;
 pub mod hours;
 pub mod judge;
+pub mod ownership;
 pub mod phrases;
 pub mod request;
 pub mod scorer;

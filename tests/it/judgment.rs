@@ -66,6 +66,30 @@ async fn a_fraud_victim_is_handed_over_as_sensitive_ahead_of_everyone_else() {
 }
 
 #[tokio::test]
+async fn saying_whose_account_it_is_stays_with_the_bot_and_the_danger_told_next_goes_to_a_person() {
+    let app = spawn_desk(|_| {}).await;
+    for [question, whose, danger] in [
+        [
+            "can I remove a line from my family plan?",
+            "it's my line, the account is my husband's",
+            "I'm leaving him and I don't want him to see my location or my calls anymore",
+        ],
+        [
+            "家庭套餐能删一条线吗",
+            "是我的号，账户是我老公的",
+            "我要离开他，不想让他再看到我的位置和通话记录",
+        ],
+    ] {
+        let id = app.new_conversation().await;
+        app.say(&id, question).await;
+        let reply = app.say(&id, whose).await;
+        assert_ne!(reply["action"], "escalated", "{whose}: {reply}");
+        let reply = app.say(&id, danger).await;
+        assert_eq!(reply["escalation_reason"], "sensitive", "{danger}: {reply}");
+    }
+}
+
+#[tokio::test]
 async fn a_bereavement_in_chinese_is_sensitive_and_answered_in_chinese() {
     let app = spawn_desk(|_| {}).await;
     let id = app.new_conversation().await;
