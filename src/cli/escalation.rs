@@ -90,7 +90,7 @@ pub fn eval_judgment(settings: &Settings, options: &EvalOptions) -> Result<()> {
             .collect();
         let turns = rows
             .iter()
-            .map(|r| bot.turn(&r.text, 0, false))
+            .map(|r| bot.turn(&r.text, None, 0, false))
             .collect::<Result<Vec<_>, _>>()?;
         let conversations = talks
             .iter()

@@ -7,7 +7,7 @@ use super::{Lang, Outcome, Plan, choices, needs_search, replies};
 use crate::config::DialogueSettings;
 use crate::escalation::{self, Escalation};
 use crate::kb::Hit;
-use crate::tickets::BotAction;
+use crate::tickets::{BotAction, EscalationReason};
 
 /// [`respond`], unless mild anger was held back: then the bot's own answer, decline or
 /// small-talk reply when it has one, the held-back hand-over otherwise.
@@ -180,4 +180,24 @@ fn escalate(escalation: Escalation, lang: Lang) -> Outcome {
         escalation: Some(escalation),
         failed: false,
     }
+}
+
+/// Whether a turn failed, or its failure was the one that hands over: a follow-up the bot could
+/// not place on its own is read again together with the message it follows
+/// ([`with_previous`]).
+pub fn did_not_answer(outcome: &Outcome) -> bool {
+    let gave_up = outcome
+        .escalation
+        .as_ref()
+        .is_some_and(|e| e.reason == EscalationReason::RepeatedFailure);
+    outcome.failed || gave_up
+}
+
+/// A follow-up read with the customer's message before it, which the bot could not answer:
+/// "I turned it on in the app already" after "my roaming isn't working in Spain" is about
+/// roaming, and "重启过了还是SOS" after "手机从早上开始就没信号" about having no service. The same
+/// message sent again adds nothing to read it with (`None`).
+pub fn with_previous(previous: &str, text: &str) -> Option<String> {
+    let same = previous.trim().to_lowercase() == text.trim().to_lowercase();
+    (!same).then(|| format!("{previous}\n{text}"))
 }

@@ -365,3 +365,16 @@ fn a_sensitive_hand_over_cites_an_article_that_answers_and_nothing_else_does() {
     let asked = Plan::Escalate(Escalation::bare(EscalationReason::ExplicitRequest));
     assert!(!needs_search(&asked, &settings), "they asked for a person");
 }
+
+#[test]
+fn a_follow_up_is_read_with_the_message_before_it_unless_it_repeats_it() {
+    let both = with_previous(
+        "my roaming isn't working in Spain",
+        "I turned it on already",
+    );
+    assert_eq!(
+        both.as_deref(),
+        Some("my roaming isn't working in Spain\nI turned it on already")
+    );
+    assert_eq!(with_previous("sim card", " SIM card "), None);
+}

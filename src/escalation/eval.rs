@@ -15,9 +15,9 @@ use serde::Deserialize;
 
 use super::judge::Judge;
 use crate::config::DialogueSettings;
-use crate::dialogue::{self, Lang, Plan};
-use crate::kb::{KbError, KnowledgeBase, Mode, SearchRequest};
-use crate::nlu::{Classifier, NluError};
+use crate::dialogue::{self, Lang, Outcome, Plan};
+use crate::kb::{Hit, KbError, KnowledgeBase, Mode, SearchRequest};
+use crate::nlu::{Classifier, NluError, Prediction};
 use crate::tickets::{BotAction, EscalationReason};
 
 #[derive(Debug, thiserror::Error)]
@@ -134,11 +134,13 @@ const SOURCES_PER_ANSWER: usize = 3;
 
 impl Bot<'_> {
     /// One customer message after `failed_before` failed turns in a row, `annoyed_before` if
-    /// the previous one was mildly angry: the same steps as `Switchboard::post_message` (no
-    /// tenant rule: the eval has no ticket metadata).
+    /// the previous one was mildly angry, `previous` the customer's message before it when that
+    /// turn failed: the same steps as `Switchboard::post_message` (no tenant rule: the eval has
+    /// no ticket metadata).
     pub fn turn(
         &self,
         text: &str,
+        previous: Option<&str>,
         failed_before: u32,
         annoyed_before: bool,
     ) -> Result<Turn, EvalError> {
@@ -159,29 +161,22 @@ impl Bot<'_> {
             },
             self.settings,
         );
-        let hits = if dialogue::needs_search(&plan, self.settings) {
-            let intents = dialogue::search_intents(&plan, &prediction);
-            self.kb.search(&SearchRequest {
-                text,
-                intents: &intents,
-                lang: lang.code(),
-                tenant: None,
-                limit: SOURCES_PER_ANSWER,
-                embedding: Some(&embedding),
-                mode: Mode::Hybrid,
-            })?
-        } else {
-            Vec::new()
-        };
+        let hits = self.search(text, &plan, &prediction, &embedding, lang)?;
         let annoyed = held_back.is_some();
         // Small talk answers as its own intent (a question about the bot however it was read).
-        let intent = if let Plan::Smalltalk { intent } = &plan {
+        let mut intent = if let Plan::Smalltalk { intent } = &plan {
             intent.clone()
         } else {
             prediction.intent.name
         };
-        let outcome =
+        let mut outcome =
             dialogue::respond_holding(plan, hits, held_back, lang, failed_before, self.settings);
+        if let Some(previous) = previous.filter(|_| dialogue::did_not_answer(&outcome))
+            && let Some((answer, reread_intent)) = self.reread(previous, text, lang)?
+        {
+            outcome = answer;
+            intent = reread_intent;
+        }
         Ok(Turn {
             annoyed: annoyed && outcome.action != BotAction::Escalated,
             action: outcome.action,
@@ -193,13 +188,60 @@ impl Bot<'_> {
         })
     }
 
+    /// The passages a plan needs, as the service searches them.
+    fn search(
+        &self,
+        text: &str,
+        plan: &Plan,
+        prediction: &Prediction,
+        embedding: &[f32],
+        lang: Lang,
+    ) -> Result<Vec<Hit>, EvalError> {
+        if !dialogue::needs_search(plan, self.settings) {
+            return Ok(Vec::new());
+        }
+        let intents = dialogue::search_intents(plan, prediction);
+        Ok(self.kb.search(&SearchRequest {
+            text,
+            intents: &intents,
+            lang: lang.code(),
+            tenant: None,
+            limit: SOURCES_PER_ANSWER,
+            embedding: Some(embedding),
+            mode: Mode::Hybrid,
+        })?)
+    }
+
+    /// The answer to `text` read with the failed message before it, if that reading finds one.
+    fn reread(
+        &self,
+        previous: &str,
+        text: &str,
+        lang: Lang,
+    ) -> Result<Option<(Outcome, String)>, EvalError> {
+        let Some(both) = dialogue::with_previous(previous, text) else {
+            return Ok(None);
+        };
+        let (prediction, embedding) = self.classifier.classify_embedded(&both)?;
+        let plan = dialogue::plan(&both, &prediction, self.settings);
+        if !matches!(plan, Plan::Lookup { .. }) {
+            return Ok(None);
+        }
+        let hits = self.search(&both, &plan, &prediction, &embedding, lang)?;
+        let outcome = dialogue::respond(plan, hits, lang, 0, self.settings);
+        let answered = outcome.action == BotAction::Answered;
+        Ok(answered.then_some((outcome, prediction.intent.name)))
+    }
+
     /// A conversation turn by turn until the bot hands it over (later turns would reach a person).
     pub fn converse(&self, turns: &[String]) -> Result<Vec<Turn>, EvalError> {
         let mut failed = 0;
         let mut annoyed = false;
         let mut done = Vec::new();
+        let mut previous: Option<&str> = None;
         for text in turns {
-            let turn = self.turn(text, failed, annoyed)?;
+            let turn = self.turn(text, previous.filter(|_| failed > 0), failed, annoyed)?;
+            previous = Some(text);
             failed = if turn.failed { failed + 1 } else { 0 };
             annoyed = turn.annoyed;
             let handed_over = turn.action == BotAction::Escalated;

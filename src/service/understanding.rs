@@ -6,13 +6,14 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use super::Switchboard;
+use crate::config::DialogueSettings;
 use crate::dialogue::{self, Lang, Plan};
 use crate::error::ServiceError;
 use crate::escalation::Escalation;
-use crate::kb::{Hit, Mode, SearchRequest};
-use crate::metrics::Stage;
-use crate::nlu::Prediction;
-use crate::tickets::Ticket;
+use crate::kb::{Hit, LiveKnowledgeBase, Mode, SearchRequest};
+use crate::metrics::{Metrics, Stage};
+use crate::nlu::{Classifier, Prediction};
+use crate::tickets::{BotAction, Ticket};
 
 /// Passages returned with an answer (the first is quoted, all are cited).
 const SOURCES_PER_ANSWER: usize = 3;
@@ -32,7 +33,8 @@ impl Switchboard {
     /// message embedded through the encoder's queue (awaited, no thread held), then the rest on
     /// the blocking pool. A sensitive situation, a rule that fired before the classifier
     /// (`forced`), a request for a person, then anger decide the plan; the prediction is still
-    /// made, so agents see the intent.
+    /// made, so agents see the intent. A message the bot cannot answer after a failed turn is
+    /// read again with the customer's message before it ([`dialogue::with_previous`]).
     pub(super) async fn understand(
         &self,
         text: String,
@@ -45,12 +47,19 @@ impl Switchboard {
             failed_turns: ticket.failed_turns,
             annoyed: ticket.annoyed,
         };
+        let previous = (ticket.failed_turns > 0)
+            .then(|| ticket.latest.as_ref()?.customer_message.clone())
+            .flatten();
         let shared = Arc::clone(&self.classifier);
         let models = Arc::clone(&self.tenant_models);
         let model_dir = self.tenants.get(&tenant).await?.intent_model_dir;
-        let kb = Arc::clone(&self.kb);
-        let settings = Arc::clone(&self.dialogue);
-        let metrics = Arc::clone(&self.metrics);
+        let lookup = Lookup {
+            kb: Arc::clone(&self.kb),
+            settings: Arc::clone(&self.dialogue),
+            metrics: Arc::clone(&self.metrics),
+            tenant,
+            lang,
+        };
         let judge = Arc::clone(&self.judge);
         let admission = self.cpu.admit()?;
         let classify_started = Instant::now();
@@ -61,7 +70,9 @@ impl Switchboard {
                 Some(dense) => classifier.classify_with(&text, dense)?,
                 None => classifier.classify_embedded(&text)?,
             };
+            let metrics = &lookup.metrics;
             metrics.observe_stage(Stage::Classify, classify_started.elapsed().as_secs_f64());
+            let settings = &lookup.settings;
             let (plan, held_back) = dialogue::decide(
                 &judge,
                 &text,
@@ -69,33 +80,99 @@ impl Switchboard {
                 &embedding,
                 forced,
                 before,
-                &settings,
+                settings,
             );
-            let hits = if dialogue::needs_search(&plan, &settings) {
-                let intents = dialogue::search_intents(&plan, &prediction);
-                let request = SearchRequest {
-                    text: &text,
-                    intents: &intents,
-                    lang: lang.code(),
-                    tenant: Some(&tenant),
-                    limit: SOURCES_PER_ANSWER,
-                    embedding: Some(&embedding),
-                    mode: Mode::Hybrid,
-                };
-                let search_started = Instant::now();
-                let hits = kb.search(&request)?;
-                metrics.observe_stage(Stage::Retrieve, search_started.elapsed().as_secs_f64());
-                hits
-            } else {
-                Vec::new()
-            };
-            Ok(Understanding {
+            let hits = lookup.search(&text, &plan, &prediction, &embedding)?;
+            let understood = Understanding {
                 prediction,
                 plan,
                 hits,
                 held_back,
-            })
+            };
+            let both = previous
+                .filter(|_| understood.fails(&lookup, before))
+                .and_then(|previous| dialogue::with_previous(&previous, &text));
+            let Some(both) = both else {
+                return Ok(understood);
+            };
+            Ok(lookup.answer(&classifier, &both)?.unwrap_or(understood))
         };
         admission.run(job).await?
+    }
+}
+
+/// What a search needs besides the message, moved onto the blocking pool with it.
+struct Lookup {
+    kb: Arc<LiveKnowledgeBase>,
+    settings: Arc<DialogueSettings>,
+    metrics: Arc<Metrics>,
+    tenant: String,
+    lang: Lang,
+}
+
+impl Lookup {
+    /// The passages `plan` needs (none unless it looks something up or cites an article).
+    fn search(
+        &self,
+        text: &str,
+        plan: &Plan,
+        prediction: &Prediction,
+        embedding: &[f32],
+    ) -> Result<Vec<Hit>, ServiceError> {
+        if !dialogue::needs_search(plan, &self.settings) {
+            return Ok(Vec::new());
+        }
+        let intents = dialogue::search_intents(plan, prediction);
+        let request = SearchRequest {
+            text,
+            intents: &intents,
+            lang: self.lang.code(),
+            tenant: Some(&self.tenant),
+            limit: SOURCES_PER_ANSWER,
+            embedding: Some(embedding),
+            mode: Mode::Hybrid,
+        };
+        let search_started = Instant::now();
+        let hits = self.kb.search(&request)?;
+        let elapsed = search_started.elapsed().as_secs_f64();
+        self.metrics.observe_stage(Stage::Retrieve, elapsed);
+        Ok(hits)
+    }
+
+    /// `text` understood as a lookup the knowledge base answers, or `None`.
+    fn answer(
+        &self,
+        classifier: &Classifier,
+        text: &str,
+    ) -> Result<Option<Understanding>, ServiceError> {
+        let (prediction, embedding) = classifier.classify_embedded(text)?;
+        let plan = dialogue::plan(text, &prediction, &self.settings);
+        if !matches!(plan, Plan::Lookup { .. }) {
+            return Ok(None);
+        }
+        let hits = self.search(text, &plan, &prediction, &embedding)?;
+        let outcome = dialogue::respond(plan.clone(), hits.clone(), self.lang, 0, &self.settings);
+        let understood = Understanding {
+            prediction,
+            plan,
+            hits,
+            held_back: None,
+        };
+        Ok((outcome.action == BotAction::Answered).then_some(understood))
+    }
+}
+
+impl Understanding {
+    /// Whether the reply to this understanding fails the turn (or hands over for failing).
+    fn fails(&self, lookup: &Lookup, before: dialogue::Before) -> bool {
+        let outcome = dialogue::respond_holding(
+            self.plan.clone(),
+            self.hits.clone(),
+            self.held_back.clone(),
+            lookup.lang,
+            before.failed_turns,
+            &lookup.settings,
+        );
+        dialogue::did_not_answer(&outcome)
     }
 }

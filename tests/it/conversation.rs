@@ -245,6 +245,18 @@ async fn two_failed_turns_in_a_row_escalate() {
 }
 
 #[tokio::test]
+async fn a_follow_up_the_bot_cannot_place_alone_is_read_with_the_message_before_it() {
+    let app = spawn_app().await;
+    let id = app.new_conversation().await;
+    let first = app.say(&id, "my roaming isn't working in Spain").await;
+    assert_eq!(first["action"], "clarify", "{first}");
+    let second = app.say(&id, "I turned it on in the app already").await;
+    assert_eq!(second["action"], "answered", "{second}");
+    let article = second["sources"][0]["id"].as_str().unwrap_or_default();
+    assert!(article.starts_with("roaming"), "{second}");
+}
+
+#[tokio::test]
 async fn the_bot_stays_silent_once_a_person_has_the_conversation() {
     let app = spawn_app().await;
     let id = app.new_conversation().await;

@@ -309,7 +309,7 @@ fn the_eval_core_scores_a_labelled_set_turn_by_turn() {
     let rows: Vec<Row> = eval::load(Path::new("tests/fixtures/judgment/first.jsonl")).unwrap();
     let turns: Vec<_> = rows
         .iter()
-        .map(|r| bot.turn(&r.text, 0, false).unwrap())
+        .map(|r| bot.turn(&r.text, None, 0, false).unwrap())
         .collect();
     let first = report::first_messages(&rows, &turns);
     assert_eq!(first.rows, rows.len());
