@@ -182,6 +182,15 @@ fn escalate(escalation: Escalation, lang: Lang) -> Outcome {
     }
 }
 
+/// Whether a plan is about the message's subject (a lookup, a clarification, a decline), so that
+/// reading the message with the one before it may find the answer; "that didn't help" is not.
+pub fn can_reread(plan: &Plan) -> bool {
+    matches!(
+        plan,
+        Plan::Lookup { .. } | Plan::Clarify { .. } | Plan::Decline
+    )
+}
+
 /// Whether a turn failed, or its failure was the one that hands over: a follow-up the bot could
 /// not place on its own is read again together with the message it follows
 /// ([`with_previous`]).

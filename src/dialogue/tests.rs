@@ -377,4 +377,9 @@ fn a_follow_up_is_read_with_the_message_before_it_unless_it_repeats_it() {
         Some("my roaming isn't working in Spain\nI turned it on already")
     );
     assert_eq!(with_previous("sim card", " SIM card "), None);
+    assert!(can_reread(&Plan::Decline));
+    assert!(
+        !can_reread(&Plan::DidNotHelp),
+        "'that didn't help' is no subject"
+    );
 }

@@ -163,6 +163,7 @@ impl Bot<'_> {
         );
         let hits = self.search(text, &plan, &prediction, &embedding, lang)?;
         let annoyed = held_back.is_some();
+        let rereadable = dialogue::can_reread(&plan);
         // Small talk answers as its own intent (a question about the bot however it was read).
         let mut intent = if let Plan::Smalltalk { intent } = &plan {
             intent.clone()
@@ -171,7 +172,8 @@ impl Bot<'_> {
         };
         let mut outcome =
             dialogue::respond_holding(plan, hits, held_back, lang, failed_before, self.settings);
-        if let Some(previous) = previous.filter(|_| dialogue::did_not_answer(&outcome))
+        if let Some(previous) =
+            previous.filter(|_| rereadable && dialogue::did_not_answer(&outcome))
             && let Some((answer, reread_intent)) = self.reread(previous, text, lang)?
         {
             outcome = answer;

@@ -163,8 +163,12 @@ impl Lookup {
 }
 
 impl Understanding {
-    /// Whether the reply to this understanding fails the turn (or hands over for failing).
+    /// Whether the reply to this understanding fails the turn (or hands over for failing) on a
+    /// plan about the message's subject ([`dialogue::can_reread`]).
     fn fails(&self, lookup: &Lookup, before: dialogue::Before) -> bool {
+        if !dialogue::can_reread(&self.plan) {
+            return false;
+        }
         let outcome = dialogue::respond_holding(
             self.plan.clone(),
             self.hits.clone(),
