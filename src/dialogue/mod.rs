@@ -22,7 +22,7 @@ use crate::tickets::{BotAction, EscalationReason};
 use assent::Assent;
 
 pub use replies::Lang;
-pub use respond::{can_reread, did_not_answer, respond, respond_holding, with_previous};
+pub use respond::{answered_on_reread, reread_text, respond, respond_holding};
 
 /// The intent of questions about the bot itself, answered honestly (see [`replies`]).
 const ABOUT_THE_BOT: &str = "bot_identity";

@@ -182,31 +182,42 @@ fn escalate(escalation: Escalation, lang: Lang) -> Outcome {
     }
 }
 
-/// Whether a plan is about the message's subject (a lookup, a clarification, a decline), so that
-/// reading the message with the one before it may find the answer; "that didn't help" is not.
-pub fn can_reread(plan: &Plan) -> bool {
-    matches!(
+/// The text to read again when a follow-up fails: this message after the customer's `previous`
+/// one (given when the turn before failed), for a plan about the message's subject (a lookup, a
+/// clarification, a decline; not "that didn't help") whose reply fails the turn or hands over
+/// for failing. "I turned it on in the app already" after "my roaming isn't working in Spain" is
+/// about roaming, and "重启过了还是SOS" after "手机从早上开始就没信号" about having no service. The
+/// same message sent again adds nothing to read it with.
+pub fn reread_text(
+    previous: Option<&str>,
+    text: &str,
+    plan: &Plan,
+    outcome: &Outcome,
+) -> Option<String> {
+    let about_the_subject = matches!(
         plan,
         Plan::Lookup { .. } | Plan::Clarify { .. } | Plan::Decline
-    )
-}
-
-/// Whether a turn failed, or its failure was the one that hands over: a follow-up the bot could
-/// not place on its own is read again together with the message it follows
-/// ([`with_previous`]).
-pub fn did_not_answer(outcome: &Outcome) -> bool {
+    );
     let gave_up = outcome
         .escalation
         .as_ref()
         .is_some_and(|e| e.reason == EscalationReason::RepeatedFailure);
-    outcome.failed || gave_up
-}
-
-/// A follow-up read with the customer's message before it, which the bot could not answer:
-/// "I turned it on in the app already" after "my roaming isn't working in Spain" is about
-/// roaming, and "重启过了还是SOS" after "手机从早上开始就没信号" about having no service. The same
-/// message sent again adds nothing to read it with (`None`).
-pub fn with_previous(previous: &str, text: &str) -> Option<String> {
+    if !about_the_subject || !(outcome.failed || gave_up) {
+        return None;
+    }
+    let previous = previous?;
     let same = previous.trim().to_lowercase() == text.trim().to_lowercase();
     (!same).then(|| format!("{previous}\n{text}"))
+}
+
+/// The reply to a message read again ([`reread_text`]) as a lookup, kept only if it is an answer:
+/// a reading that fails again leaves the first reply standing.
+pub fn answered_on_reread(
+    plan: Plan,
+    hits: Vec<Hit>,
+    lang: Lang,
+    settings: &DialogueSettings,
+) -> Option<Outcome> {
+    let outcome = respond(plan, hits, lang, 0, settings);
+    (outcome.action == BotAction::Answered).then_some(outcome)
 }

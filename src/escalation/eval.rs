@@ -163,18 +163,22 @@ impl Bot<'_> {
         );
         let hits = self.search(text, &plan, &prediction, &embedding, lang)?;
         let annoyed = held_back.is_some();
-        let rereadable = dialogue::can_reread(&plan);
         // Small talk answers as its own intent (a question about the bot however it was read).
         let mut intent = if let Plan::Smalltalk { intent } = &plan {
             intent.clone()
         } else {
             prediction.intent.name
         };
-        let mut outcome =
-            dialogue::respond_holding(plan, hits, held_back, lang, failed_before, self.settings);
-        if let Some(previous) =
-            previous.filter(|_| rereadable && dialogue::did_not_answer(&outcome))
-            && let Some((answer, reread_intent)) = self.reread(previous, text, lang)?
+        let mut outcome = dialogue::respond_holding(
+            plan.clone(),
+            hits,
+            held_back,
+            lang,
+            failed_before,
+            self.settings,
+        );
+        if let Some(both) = dialogue::reread_text(previous, text, &plan, &outcome)
+            && let Some((answer, reread_intent)) = self.reread(&both, lang)?
         {
             outcome = answer;
             intent = reread_intent;
@@ -214,25 +218,17 @@ impl Bot<'_> {
         })?)
     }
 
-    /// The answer to `text` read with the failed message before it, if that reading finds one.
-    fn reread(
-        &self,
-        previous: &str,
-        text: &str,
-        lang: Lang,
-    ) -> Result<Option<(Outcome, String)>, EvalError> {
-        let Some(both) = dialogue::with_previous(previous, text) else {
-            return Ok(None);
-        };
-        let (prediction, embedding) = self.classifier.classify_embedded(&both)?;
-        let plan = dialogue::plan(&both, &prediction, self.settings);
+    /// The answer to a message read with the failed one before it (`both`), if that reading
+    /// finds one.
+    fn reread(&self, both: &str, lang: Lang) -> Result<Option<(Outcome, String)>, EvalError> {
+        let (prediction, embedding) = self.classifier.classify_embedded(both)?;
+        let plan = dialogue::plan(both, &prediction, self.settings);
         if !matches!(plan, Plan::Lookup { .. }) {
             return Ok(None);
         }
-        let hits = self.search(&both, &plan, &prediction, &embedding, lang)?;
-        let outcome = dialogue::respond(plan, hits, lang, 0, self.settings);
-        let answered = outcome.action == BotAction::Answered;
-        Ok(answered.then_some((outcome, prediction.intent.name)))
+        let hits = self.search(both, &plan, &prediction, &embedding, lang)?;
+        let answer = dialogue::answered_on_reread(plan, hits, lang, self.settings);
+        Ok(answer.map(|outcome| (outcome, prediction.intent.name)))
     }
 
     /// A conversation turn by turn until the bot hands it over (later turns would reach a person).

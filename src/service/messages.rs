@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use super::queue::QueueStatus;
 use super::{Switchboard, customer, elapsed_ms, parse_id};
-use crate::dialogue::{self, Lang, Outcome, replies};
+use crate::dialogue::{Lang, Outcome, replies};
 use crate::error::ServiceError;
 use crate::escalation::{self, Escalation};
 use crate::metrics::Stage;
@@ -106,15 +106,7 @@ impl Switchboard {
         let lang = Lang::detect(&text);
         let forced = self.rules_before_nlu(&ticket);
         let understanding = self.understand(text, lang, &ticket, forced).await?;
-        let annoyed = understanding.held_back.is_some();
-        let outcome = dialogue::respond_holding(
-            understanding.plan,
-            understanding.hits,
-            understanding.held_back,
-            lang,
-            ticket.failed_turns,
-            &self.dialogue,
-        );
+        let (outcome, annoyed) = (understanding.outcome, understanding.annoyed);
         let mut reply = reply_of(&outcome, &understanding.prediction, started);
         let Some(escalation) = outcome.escalation.clone() else {
             let closes = self

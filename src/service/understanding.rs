@@ -1,31 +1,31 @@
 //! The CPU stage of a customer's turn: classify the message, judge it (a sensitive situation,
-//! anger, a request for a person) and search the knowledge base when the plan calls for it. The
-//! rest of the turn, storing and replying, is in [`messages`](super::messages).
+//! anger, a request for a person), search the knowledge base when the plan calls for it, and
+//! compose the bot's reply. The rest of the turn, storing and sending it, is in
+//! [`messages`](super::messages).
 
 use std::sync::Arc;
 use std::time::Instant;
 
 use super::Switchboard;
 use crate::config::DialogueSettings;
-use crate::dialogue::{self, Lang, Plan};
+use crate::dialogue::{self, Lang, Outcome, Plan};
 use crate::error::ServiceError;
 use crate::escalation::Escalation;
 use crate::kb::{Hit, LiveKnowledgeBase, Mode, SearchRequest};
 use crate::metrics::{Metrics, Stage};
 use crate::nlu::{Classifier, Prediction};
-use crate::tickets::{BotAction, Ticket};
+use crate::tickets::Ticket;
 
 /// Passages returned with an answer (the first is quoted, all are cited).
 const SOURCES_PER_ANSWER: usize = 3;
 
-/// What the CPU stage found: the prediction, the plan, and the passages for a lookup.
+/// What the CPU stage found: the prediction and the bot's reply.
 pub(super) struct Understanding {
     pub(super) prediction: Prediction,
-    pub(super) plan: Plan,
-    pub(super) hits: Vec<Hit>,
-    /// Mild anger the bot answers first
+    pub(super) outcome: Outcome,
+    /// Mild anger was held back and the bot answered anyway
     /// ([`Verdict::Tentative`](crate::escalation::assessment::Verdict::Tentative)).
-    pub(super) held_back: Option<Escalation>,
+    pub(super) annoyed: bool,
 }
 
 impl Switchboard {
@@ -34,7 +34,7 @@ impl Switchboard {
     /// the blocking pool. A sensitive situation, a rule that fired before the classifier
     /// (`forced`), a request for a person, then anger decide the plan; the prediction is still
     /// made, so agents see the intent. A message the bot cannot answer after a failed turn is
-    /// read again with the customer's message before it ([`dialogue::with_previous`]).
+    /// read again with the customer's message before it ([`dialogue::reread_text`]).
     pub(super) async fn understand(
         &self,
         text: String,
@@ -83,16 +83,23 @@ impl Switchboard {
                 settings,
             );
             let hits = lookup.search(&text, &plan, &prediction, &embedding)?;
-            let understood = Understanding {
-                prediction,
-                plan,
+            let annoyed = held_back.is_some();
+            let outcome = dialogue::respond_holding(
+                plan.clone(),
                 hits,
                 held_back,
+                lookup.lang,
+                before.failed_turns,
+                settings,
+            );
+            let understood = Understanding {
+                prediction,
+                outcome,
+                annoyed,
             };
-            let both = previous
-                .filter(|_| understood.fails(&lookup, before))
-                .and_then(|previous| dialogue::with_previous(&previous, &text));
-            let Some(both) = both else {
+            let reread =
+                dialogue::reread_text(previous.as_deref(), &text, &plan, &understood.outcome);
+            let Some(both) = reread else {
                 return Ok(understood);
             };
             Ok(lookup.answer(&classifier, &both)?.unwrap_or(understood))
@@ -151,32 +158,11 @@ impl Lookup {
             return Ok(None);
         }
         let hits = self.search(text, &plan, &prediction, &embedding)?;
-        let outcome = dialogue::respond(plan.clone(), hits.clone(), self.lang, 0, &self.settings);
-        let understood = Understanding {
+        let answer = dialogue::answered_on_reread(plan, hits, self.lang, &self.settings);
+        Ok(answer.map(|outcome| Understanding {
             prediction,
-            plan,
-            hits,
-            held_back: None,
-        };
-        Ok((outcome.action == BotAction::Answered).then_some(understood))
-    }
-}
-
-impl Understanding {
-    /// Whether the reply to this understanding fails the turn (or hands over for failing) on a
-    /// plan about the message's subject ([`dialogue::can_reread`]).
-    fn fails(&self, lookup: &Lookup, before: dialogue::Before) -> bool {
-        if !dialogue::can_reread(&self.plan) {
-            return false;
-        }
-        let outcome = dialogue::respond_holding(
-            self.plan.clone(),
-            self.hits.clone(),
-            self.held_back.clone(),
-            lookup.lang,
-            before.failed_turns,
-            &lookup.settings,
-        );
-        dialogue::did_not_answer(&outcome)
+            outcome,
+            annoyed: false,
+        }))
     }
 }
