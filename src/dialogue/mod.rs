@@ -5,6 +5,7 @@
 mod about_bot;
 mod assent;
 mod choices;
+mod earlier;
 mod feedback;
 mod opener;
 pub mod replies;
@@ -37,6 +38,9 @@ pub enum Plan {
     AskWhatFor,
     /// The customer said the bot's last reply did not help (see [`feedback`]): a failed turn.
     DidNotHelp,
+    /// The customer pointed back at a problem without saying what it is (see [`earlier`]): the
+    /// bot cannot see earlier conversations, so it asks; a failed turn.
+    WhichProblem,
     /// The customer said no to the person the bot offered after a failed turn (see [`assent`]).
     CarryOn,
     Escalate(Escalation),
@@ -157,7 +161,11 @@ pub fn needs_search(plan: &Plan, settings: &DialogueSettings) -> bool {
         Plan::Decline => settings.decline_answer_min_bm25 > 0.0,
         // A clarification names the articles the two intents lead to.
         Plan::Clarify { .. } => true,
-        Plan::Smalltalk { .. } | Plan::AskWhatFor | Plan::CarryOn | Plan::DidNotHelp => false,
+        Plan::Smalltalk { .. }
+        | Plan::AskWhatFor
+        | Plan::CarryOn
+        | Plan::DidNotHelp
+        | Plan::WhichProblem => false,
         // A sensitive hand-over cites an article that plainly answers the question, to read
         // while waiting ("how do I block my SIM" after a theft).
         Plan::Escalate(escalation) => escalation.reason == EscalationReason::Sensitive,
@@ -226,8 +234,8 @@ fn sure_it_is_about_the_bot(prediction: &Prediction, settings: &DialogueSettings
 }
 
 /// The plan for a message with no topic to classify or judge: a "no" to the person offered after
-/// a failed turn, a request for help that names no subject, a remark that the last reply did not
-/// help. Read by the classifier and the judge, "I need help" and "that didn't help" were both
+/// a failed turn, a request for help that names no subject, a pointer back at "that problem", a
+/// remark that the last reply did not help. Read by the classifier and the judge, "I need help" and "that didn't help" were both
 /// taken for sensitive situations.
 fn without_topic(text: &str, answer_to_offer: Option<Assent>) -> Option<Plan> {
     if answer_to_offer == Some(Assent::No) {
@@ -235,6 +243,9 @@ fn without_topic(text: &str, answer_to_offer: Option<Assent>) -> Option<Plan> {
     }
     if opener::asks_for_help_only(text) {
         return Some(Plan::AskWhatFor);
+    }
+    if earlier::only_points_back(text) {
+        return Some(Plan::WhichProblem);
     }
     feedback::says_it_did_not_help(text).then_some(Plan::DidNotHelp)
 }

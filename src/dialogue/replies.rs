@@ -133,6 +133,20 @@ pub fn did_not_help(lang: Lang) -> &'static str {
     }
 }
 
+/// The reply to a message that points back at a problem without naming it ("it's that problem
+/// again"): the bot sees this conversation only, so it asks, and offers a person who can look
+/// at the customer's history.
+pub fn which_problem(lang: Lang) -> &'static str {
+    match lang {
+        Lang::En => {
+            "I can only see this conversation, not earlier ones, so I'm not sure which problem you mean. Could you tell me in a few words what's happening? Or, if you'd like, a member of our support team can look at your history: just say \"talk to a person\"."
+        }
+        Lang::Zh => {
+            "我这边只能看到本次对话，看不到之前的记录，不太确定您说的是哪个问题。能简单说说现在是什么情况吗？如需人工客服查看您的历史记录，回复“转人工”即可。"
+        }
+    }
+}
+
 /// The reply to a "no" to the offer of a person: the conversation goes on with the bot.
 pub fn carry_on(lang: Lang) -> &'static str {
     match lang {

@@ -75,6 +75,7 @@ pub fn respond(
         Plan::AskWhatFor => chat(replies::what_for(lang)),
         Plan::CarryOn => chat(replies::carry_on(lang)),
         Plan::DidNotHelp => failure(BotAction::Clarify, replies::did_not_help(lang).to_string()),
+        Plan::WhichProblem => failure(BotAction::Clarify, replies::which_problem(lang).to_string()),
         Plan::Clarify { first, second } => {
             let matching = choices::relevant(hits, settings);
             let offered = choices::two_titles(&matching, lang);
@@ -184,8 +185,8 @@ fn escalate(escalation: Escalation, lang: Lang) -> Outcome {
 
 /// The text to read again when a follow-up fails: this message after the customer's `previous`
 /// one (given when the turn before failed), for a plan about the message's subject (a lookup, a
-/// clarification, a decline; not "that didn't help") whose reply fails the turn or hands over
-/// for failing. "I turned it on in the app already" after "my roaming isn't working in Spain" is
+/// clarification, a decline, or a pointer back at "that problem"; not "that didn't help") whose
+/// reply fails the turn or hands over for failing. "I turned it on in the app already" after "my roaming isn't working in Spain" is
 /// about roaming, and "重启过了还是SOS" after "手机从早上开始就没信号" about having no service. The
 /// same message sent again adds nothing to read it with.
 pub fn reread_text(
@@ -196,7 +197,7 @@ pub fn reread_text(
 ) -> Option<String> {
     let about_the_subject = matches!(
         plan,
-        Plan::Lookup { .. } | Plan::Clarify { .. } | Plan::Decline
+        Plan::Lookup { .. } | Plan::Clarify { .. } | Plan::Decline | Plan::WhichProblem
     );
     let gave_up = outcome
         .escalation

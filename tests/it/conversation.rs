@@ -257,6 +257,27 @@ async fn a_follow_up_the_bot_cannot_place_alone_is_read_with_the_message_before_
 }
 
 #[tokio::test]
+async fn pointing_back_at_an_unnamed_problem_is_asked_about_then_handed_to_a_person() {
+    let app = spawn_app().await;
+    for (first, second, asks) in [
+        (
+            "it's that problem again",
+            "the one from before",
+            "only see this conversation",
+        ),
+        ("又是那个问题", "就之前那个啊", "只能看到本次对话"),
+    ] {
+        let id = app.new_conversation().await;
+        let reply = app.say(&id, first).await;
+        assert_eq!(reply["action"], "clarify", "{first}: {reply}");
+        assert!(reply["text"].as_str().unwrap().contains(asks), "{reply}");
+        let again = app.say(&id, second).await;
+        assert_eq!(again["action"], "escalated", "{second}: {again}");
+        assert_eq!(again["escalation_reason"], "repeated_failure", "{again}");
+    }
+}
+
+#[tokio::test]
 async fn the_bot_stays_silent_once_a_person_has_the_conversation() {
     let app = spawn_app().await;
     let id = app.new_conversation().await;
