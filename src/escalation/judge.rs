@@ -11,7 +11,7 @@ use super::scorer::{
     ANGER, ANGER_KINDS, EscalationModel, KIND_OFFSET, LABELS, LANGS, SENSITIVE, SENSITIVE_KINDS,
     Scores,
 };
-use super::{Escalation, cues, framing, ownership, sentiment};
+use super::{Escalation, cues, framing, ownership, process, sentiment};
 use crate::config::EscalationSettings;
 use crate::nlu::features::is_cjk;
 use crate::tickets::EscalationReason;
@@ -22,6 +22,12 @@ use crate::tickets::EscalationReason;
 /// holds for a question about the bot ([`Assessment::require_sure_sensitive`]). A fixed
 /// score, not a multiple of the threshold, which moves each time the scorer is retrained.
 pub(super) const IN_ADVANCE_MIN_SCORE: f32 = 0.6;
+
+/// A question about how complaints work ([`process`]) is anger to hand over at once only when
+/// the scorer is clearly sure of it; below, the anger is mild (answered once, a person offered).
+/// Angry customers mostly score above 0.9; "投诉到监管机构和你们内部投诉有什么区别" scored 0.69 on the
+/// complaint words alone.
+const COMPLAINT_QUESTION_MIN_ANGER: f32 = 0.9;
 
 /// Scores a message with the learned scorer and the lexicon, and says what it found as an
 /// [`Assessment`] with its evidence.
@@ -106,13 +112,19 @@ impl Judge {
                 priority: 0,
             });
         let angry_words = feeling.score <= self.lexicon_threshold;
+        let asks_about_complaints = process::asks_how_complaints_work(text)
+            && feeling
+                .cues
+                .iter()
+                .all(|word| process::LEXICON_WORDS.contains(&word.as_str()));
         let anger_mild = scores.as_ref().is_some_and(|s| {
+            let anger = s.0[ANGER];
             is_mild(
                 feeling.score,
-                s.0[ANGER],
+                anger,
                 self.thresholds[ANGER][lang],
                 self.mild_margin,
-            )
+            ) || (asks_about_complaints && anger < COMPLAINT_QUESTION_MIN_ANGER)
         });
         let anger = match fired(ANGER) {
             Some(scores) => {

@@ -17,6 +17,7 @@ pub mod hours;
 pub mod judge;
 pub mod ownership;
 pub mod phrases;
+pub mod process;
 pub mod request;
 pub mod scorer;
 pub mod sentiment;
