@@ -17,7 +17,7 @@ use super::words::{chinese, latin_words, without_pieces};
 #[rustfmt::skip]
 const BACK_EN: &[&str] = &[
     "again", "same", "before", "earlier", "last", "previous", "previously", "usual", "still",
-    "back", "told", "mentioned", "reported", "already", "yesterday", "another",
+    "back", "mentioned", "reported", "yesterday", "another",
 ];
 
 /// English words for what is pointed at: at least one must be there.
@@ -139,6 +139,7 @@ mod tests {
             "我妈老人家不会用",
             "你好",
             "that again? my esim",
+            "I told you that already",
         ] {
             assert!(!only_points_back(text), "{text}");
         }

@@ -139,10 +139,10 @@ pub fn did_not_help(lang: Lang) -> &'static str {
 pub fn which_problem(lang: Lang) -> &'static str {
     match lang {
         Lang::En => {
-            "I can only see this conversation, not earlier ones, so I'm not sure which problem you mean. Could you tell me in a few words what's happening? Or, if you'd like, a member of our support team can look at your history: just say \"talk to a person\"."
+            "Sorry, I'm not sure which problem you mean: I can't see earlier conversations. Could you tell me in a few words what's happening? Or, if you'd like, a member of our support team can look at your history: just say \"talk to a person\"."
         }
         Lang::Zh => {
-            "我这边只能看到本次对话，看不到之前的记录，不太确定您说的是哪个问题。能简单说说现在是什么情况吗？如需人工客服查看您的历史记录，回复“转人工”即可。"
+            "抱歉，我不太确定您说的是哪个问题：我看不到之前的对话。能简单说说现在是什么情况吗？如需人工客服查看您的历史记录，回复“转人工”即可。"
         }
     }
 }

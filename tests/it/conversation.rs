@@ -263,9 +263,9 @@ async fn pointing_back_at_an_unnamed_problem_is_asked_about_then_handed_to_a_per
         (
             "it's that problem again",
             "the one from before",
-            "only see this conversation",
+            "can't see earlier conversations",
         ),
-        ("又是那个问题", "就之前那个啊", "只能看到本次对话"),
+        ("又是那个问题", "就之前那个啊", "看不到之前的对话"),
     ] {
         let id = app.new_conversation().await;
         let reply = app.say(&id, first).await;
