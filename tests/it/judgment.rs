@@ -292,6 +292,24 @@ async fn a_question_asked_ahead_of_time_is_answered_and_a_victim_in_the_same_wor
     assert_eq!(reply["escalation_reason"], "sensitive", "{reply}");
 }
 
+#[tokio::test]
+async fn a_question_about_the_complaint_process_is_answered_and_a_complaint_threat_handed_over() {
+    let app = spawn_desk(|_| {}).await;
+    for question in [
+        "how long do you have to reply to my complaint before I can take it to the ombudsman?",
+        "向你们投诉和向工信部申诉有什么区别",
+    ] {
+        let id = app.new_conversation().await;
+        let reply = app.say(&id, question).await;
+        assert_eq!(reply["action"], "answered", "{question}: {reply}");
+    }
+    let id = app.new_conversation().await;
+    let threat =
+        "reply to my complaint by Friday or I'm going to the ombudsman. why was I charged twice?";
+    let reply = app.say(&id, threat).await;
+    assert_eq!(reply["escalation_reason"], "negative_sentiment", "{reply}");
+}
+
 #[test]
 fn the_eval_core_scores_a_labelled_set_turn_by_turn() {
     let settings = Settings::defaults();
