@@ -235,8 +235,8 @@ fn sure_it_is_about_the_bot(prediction: &Prediction, settings: &DialogueSettings
 
 /// The plan for a message with no topic to classify or judge: a "no" to the person offered after
 /// a failed turn, a request for help that names no subject, a pointer back at "that problem", a
-/// remark that the last reply did not help. Read by the classifier and the judge, "I need help" and "that didn't help" were both
-/// taken for sensitive situations.
+/// remark that the last reply did not help. Read by the classifier and the judge, "I need help"
+/// and "that didn't help" were both taken for sensitive situations.
 fn without_topic(text: &str, answer_to_offer: Option<Assent>) -> Option<Plan> {
     if answer_to_offer == Some(Assent::No) {
         return Some(Plan::CarryOn);

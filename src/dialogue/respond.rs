@@ -186,9 +186,9 @@ fn escalate(escalation: Escalation, lang: Lang) -> Outcome {
 /// The text to read again when a follow-up fails: this message after the customer's `previous`
 /// one (given when the turn before failed), for a plan about the message's subject (a lookup, a
 /// clarification, a decline, or a pointer back at "that problem"; not "that didn't help") whose
-/// reply fails the turn or hands over for failing. "I turned it on in the app already" after "my roaming isn't working in Spain" is
-/// about roaming, and "重启过了还是SOS" after "手机从早上开始就没信号" about having no service. The
-/// same message sent again adds nothing to read it with.
+/// reply fails the turn or hands over for failing. "I turned it on in the app already" after "my
+/// roaming isn't working in Spain" is about roaming, and "重启过了还是SOS" after "手机从早上开始就没
+/// 信号" about having no service. The same message sent again adds nothing to read it with.
 pub fn reread_text(
     previous: Option<&str>,
     text: &str,
