@@ -67,8 +67,7 @@ const ENGLISH: &[&str] = &[
     "which language do you", "what language can you",
 ];
 
-static ENGLISH_SET: LazyLock<PhraseSet> =
-    LazyLock::new(|| PhraseSet::new(ENGLISH.iter().map(|p| (0, *p)).collect(), true));
+static ENGLISH_SET: LazyLock<PhraseSet> = LazyLock::new(|| PhraseSet::english(ENGLISH));
 
 /// English phrases about the bot only when they end the message (but for [`ENGLISH_FILLER`]).
 #[rustfmt::skip]

@@ -31,8 +31,7 @@ const ENGLISH: &[&str] = &[
 ];
 
 /// English phrases on word boundaries ("so i know" is not in "also i know").
-static ENGLISH_SET: LazyLock<PhraseSet> =
-    LazyLock::new(|| PhraseSet::new(ENGLISH.iter().map(|p| (0, *p)).collect(), true));
+static ENGLISH_SET: LazyLock<PhraseSet> = LazyLock::new(|| PhraseSet::english(ENGLISH));
 
 #[rustfmt::skip]
 const CHINESE: &[&str] = &[

@@ -26,6 +26,12 @@ impl PhraseSet {
         }
     }
 
+    /// Untagged English phrases, matched on word boundaries: the common case of a stock-phrase
+    /// list whose phrases only need to be found, not told apart.
+    pub(crate) fn english(phrases: &[&'static str]) -> PhraseSet {
+        PhraseSet::new(phrases.iter().map(|p| (0, *p)).collect(), true)
+    }
+
     /// The phrases found in `text`, in the order of the list.
     pub(crate) fn found(&self, text: &str) -> Vec<(usize, &'static str)> {
         self.found_outside(text, &[])

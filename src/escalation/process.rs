@@ -25,8 +25,7 @@ const COMPLAINT_EN: &[&str] = &[
 /// needs: any other negative word ("useless", "垃圾") is anger, not a question.
 pub const LEXICON_WORDS: &[&str] = &["complain", "complaint", "投诉"];
 
-static COMPLAINT_EN_SET: LazyLock<PhraseSet> =
-    LazyLock::new(|| PhraseSet::new(COMPLAINT_EN.iter().map(|p| (0, *p)).collect(), true));
+static COMPLAINT_EN_SET: LazyLock<PhraseSet> = LazyLock::new(|| PhraseSet::english(COMPLAINT_EN));
 
 /// Phrases that ask how something goes.
 #[rustfmt::skip]
@@ -37,8 +36,7 @@ const PROCESS_EN: &[&str] = &[
     "what do i need", "next step", "next steps",
 ];
 
-static PROCESS_EN_SET: LazyLock<PhraseSet> =
-    LazyLock::new(|| PhraseSet::new(PROCESS_EN.iter().map(|p| (0, *p)).collect(), true));
+static PROCESS_EN_SET: LazyLock<PhraseSet> = LazyLock::new(|| PhraseSet::english(PROCESS_EN));
 
 #[rustfmt::skip]
 const COMPLAINT_ZH: &[&str] = &[
@@ -59,8 +57,7 @@ const THREAT_EN: &[&str] = &[
     "report you", "i'm filing", "i've filed", "i have filed", "going straight to", "see you",
 ];
 
-static THREAT_EN_SET: LazyLock<PhraseSet> =
-    LazyLock::new(|| PhraseSet::new(THREAT_EN.iter().map(|p| (0, *p)).collect(), true));
+static THREAT_EN_SET: LazyLock<PhraseSet> = LazyLock::new(|| PhraseSet::english(THREAT_EN));
 
 #[rustfmt::skip]
 const THREAT_ZH: &[&str] = &[
@@ -70,7 +67,7 @@ const THREAT_ZH: &[&str] = &[
 
 /// Whether `text` asks how complaining works, with no threat in it.
 pub fn asks_how_complaints_work(text: &str) -> bool {
-    let lower = lowered(text).replace('’', "'");
+    let lower = lowered(text);
     let mandarin = chinese::mandarin(&lower);
     let english =
         !COMPLAINT_EN_SET.found(&lower).is_empty() && !PROCESS_EN_SET.found(&lower).is_empty();

@@ -32,8 +32,7 @@ const ENGLISH: &[&str] = &[
     "anybody on the other end",
 ];
 
-static ENGLISH_SET: LazyLock<PhraseSet> =
-    LazyLock::new(|| PhraseSet::new(ENGLISH.iter().map(|p| (0, *p)).collect(), true));
+static ENGLISH_SET: LazyLock<PhraseSet> = LazyLock::new(|| PhraseSet::english(ENGLISH));
 
 /// Whole messages that are a request on their own (elsewhere these words mean other things:
 /// "operator" is also the network, "agent" a travel agent).
@@ -92,7 +91,7 @@ const ENGLISH_CONTACT: &[&str] = &[
 ];
 
 static ENGLISH_CONTACT_SET: LazyLock<PhraseSet> =
-    LazyLock::new(|| PhraseSet::new(ENGLISH_CONTACT.iter().map(|p| (0, *p)).collect(), true));
+    LazyLock::new(|| PhraseSet::english(ENGLISH_CONTACT));
 
 /// An English contact question may also name the desk (never "support" alone: "does my phone
 /// support wifi calling") and when it is open: "What time is customer support open on Sundays?".
@@ -103,8 +102,7 @@ const ENGLISH_DESK: &[&str] = &[
     "phone line", "phone lines",
 ];
 
-static ENGLISH_DESK_SET: LazyLock<PhraseSet> =
-    LazyLock::new(|| PhraseSet::new(ENGLISH_DESK.iter().map(|p| (0, *p)).collect(), true));
+static ENGLISH_DESK_SET: LazyLock<PhraseSet> = LazyLock::new(|| PhraseSet::english(ENGLISH_DESK));
 
 #[rustfmt::skip]
 const ENGLISH_WHEN_OPEN: &[&str] = &[
