@@ -69,7 +69,8 @@ pub fn eval_judgment(settings: &Settings, options: &EvalOptions) -> Result<()> {
     let classifier = load_classifier(settings, &options.model)?;
     let encoder = classifier.encoder();
     let model = EscalationModel::load(&options.escalation_model, encoder.dim())?;
-    let judge = Judge::new(Some(model), &settings.escalation);
+    let judge = Judge::new(Some(model), &settings.escalation)
+        .rereading_with(std::sync::Arc::clone(encoder));
     let loaded = kb::load_dir(&options.kb)?;
     let kb = KnowledgeBase::build(loaded.articles, std::sync::Arc::clone(encoder))?;
     let bot = Bot {

@@ -107,7 +107,8 @@ pub fn eval_kb(settings: &Settings, args: KbEvalArgs) -> Result<()> {
         &settings.paths.escalation_model_dir,
         classifier.encoder().dim(),
         &settings.escalation,
-    );
+    )
+    .rereading_with(std::sync::Arc::clone(classifier.encoder()));
     let turns = cases
         .iter()
         .map(|case| first_turn::first_turn(&kb, &judge, case, &settings.dialogue))

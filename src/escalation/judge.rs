@@ -5,14 +5,16 @@
 //! fired, its score and threshold, the strongest kind, and the cues found.
 
 use std::path::Path;
+use std::sync::Arc;
 
 use super::assessment::{Assessment, is_mild};
 use super::scorer::{
     ANGER, ANGER_KINDS, EscalationModel, KIND_OFFSET, LABELS, LANGS, SENSITIVE, SENSITIVE_KINDS,
     Scores,
 };
-use super::{Escalation, cues, framing, ownership, process, sentiment};
+use super::{Escalation, cues, framing, interjection, ownership, process, sentiment};
 use crate::config::EscalationSettings;
+use crate::nlu::Encoder;
 use crate::nlu::features::is_cjk;
 use crate::tickets::EscalationReason;
 
@@ -38,6 +40,8 @@ pub struct Judge {
     lexicon_threshold: f32,
     anger_priority: u8,
     mild_margin: f32,
+    /// Embeds a message read again without its opening interjection; without it, none is.
+    encoder: Option<Arc<Encoder>>,
 }
 
 impl Judge {
@@ -58,6 +62,16 @@ impl Judge {
             lexicon_threshold: settings.negative_sentiment_threshold,
             anger_priority: settings.priority_negative_sentiment,
             mild_margin: settings.mild_anger_margin,
+            encoder: None,
+        }
+    }
+
+    /// The judge that reads an angry-sounding message again without its opening sigh or groan
+    /// ([`interjection`]), embedding the rest with `encoder` (the one the scorer was trained on).
+    pub fn rereading_with(self, encoder: Arc<Encoder>) -> Judge {
+        Judge {
+            encoder: Some(encoder),
+            ..self
         }
     }
 
@@ -117,7 +131,7 @@ impl Judge {
                 .cues
                 .iter()
                 .all(|word| process::LEXICON_WORDS.contains(&word.as_str()));
-        let anger_mild = scores.as_ref().is_some_and(|s| {
+        let mut anger_mild = scores.as_ref().is_some_and(|s| {
             let anger = s.0[ANGER];
             is_mild(
                 feeling.score,
@@ -143,6 +157,16 @@ impl Judge {
             )),
             None => None,
         };
+        let anger = match anger {
+            Some(mut evidence) if !anger_mild => {
+                if let Some(rest) = self.calm_without_interjection(text, lang) {
+                    anger_mild = true;
+                    evidence.push_str(&format!("; mild: {rest:.2} without the interjection"));
+                }
+                Some(evidence)
+            }
+            other => other,
+        };
         Assessment {
             sensitive,
             anger: anger.map(|evidence| Escalation {
@@ -155,6 +179,25 @@ impl Judge {
             negative_words: feeling.score < 0.0,
             sensitive_sure,
         }
+    }
+
+    /// The anger score of `text` read again without its opening interjection of exasperation,
+    /// when that reading is calm or only mildly angry ([`is_mild`]); `None` when the message has
+    /// no such interjection, the rest is angry, or there is no model or encoder to read it with.
+    fn calm_without_interjection(&self, text: &str, lang: usize) -> Option<f32> {
+        let rest = interjection::after_exasperation(text)?;
+        let (model, encoder) = (self.model.as_ref()?, self.encoder.as_ref()?);
+        let embedding = match encoder.embed(&[rest]) {
+            Ok(mut vectors) => vectors.pop()?,
+            Err(error) => {
+                tracing::warn!(%error, "could not read a message again without its interjection");
+                return None;
+            }
+        };
+        let anger = model.score(rest, &embedding).0[ANGER];
+        let feeling = sentiment::score(&crate::nlu::chinese::mandarin(rest));
+        let threshold = self.thresholds[ANGER][lang];
+        is_mild(feeling.score, anger, threshold, self.mild_margin).then_some(anger)
     }
 
     /// "sensitive score 0.93 (threshold 0.31, en): bereavement 0.95; cues: 'passed away'".

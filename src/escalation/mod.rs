@@ -14,6 +14,7 @@ pub mod cues;
 pub mod eval;
 pub mod framing;
 pub mod hours;
+pub mod interjection;
 pub mod judge;
 pub mod ownership;
 pub mod phrases;

@@ -97,7 +97,8 @@ impl Switchboard {
             &settings.paths.escalation_model_dir,
             classifier.encoder().dim(),
             &settings.escalation,
-        );
+        )
+        .rereading_with(Arc::clone(classifier.encoder()));
         Ok(Switchboard {
             admin_token: settings.admin.token.clone(),
             model_dir: settings.paths.model_dir.clone(),

@@ -310,13 +310,29 @@ async fn a_question_about_the_complaint_process_is_answered_and_a_complaint_thre
     assert_eq!(reply["escalation_reason"], "negative_sentiment", "{reply}");
 }
 
+#[tokio::test]
+async fn a_sigh_before_a_routine_question_is_answered_and_the_same_sigh_before_anger_handed_over() {
+    let app = spawn_desk(|_| {}).await;
+    for question in [
+        "seriously, why is it so hard to see my data usage? where is it?",
+        "服了，账单PDF到底在哪下载",
+    ] {
+        let id = app.new_conversation().await;
+        let reply = app.say(&id, question).await;
+        assert_eq!(reply["action"], "answered", "{question}: {reply}");
+    }
+    let id = app.new_conversation().await;
+    let reply = app.say(&id, "服了，账单错了三次都没人管，垃圾服务").await;
+    assert_eq!(reply["escalation_reason"], "negative_sentiment", "{reply}");
+}
+
 #[test]
 fn the_eval_core_scores_a_labelled_set_turn_by_turn() {
     let settings = Settings::defaults();
     let encoder = common::encoder();
     let classifier = Classifier::load(encoder.clone(), &common::trained_model_dir()).unwrap();
     let model = EscalationModel::load(&escalation_model_dir(), encoder.dim()).unwrap();
-    let judge = Judge::new(Some(model), &settings.escalation);
+    let judge = Judge::new(Some(model), &settings.escalation).rereading_with(encoder.clone());
     let kb = common::shared_kb().current();
     let bot = Bot {
         classifier: &classifier,
