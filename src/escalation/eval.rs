@@ -134,8 +134,8 @@ const SOURCES_PER_ANSWER: usize = 3;
 
 impl Bot<'_> {
     /// One customer message after `failed_before` failed turns in a row, `annoyed_before` if
-    /// the previous one was mildly angry, `previous` the customer's message before it: the same
-    /// steps as `Switchboard::post_message` (no tenant rule: the eval has
+    /// the previous one was mildly angry, `previous` the customer's message before it when that
+    /// turn failed: the same steps as `Switchboard::post_message` (no tenant rule: the eval has
     /// no ticket metadata).
     pub fn turn(
         &self,
@@ -162,7 +162,6 @@ impl Bot<'_> {
             self.settings,
         );
         let hits = self.search(text, &plan, &prediction, &embedding, lang)?;
-        let found_alone = hits.clone();
         let annoyed = held_back.is_some();
         // Small talk answers as its own intent (a question about the bot however it was read).
         let mut intent = if let Plan::Smalltalk { intent } = &plan {
@@ -178,13 +177,8 @@ impl Bot<'_> {
             failed_before,
             self.settings,
         );
-        let previous = previous.map(|text| dialogue::Previous {
-            text,
-            failed: failed_before > 0,
-        });
         if let Some(both) = dialogue::reread_text(previous, text, &plan, &outcome)
             && let Some((answer, reread_intent)) = self.reread(&both, lang)?
-            && dialogue::stands_on_reread(previous, &found_alone, &answer)
         {
             outcome = answer;
             intent = reread_intent;
@@ -244,7 +238,7 @@ impl Bot<'_> {
         let mut done = Vec::new();
         let mut previous: Option<&str> = None;
         for text in turns {
-            let turn = self.turn(text, previous, failed, annoyed)?;
+            let turn = self.turn(text, previous.filter(|_| failed > 0), failed, annoyed)?;
             previous = Some(text);
             failed = if turn.failed { failed + 1 } else { 0 };
             annoyed = turn.annoyed;

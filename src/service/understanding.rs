@@ -33,8 +33,8 @@ impl Switchboard {
     /// message embedded through the encoder's queue (awaited, no thread held), then the rest on
     /// the blocking pool. A sensitive situation, a rule that fired before the classifier
     /// (`forced`), a request for a person, then anger decide the plan; the prediction is still
-    /// made, so agents see the intent. A follow-up the bot cannot answer is read again with the
-    /// customer's message before it ([`dialogue::reread_text`]).
+    /// made, so agents see the intent. A message the bot cannot answer after a failed turn is
+    /// read again with the customer's message before it ([`dialogue::reread_text`]).
     pub(super) async fn understand(
         &self,
         text: String,
@@ -47,10 +47,9 @@ impl Switchboard {
             failed_turns: ticket.failed_turns,
             annoyed: ticket.annoyed,
         };
-        let previous = ticket
-            .latest
-            .as_ref()
-            .and_then(|latest| latest.customer_message.clone());
+        let previous = (ticket.failed_turns > 0)
+            .then(|| ticket.latest.as_ref()?.customer_message.clone())
+            .flatten();
         let shared = Arc::clone(&self.classifier);
         let models = Arc::clone(&self.tenant_models);
         let model_dir = self.tenants.get(&tenant).await?.intent_model_dir;
@@ -84,7 +83,6 @@ impl Switchboard {
                 settings,
             );
             let hits = lookup.search(&text, &plan, &prediction, &embedding)?;
-            let found_alone = hits.clone();
             let annoyed = held_back.is_some();
             let outcome = dialogue::respond_holding(
                 plan.clone(),
@@ -99,18 +97,12 @@ impl Switchboard {
                 outcome,
                 annoyed,
             };
-            let previous_turn = previous.as_deref().map(|text| dialogue::Previous {
-                text,
-                failed: before.failed_turns > 0,
-            });
-            lookup.read_again(
-                &classifier,
-                previous_turn,
-                &text,
-                &plan,
-                &found_alone,
-                understood,
-            )
+            let reread =
+                dialogue::reread_text(previous.as_deref(), &text, &plan, &understood.outcome);
+            let Some(both) = reread else {
+                return Ok(understood);
+            };
+            Ok(lookup.answer(&classifier, &both)?.unwrap_or(understood))
         };
         admission.run(job).await?
     }
@@ -155,27 +147,6 @@ impl Lookup {
     }
 
     /// `text` understood as a lookup the knowledge base answers, or `None`.
-    /// `understood`, or, when it failed, the answer found by reading the message after the
-    /// customer's previous one, if that answer stands ([`dialogue::reread_text`],
-    /// [`dialogue::stands_on_reread`]).
-    fn read_again(
-        &self,
-        classifier: &Classifier,
-        previous: Option<dialogue::Previous>,
-        text: &str,
-        plan: &Plan,
-        found_alone: &[Hit],
-        understood: Understanding,
-    ) -> Result<Understanding, ServiceError> {
-        let Some(both) = dialogue::reread_text(previous, text, plan, &understood.outcome) else {
-            return Ok(understood);
-        };
-        let answer = self
-            .answer(classifier, &both)?
-            .filter(|answer| dialogue::stands_on_reread(previous, found_alone, &answer.outcome));
-        Ok(answer.unwrap_or(understood))
-    }
-
     fn answer(
         &self,
         classifier: &Classifier,
