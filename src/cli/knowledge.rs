@@ -105,10 +105,9 @@ pub fn eval_kb(settings: &Settings, args: KbEvalArgs) -> Result<()> {
     let methods = kb_eval::evaluate(&kb, &cases)?;
     let judge = Judge::load(
         &settings.paths.escalation_model_dir,
-        classifier.encoder().dim(),
+        std::sync::Arc::clone(classifier.encoder()),
         &settings.escalation,
-    )
-    .rereading_with(std::sync::Arc::clone(classifier.encoder()));
+    );
     let turns = cases
         .iter()
         .map(|case| first_turn::first_turn(&kb, &judge, case, &settings.dialogue))

@@ -75,16 +75,18 @@ impl Judge {
         }
     }
 
-    /// The scorer in `dir`; without one (not trained yet, or unreadable) the lexicon alone
-    /// judges anger and nothing is flagged sensitive, which is logged loudly.
-    pub fn load(dir: &Path, embedding_dim: usize, settings: &EscalationSettings) -> Judge {
-        match EscalationModel::load(dir, embedding_dim) {
-            Ok(model) => Judge::new(Some(model), settings),
+    /// The scorer in `dir` for messages embedded by `encoder`, reading again with it
+    /// ([`Judge::rereading_with`]); without a scorer (not trained yet, or unreadable) the lexicon
+    /// alone judges anger and nothing is flagged sensitive, which is logged loudly.
+    pub fn load(dir: &Path, encoder: Arc<Encoder>, settings: &EscalationSettings) -> Judge {
+        let model = match EscalationModel::load(dir, encoder.dim()) {
+            Ok(model) => Some(model),
             Err(error) => {
                 tracing::warn!(%error, "no escalation scorer: sensitive situations are not detected and anger uses the lexicon alone");
-                Judge::new(None, settings)
+                None
             }
-        }
+        };
+        Judge::new(model, settings).rereading_with(encoder)
     }
 
     pub fn has_model(&self) -> bool {
@@ -140,7 +142,7 @@ impl Judge {
                 self.mild_margin,
             ) || (asks_about_complaints && anger < COMPLAINT_QUESTION_MIN_ANGER)
         });
-        let anger = match fired(ANGER) {
+        let mut anger = match fired(ANGER) {
             Some(scores) => {
                 let mut evidence = self.evidence(scores, ANGER, lang, &found);
                 if feeling.score < 0.0 {
@@ -157,16 +159,13 @@ impl Judge {
             )),
             None => None,
         };
-        let anger = match anger {
-            Some(mut evidence) if !anger_mild => {
-                if let Some(rest) = self.calm_without_interjection(text, lang) {
-                    anger_mild = true;
-                    evidence.push_str(&format!("; mild: {rest:.2} without the interjection"));
-                }
-                Some(evidence)
-            }
-            other => other,
-        };
+        if let Some(evidence) = anger.as_mut()
+            && !anger_mild
+            && let Some(rest) = self.calm_without_interjection(text, lang)
+        {
+            anger_mild = true;
+            evidence.push_str(&format!("; mild: {rest:.2} without the interjection"));
+        }
         Assessment {
             sensitive,
             anger: anger.map(|evidence| Escalation {

@@ -95,10 +95,9 @@ impl Switchboard {
         tenants.ensure_default().await?;
         let judge = Judge::load(
             &settings.paths.escalation_model_dir,
-            classifier.encoder().dim(),
+            Arc::clone(classifier.encoder()),
             &settings.escalation,
-        )
-        .rereading_with(Arc::clone(classifier.encoder()));
+        );
         Ok(Switchboard {
             admin_token: settings.admin.token.clone(),
             model_dir: settings.paths.model_dir.clone(),
