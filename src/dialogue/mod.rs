@@ -23,7 +23,9 @@ use crate::tickets::{BotAction, EscalationReason};
 use assent::Assent;
 
 pub use replies::Lang;
-pub use respond::{answered_on_reread, reread_text, respond, respond_holding};
+pub use respond::{
+    Previous, answered_on_reread, reread_text, respond, respond_holding, stands_on_reread,
+};
 
 /// The intent of questions about the bot itself, answered honestly (see [`replies`]).
 const ABOUT_THE_BOT: &str = "bot_identity";

@@ -183,22 +183,38 @@ fn escalate(escalation: Escalation, lang: Lang) -> Outcome {
     }
 }
 
+/// The customer's message before this one, and whether the bot's reply to it failed.
+#[derive(Debug, Clone, Copy)]
+pub struct Previous<'a> {
+    pub text: &'a str,
+    pub failed: bool,
+}
+
 /// The text to read again when a follow-up fails: this message after the customer's `previous`
-/// one (given when the turn before failed), for a plan about the message's subject (a lookup, a
-/// clarification, a decline, or a pointer back at "that problem"; not "that didn't help") whose
-/// reply fails the turn or hands over for failing. "I turned it on in the app already" after "my
-/// roaming isn't working in Spain" is about roaming, and "重启过了还是SOS" after "手机从早上开始就没
-/// 信号" about having no service. The same message sent again adds nothing to read it with.
+/// one, for a plan about the message's subject whose reply fails the turn or hands over for
+/// failing. "I turned it on in the app already" after "my roaming isn't working in Spain" is
+/// about roaming, "重启过了还是SOS" after "手机从早上开始就没信号" about having no service, and "ok and
+/// if I upgrade now do I pay for the full month?" after a question on the plans about plans.
+///
+/// After a failed turn, a lookup, a clarification, a decline or a pointer back at "that problem"
+/// is read again (not "that didn't help"). After an answer, only a lookup or a clarification: a
+/// message the classifier puts out of scope ("那我的微信号被封了怎么解封" after a wifi question) is a
+/// new subject, and read with the question before it, it would get that question's article. The
+/// same message sent again adds nothing to read it with.
 pub fn reread_text(
-    previous: Option<&str>,
+    previous: Option<Previous>,
     text: &str,
     plan: &Plan,
     outcome: &Outcome,
 ) -> Option<String> {
-    let about_the_subject = matches!(
-        plan,
-        Plan::Lookup { .. } | Plan::Clarify { .. } | Plan::Decline | Plan::WhichProblem
-    );
+    let previous = previous?;
+    let about_the_subject = match previous.failed {
+        true => matches!(
+            plan,
+            Plan::Lookup { .. } | Plan::Clarify { .. } | Plan::Decline | Plan::WhichProblem
+        ),
+        false => matches!(plan, Plan::Lookup { .. } | Plan::Clarify { .. }),
+    };
     let gave_up = outcome
         .escalation
         .as_ref()
@@ -206,9 +222,28 @@ pub fn reread_text(
     if !about_the_subject || !(outcome.failed || gave_up) {
         return None;
     }
-    let previous = previous?;
-    let same = previous.trim().to_lowercase() == text.trim().to_lowercase();
-    (!same).then(|| format!("{previous}\n{text}"))
+    let same = previous.text.trim().to_lowercase() == text.trim().to_lowercase();
+    (!same).then(|| format!("{}\n{text}", previous.text))
+}
+
+/// Whether an answer found by reading a follow-up with the message before it ([`reread_text`])
+/// stands. After a failed turn it does. After an answer, only when the follow-up's own search
+/// found that article too (`found_alone`), short of quoting it: "默认密码是多少" after a voicemail
+/// question finds the voicemail article alone; "how do I unlock my WeChat account?" after the same
+/// question does not, and read with it would get the voicemail article.
+pub fn stands_on_reread(previous: Option<Previous>, found_alone: &[Hit], reread: &Outcome) -> bool {
+    let Some(previous) = previous else {
+        return false;
+    };
+    if previous.failed {
+        return true;
+    }
+    let Some(quoted) = reread.sources.first() else {
+        return false;
+    };
+    found_alone
+        .iter()
+        .any(|hit| hit.article_id == quoted.article_id)
 }
 
 /// The reply to a message read again ([`reread_text`]) as a lookup, kept only if it is an answer:

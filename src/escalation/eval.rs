@@ -106,6 +106,8 @@ pub struct Turn {
     pub evidence: Option<String>,
     /// The judge's scores [sensitive, anger].
     pub scores: [f32; 2],
+    /// The message's vector: the next turn's reread blends it with its own.
+    pub embedding: Vec<f32>,
 }
 
 impl Turn {
@@ -134,13 +136,13 @@ const SOURCES_PER_ANSWER: usize = 3;
 
 impl Bot<'_> {
     /// One customer message after `failed_before` failed turns in a row, `annoyed_before` if
-    /// the previous one was mildly angry, `previous` the customer's message before it when that
-    /// turn failed: the same steps as `Switchboard::post_message` (no tenant rule: the eval has
+    /// the previous one was mildly angry, `previous` the customer's message before it: the same
+    /// steps as `Switchboard::post_message` (no tenant rule: the eval has
     /// no ticket metadata).
     pub fn turn(
         &self,
         text: &str,
-        previous: Option<&str>,
+        previous: Option<(&str, &[f32])>,
         failed_before: u32,
         annoyed_before: bool,
     ) -> Result<Turn, EvalError> {
@@ -162,6 +164,7 @@ impl Bot<'_> {
             self.settings,
         );
         let hits = self.search(text, &plan, &prediction, &embedding, lang)?;
+        let found_alone = hits.clone();
         let annoyed = held_back.is_some();
         // Small talk answers as its own intent (a question about the bot however it was read).
         let mut intent = if let Plan::Smalltalk { intent } = &plan {
@@ -177,8 +180,15 @@ impl Bot<'_> {
             failed_before,
             self.settings,
         );
-        if let Some(both) = dialogue::reread_text(previous, text, &plan, &outcome)
-            && let Some((answer, reread_intent)) = self.reread(&both, lang)?
+        let previous_turn = previous.map(|(text, _)| dialogue::Previous {
+            text,
+            failed: failed_before > 0,
+        });
+        let blended =
+            previous.and_then(|(_, vector)| self.classifier.encoder().blend(vector, &embedding));
+        if let Some(both) = dialogue::reread_text(previous_turn, text, &plan, &outcome)
+            && let Some((answer, reread_intent)) = self.reread(&both, blended, lang)?
+            && dialogue::stands_on_reread(previous_turn, &found_alone, &answer)
         {
             outcome = answer;
             intent = reread_intent;
@@ -191,6 +201,7 @@ impl Bot<'_> {
             intent,
             failed: outcome.failed,
             scores,
+            embedding,
         })
     }
 
@@ -218,10 +229,18 @@ impl Bot<'_> {
         })?)
     }
 
-    /// The answer to a message read with the failed one before it (`both`), if that reading
-    /// finds one.
-    fn reread(&self, both: &str, lang: Lang) -> Result<Option<(Outcome, String)>, EvalError> {
-        let (prediction, embedding) = self.classifier.classify_embedded(both)?;
+    /// The answer to a message read with the one before it (`both`, whose vector `blended`
+    /// approximates when given), if that reading finds one.
+    fn reread(
+        &self,
+        both: &str,
+        blended: Option<Vec<f32>>,
+        lang: Lang,
+    ) -> Result<Option<(Outcome, String)>, EvalError> {
+        let (prediction, embedding) = match blended {
+            Some(vector) => self.classifier.classify_with(both, vector)?,
+            None => self.classifier.classify_embedded(both)?,
+        };
         let plan = dialogue::plan(both, &prediction, self.settings);
         if !matches!(plan, Plan::Lookup { .. }) {
             return Ok(None);
@@ -236,10 +255,11 @@ impl Bot<'_> {
         let mut failed = 0;
         let mut annoyed = false;
         let mut done = Vec::new();
-        let mut previous: Option<&str> = None;
+        let mut previous: Option<(&str, Vec<f32>)> = None;
         for text in turns {
-            let turn = self.turn(text, previous.filter(|_| failed > 0), failed, annoyed)?;
-            previous = Some(text);
+            let before = previous.as_ref().map(|(t, v)| (*t, v.as_slice()));
+            let turn = self.turn(text, before, failed, annoyed)?;
+            previous = Some((text, turn.embedding.clone()));
             failed = if turn.failed { failed + 1 } else { 0 };
             annoyed = turn.annoyed;
             let handed_over = turn.action == BotAction::Escalated;

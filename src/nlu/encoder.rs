@@ -264,6 +264,36 @@ impl Encoder {
         Ok(Some(vector))
     }
 
+    /// An approximation of the vector of two texts read one after the other, from their own
+    /// vectors: their sum, back to unit length. Mean pooling makes a text's vector close to the
+    /// mean of its parts', and the follow-up reread that uses it ("ok and if I upgrade now do I
+    /// pay for the full month?" after a question on plans) decides the same on the blind and dev
+    /// dialogues as running the encoder on the pair (BENCHMARKS.md, eighteenth session), for
+    /// none of its cost. `None` when the two were embedded by different lanes (an English
+    /// message after a Chinese one), whose vectors do not add up.
+    pub fn blend(&self, previous: &[f32], current: &[f32]) -> Option<Vec<f32>> {
+        if previous.len() != self.dim || current.len() != self.dim {
+            return None;
+        }
+        let lane_of = |vector: &[f32]| {
+            self.lanes().position(|lane| {
+                vector[lane.offset..lane.offset + lane.dim]
+                    .iter()
+                    .any(|v| *v != 0.0)
+            })
+        };
+        if lane_of(previous)? != lane_of(current)? {
+            return None;
+        }
+        let mut sum: Vec<f32> = previous.iter().zip(current).map(|(a, b)| a + b).collect();
+        let norm = sum.iter().map(|v| v * v).sum::<f32>().sqrt();
+        if norm < f32::EPSILON {
+            return None;
+        }
+        sum.iter_mut().for_each(|v| *v /= norm);
+        Some(sum)
+    }
+
     /// `cosine` (of `query` with a passage) on MiniLM's scale: e5's is rescaled (see
     /// [`E5_COSINE_FLOOR`]); ranks are unchanged.
     pub fn comparable_cosine(&self, query: &[f32], cosine: f32) -> f32 {

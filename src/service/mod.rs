@@ -57,11 +57,17 @@ use crate::kb::LiveKnowledgeBase;
 use crate::limits::RateLimits;
 use crate::metrics::Metrics;
 use crate::nlu::Classifier;
+use crate::nlu::cache::EmbeddingCache;
 use crate::store::{Append, SharedStore};
 use crate::tenants::TenantRegistry;
 use crate::tickets::{Event, EventKind, Ticket, now_ms};
 use crate::webhooks::EndpointLimits;
 use crate::workers::CpuGate;
+
+/// Conversations whose last message vector this replica keeps (about 3 KB each with the routed
+/// encoder: 6 MB): far more than take turns at once, even at 256 clients; an older one's
+/// follow-up only costs an encoder run.
+const LAST_MESSAGES: usize = 2048;
 
 pub struct Switchboard {
     admin_token: String,
@@ -81,6 +87,9 @@ pub struct Switchboard {
     metrics: Arc<Metrics>,
     sla: SlaSettings,
     webhook_limits: EndpointLimits,
+    /// Each conversation's last message vector, for reading a follow-up with it
+    /// ([`understanding`]).
+    last_messages: Arc<EmbeddingCache>,
 }
 
 impl Switchboard {
@@ -117,6 +126,7 @@ impl Switchboard {
             webhook_limits: EndpointLimits {
                 max_endpoints: settings.webhooks.max_endpoints,
             },
+            last_messages: Arc::new(EmbeddingCache::new(LAST_MESSAGES, usize::MAX)),
         })
     }
 

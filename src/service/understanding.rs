@@ -13,6 +13,7 @@ use crate::error::ServiceError;
 use crate::escalation::Escalation;
 use crate::kb::{Hit, LiveKnowledgeBase, Mode, SearchRequest};
 use crate::metrics::{Metrics, Stage};
+use crate::nlu::cache::EmbeddingCache;
 use crate::nlu::{Classifier, Prediction};
 use crate::tickets::Ticket;
 
@@ -33,8 +34,8 @@ impl Switchboard {
     /// message embedded through the encoder's queue (awaited, no thread held), then the rest on
     /// the blocking pool. A sensitive situation, a rule that fired before the classifier
     /// (`forced`), a request for a person, then anger decide the plan; the prediction is still
-    /// made, so agents see the intent. A message the bot cannot answer after a failed turn is
-    /// read again with the customer's message before it ([`dialogue::reread_text`]).
+    /// made, so agents see the intent. A follow-up the bot cannot answer is read again with the
+    /// customer's message before it ([`dialogue::reread_text`]).
     pub(super) async fn understand(
         &self,
         text: String,
@@ -47,9 +48,10 @@ impl Switchboard {
             failed_turns: ticket.failed_turns,
             annoyed: ticket.annoyed,
         };
-        let previous = (ticket.failed_turns > 0)
-            .then(|| ticket.latest.as_ref()?.customer_message.clone())
-            .flatten();
+        let previous = ticket
+            .latest
+            .as_ref()
+            .and_then(|latest| latest.customer_message.clone());
         let shared = Arc::clone(&self.classifier);
         let models = Arc::clone(&self.tenant_models);
         let model_dir = self.tenants.get(&tenant).await?.intent_model_dir;
@@ -59,6 +61,10 @@ impl Switchboard {
             metrics: Arc::clone(&self.metrics),
             tenant,
             lang,
+        };
+        let memory = Memory {
+            last_messages: Arc::clone(&self.last_messages),
+            ticket: ticket.id.to_string(),
         };
         let judge = Arc::clone(&self.judge);
         let admission = self.cpu.admit()?;
@@ -72,6 +78,7 @@ impl Switchboard {
             };
             let metrics = &lookup.metrics;
             metrics.observe_stage(Stage::Classify, classify_started.elapsed().as_secs_f64());
+            memory.remember(&text, &embedding);
             let settings = &lookup.settings;
             let (plan, held_back) = dialogue::decide(
                 &judge,
@@ -83,6 +90,7 @@ impl Switchboard {
                 settings,
             );
             let hits = lookup.search(&text, &plan, &prediction, &embedding)?;
+            let found_alone = hits.clone();
             let annoyed = held_back.is_some();
             let outcome = dialogue::respond_holding(
                 plan.clone(),
@@ -97,12 +105,18 @@ impl Switchboard {
                 outcome,
                 annoyed,
             };
-            let reread =
-                dialogue::reread_text(previous.as_deref(), &text, &plan, &understood.outcome);
-            let Some(both) = reread else {
-                return Ok(understood);
+            let previous_turn = previous.as_deref().map(|text| dialogue::Previous {
+                text,
+                failed: before.failed_turns > 0,
+            });
+            let followed = Followed {
+                previous: previous_turn,
+                text: &text,
+                embedding: &embedding,
+                plan: &plan,
+                found_alone: &found_alone,
             };
-            Ok(lookup.answer(&classifier, &both)?.unwrap_or(understood))
+            lookup.read_again(&classifier, &memory, followed, understood)
         };
         admission.run(job).await?
     }
@@ -146,13 +160,47 @@ impl Lookup {
         Ok(hits)
     }
 
-    /// `text` understood as a lookup the knowledge base answers, or `None`.
+    /// `understood`, or, when it failed, the answer found by reading the message after the
+    /// customer's previous one, if that answer stands ([`dialogue::reread_text`],
+    /// [`dialogue::stands_on_reread`]).
+    fn read_again(
+        &self,
+        classifier: &Classifier,
+        memory: &Memory,
+        followed: Followed,
+        understood: Understanding,
+    ) -> Result<Understanding, ServiceError> {
+        let Followed {
+            previous,
+            text,
+            embedding,
+            plan,
+            found_alone,
+        } = followed;
+        let Some(both) = dialogue::reread_text(previous, text, plan, &understood.outcome) else {
+            return Ok(understood);
+        };
+        let blended = previous
+            .and_then(|p| memory.recall(&self.kb.current().read_message(p.text), p.text))
+            .and_then(|vector| classifier.encoder().blend(&vector, embedding));
+        let answer = self
+            .answer(classifier, &both, blended)?
+            .filter(|answer| dialogue::stands_on_reread(previous, found_alone, &answer.outcome));
+        Ok(answer.unwrap_or(understood))
+    }
+
+    /// `text` understood as a lookup the knowledge base answers, or `None`; `dense` is its
+    /// vector when known (blended), else the encoder makes it.
     fn answer(
         &self,
         classifier: &Classifier,
         text: &str,
+        dense: Option<Vec<f32>>,
     ) -> Result<Option<Understanding>, ServiceError> {
-        let (prediction, embedding) = classifier.classify_embedded(text)?;
+        let (prediction, embedding) = match dense {
+            Some(dense) => classifier.classify_with(text, dense)?,
+            None => classifier.classify_embedded(text)?,
+        };
         let plan = dialogue::plan(text, &prediction, &self.settings);
         if !matches!(plan, Plan::Lookup { .. }) {
             return Ok(None);
@@ -164,5 +212,44 @@ impl Lookup {
             outcome,
             annoyed: false,
         }))
+    }
+}
+
+/// A message and what reading it again with the customer's message before it needs: that
+/// message, this one's vector, its plan and its own hits.
+struct Followed<'a> {
+    previous: Option<dialogue::Previous<'a>>,
+    text: &'a str,
+    embedding: &'a [f32],
+    plan: &'a Plan,
+    found_alone: &'a [Hit],
+}
+
+/// This replica's memory of each conversation's last message vector, so that reading a
+/// follow-up with the message before it costs no encoder run ([`Encoder::blend`]). Keyed by
+/// the conversation and the message's text (as read), so a stale entry never matches; a miss
+/// (another replica took the turn before, a restart, an evicted entry) runs the encoder on the
+/// pair, as before the memory.
+///
+/// [`Encoder::blend`]: crate::nlu::Encoder::blend
+struct Memory {
+    last_messages: Arc<EmbeddingCache>,
+    ticket: String,
+}
+
+impl Memory {
+    fn remember(&self, text: &str, vector: &[f32]) {
+        self.last_messages.put(&self.key(text), vector);
+    }
+
+    /// The vector of the previous message, `read` as the service read it (`raw` as sent: the
+    /// two differ when misspelt words were read as the words they stand for).
+    fn recall(&self, read: &Option<String>, raw: &str) -> Option<Vec<f32>> {
+        let text = read.as_deref().unwrap_or(raw);
+        self.last_messages.get(&self.key(text))
+    }
+
+    fn key(&self, text: &str) -> String {
+        format!("{}\n{text}", self.ticket)
     }
 }

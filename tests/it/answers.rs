@@ -153,3 +153,34 @@ async fn a_question_the_classifier_rejects_is_answered_when_an_article_plainly_a
         "{reply}"
     );
 }
+
+/// A follow-up to an answered question that the bot cannot answer alone is read with that
+/// question; a question on a new subject does not get the previous question's article (read with
+/// that question, "how do I unlock my WeChat account?" would get the voicemail article).
+#[tokio::test]
+async fn a_follow_up_to_an_answer_is_read_with_the_question_and_a_new_subject_does_not_get_its_article()
+ {
+    let app = spawn_app().await;
+    for (question, follow_up, article) in [
+        (
+            "my router light is red, what does that mean?",
+            "still red after the restart, what else can I try?",
+            "router-",
+        ),
+        ("怎么设置语音信箱", "默认密码是多少", "voicemail-"),
+    ] {
+        let id = app.new_conversation().await;
+        let first = app.say(&id, question).await;
+        assert_eq!(first["action"], "answered", "{question}: {first}");
+        let second = app.say(&id, follow_up).await;
+        assert_eq!(second["action"], "answered", "{follow_up}: {second}");
+        let source = second["sources"][0]["id"].as_str().unwrap_or_default();
+        assert!(source.starts_with(article), "{follow_up}: {second}");
+    }
+    let id = app.new_conversation().await;
+    let first = app.say(&id, "how do I set up voicemail?").await;
+    assert_eq!(first["action"], "answered", "{first}");
+    let elsewhere = app.say(&id, "how do I unlock my WeChat account?").await;
+    assert_ne!(elsewhere["action"], "answered", "{elsewhere}");
+    assert_eq!(elsewhere["sources"], serde_json::json!([]), "{elsewhere}");
+}

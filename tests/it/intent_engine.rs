@@ -82,6 +82,34 @@ fn mixed_chinese_and_english_messages_classify() {
     assert_eq!(p.intent.name, "order_pizza", "{p:?}");
 }
 
+/// The vector a follow-up is read with ([`Encoder::blend`] of the two messages' vectors) stands
+/// for the two read together: closer to the pair's own vector than either message alone is, in
+/// both lanes; vectors from different lanes are not blended.
+#[test]
+fn two_messages_blended_stand_for_the_pair_and_two_languages_do_not_blend() {
+    let encoder = common::encoder();
+    let cosine = |a: &[f32], b: &[f32]| a.iter().zip(b).map(|(x, y)| x * y).sum::<f32>();
+    for (previous, current) in [
+        (
+            "what's the difference between Everyday and Unlimited?",
+            "ok and if I upgrade now do I pay for the full month?",
+        ),
+        ("怎么设置语音信箱", "默认密码是多少"),
+    ] {
+        let pair = format!("{previous}\n{current}");
+        let vectors = encoder.embed(&[previous, current, &pair]).expect("embed");
+        let blended = encoder.blend(&vectors[0], &vectors[1]).expect("one lane");
+        let to_pair = cosine(&blended, &vectors[2]);
+        assert!(to_pair > 0.9, "{pair}: {to_pair}");
+        assert!(to_pair > cosine(&vectors[0], &vectors[2]), "{pair}");
+        assert!(to_pair > cosine(&vectors[1], &vectors[2]), "{pair}");
+    }
+    let mixed = encoder
+        .embed(&["is roaming on?", "漫游开了吗"])
+        .expect("embed");
+    assert_eq!(encoder.blend(&mixed[0], &mixed[1]), None);
+}
+
 async fn reload(app: &common::TestApp, token: Option<&str>, dir: &Path) -> reqwest::Response {
     let mut request = app
         .client
