@@ -30,6 +30,7 @@ pub struct Metrics {
     stage_duration: HistogramVec,
     escalations: IntCounterVec,
     webhook_deliveries: IntCounterVec,
+    rereads: IntCounterVec,
     queue_depth: IntGauge,
     outbox_pending: IntGauge,
 }
@@ -95,6 +96,12 @@ impl Metrics {
                 "Webhook delivery attempts by outcome: delivered, failed_attempt (will retry), gave_up, dropped (endpoint removed).",
                 &["outcome"],
             ),
+            rereads: counter(
+                &r,
+                "switchboard_rereads_total",
+                "Follow-ups read again with the customer's message before them, by where the pair's vector came from: remembered (this replica kept the previous message's vector) or encoded (the encoder ran on the pair: a memory miss, or two languages).",
+                &["vector"],
+            ),
             queue_depth: gauge(
                 &r,
                 "switchboard_escalation_queue_depth",
@@ -143,6 +150,12 @@ impl Metrics {
             EscalationReason::Sensitive => "sensitive",
         };
         self.escalations.with_label_values(&[name]).inc();
+    }
+
+    /// A follow-up read again; `remembered`: without running the encoder on the pair.
+    pub fn record_reread(&self, remembered: bool) {
+        let vector = if remembered { "remembered" } else { "encoded" };
+        self.rereads.with_label_values(&[vector]).inc();
     }
 
     /// `outcome`: delivered, failed_attempt, gave_up or dropped.

@@ -183,6 +183,7 @@ impl Lookup {
         let blended = previous
             .and_then(|p| memory.recall(&self.kb.current().read_message(p.text), p.text))
             .and_then(|vector| classifier.encoder().blend(&vector, embedding));
+        self.metrics.record_reread(blended.is_some());
         let answer = self
             .answer(classifier, &both, blended)?
             .filter(|answer| dialogue::stands_on_reread(previous, found_alone, &answer.outcome));

@@ -177,6 +177,23 @@ async fn a_follow_up_to_an_answer_is_read_with_the_question_and_a_new_subject_do
         let source = second["sources"][0]["id"].as_str().unwrap_or_default();
         assert!(source.starts_with(article), "{follow_up}: {second}");
     }
+    let metrics = app
+        .client
+        .get(format!("{}/metrics", app.address))
+        .send()
+        .await
+        .expect("request")
+        .text()
+        .await
+        .expect("text");
+    let remembered = metrics
+        .lines()
+        .find_map(|line| line.strip_prefix("switchboard_rereads_total{vector=\"remembered\"} "))
+        .and_then(|count| count.parse::<f64>().ok());
+    assert!(
+        remembered >= Some(2.0),
+        "read without the encoder: {metrics}"
+    );
     let id = app.new_conversation().await;
     let first = app.say(&id, "how do I set up voicemail?").await;
     assert_eq!(first["action"], "answered", "{first}");
