@@ -275,14 +275,7 @@ impl Encoder {
         if previous.len() != self.dim || current.len() != self.dim {
             return None;
         }
-        let lane_of = |vector: &[f32]| {
-            self.lanes().position(|lane| {
-                vector[lane.offset..lane.offset + lane.dim]
-                    .iter()
-                    .any(|v| *v != 0.0)
-            })
-        };
-        if lane_of(previous)? != lane_of(current)? {
+        if !std::ptr::eq(self.lane_of(previous)?, self.lane_of(current)?) {
             return None;
         }
         let mut sum: Vec<f32> = previous.iter().zip(current).map(|(a, b)| a + b).collect();
@@ -297,12 +290,13 @@ impl Encoder {
     /// `cosine` (of `query` with a passage) on MiniLM's scale: e5's is rescaled (see
     /// [`E5_COSINE_FLOOR`]); ranks are unchanged.
     pub fn comparable_cosine(&self, query: &[f32], cosine: f32) -> f32 {
-        let by_e5 = match (&self.english, &self.multilingual) {
-            (_, None) => false,
-            (None, Some(_)) => true,
-            (Some(english), Some(_)) => query[english.dim.min(query.len())..]
-                .iter()
-                .any(|v| *v != 0.0),
+        // A zero vector has no lane: e5's scale only when e5 is the one encoder.
+        let by_e5 = match self.lane_of(query) {
+            Some(lane) => self
+                .multilingual
+                .as_ref()
+                .is_some_and(|e5| std::ptr::eq(e5, lane)),
+            None => self.english.is_none(),
         };
         if by_e5 {
             (cosine - E5_COSINE_FLOOR) / (1.0 - E5_COSINE_FLOOR)
@@ -314,6 +308,16 @@ impl Encoder {
     /// The lane that embeds `text`: by the presence of Chinese characters when routed.
     fn lanes(&self) -> impl Iterator<Item = &Lane> {
         [&self.english, &self.multilingual].into_iter().flatten()
+    }
+
+    /// The lane that embedded `vector` (of this encoder's width): the one whose part of it is
+    /// not zero (a vector from the encoder has one such part). `None` for a zero vector.
+    fn lane_of(&self, vector: &[f32]) -> Option<&Lane> {
+        self.lanes().find(|lane| {
+            vector
+                .get(lane.offset..lane.offset + lane.dim)
+                .is_some_and(|part| part.iter().any(|v| *v != 0.0))
+        })
     }
 
     fn lane_for(&self, text: &str) -> Option<&Lane> {
