@@ -102,10 +102,11 @@ impl Switchboard {
         }
         let mut events = reopening(&ticket);
         events.push(customer);
-        let text = self.kb.current().read_message(&text).unwrap_or(text);
-        let lang = Lang::detect(&text);
+        let read = self.kb.current().read_message(&text);
+        let read = read.unwrap_or_else(|| text.clone());
+        let lang = Lang::detect(&read);
         let forced = self.rules_before_nlu(&ticket);
-        let understanding = self.understand(text, lang, &ticket, forced).await?;
+        let understanding = self.understand(read, &text, lang, &ticket, forced).await?;
         let (outcome, annoyed) = (understanding.outcome, understanding.annoyed);
         let mut reply = reply_of(&outcome, &understanding.prediction, started);
         let Some(escalation) = outcome.escalation.clone() else {

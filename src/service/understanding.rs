@@ -35,10 +35,12 @@ impl Switchboard {
     /// the blocking pool. A sensitive situation, a rule that fired before the classifier
     /// (`forced`), a request for a person, then anger decide the plan; the prediction is still
     /// made, so agents see the intent. A follow-up the bot cannot answer is read again with the
-    /// customer's message before it ([`dialogue::reread_text`]).
+    /// customer's message before it ([`dialogue::reread_text`]). `text` is the message as read
+    /// (misspelt words read as the words they stand for), `sent` as the customer sent it.
     pub(super) async fn understand(
         &self,
         text: String,
+        sent: &str,
         lang: Lang,
         ticket: &Ticket,
         forced: Option<Escalation>,
@@ -64,7 +66,10 @@ impl Switchboard {
         };
         let memory = Memory {
             last_messages: Arc::clone(&self.last_messages),
-            ticket: ticket.id.to_string(),
+            this: format!("{}\n{sent}", ticket.id),
+            previous: previous
+                .as_ref()
+                .map(|text| format!("{}\n{text}", ticket.id)),
         };
         let judge = Arc::clone(&self.judge);
         let admission = self.cpu.admit()?;
@@ -78,7 +83,7 @@ impl Switchboard {
             };
             let metrics = &lookup.metrics;
             metrics.observe_stage(Stage::Classify, classify_started.elapsed().as_secs_f64());
-            memory.remember(&text, &embedding);
+            memory.remember(&embedding);
             let settings = &lookup.settings;
             let (plan, held_back) = dialogue::decide(
                 &judge,
@@ -180,8 +185,8 @@ impl Lookup {
         let Some(both) = dialogue::reread_text(previous, text, plan, &understood.outcome) else {
             return Ok(understood);
         };
-        let blended = previous
-            .and_then(|p| memory.recall(&self.kb.current().read_message(p.text), p.text))
+        let blended = memory
+            .recall()
             .and_then(|vector| classifier.encoder().blend(&vector, embedding));
         self.metrics.record_reread(blended.is_some());
         let answer = self
@@ -228,29 +233,26 @@ struct Followed<'a> {
 
 /// This replica's memory of each conversation's last message vector, so that reading a
 /// follow-up with the message before it costs no encoder run ([`Encoder::blend`]). Keyed by
-/// the conversation and the message's text (as read), so a stale entry never matches; a miss
-/// (another replica took the turn before, a restart, an evicted entry) runs the encoder on the
-/// pair, as before the memory.
+/// the conversation and the message as the customer sent it (the ticket keeps that text as its
+/// latest customer message), so a stale entry never matches; a miss (another replica took the
+/// turn before, a restart, an evicted entry) runs the encoder on the pair, as before the memory.
 ///
 /// [`Encoder::blend`]: crate::nlu::Encoder::blend
 struct Memory {
     last_messages: Arc<EmbeddingCache>,
-    ticket: String,
+    /// This message's key.
+    this: String,
+    /// The customer's message before it, if any.
+    previous: Option<String>,
 }
 
 impl Memory {
-    fn remember(&self, text: &str, vector: &[f32]) {
-        self.last_messages.put(&self.key(text), vector);
+    fn remember(&self, vector: &[f32]) {
+        self.last_messages.put(&self.this, vector);
     }
 
-    /// The vector of the previous message, `read` as the service read it (`raw` as sent: the
-    /// two differ when misspelt words were read as the words they stand for).
-    fn recall(&self, read: &Option<String>, raw: &str) -> Option<Vec<f32>> {
-        let text = read.as_deref().unwrap_or(raw);
-        self.last_messages.get(&self.key(text))
-    }
-
-    fn key(&self, text: &str) -> String {
-        format!("{}\n{text}", self.ticket)
+    /// The previous message's vector, if this replica still has it.
+    fn recall(&self) -> Option<Vec<f32>> {
+        self.last_messages.get(self.previous.as_deref()?)
     }
 }
